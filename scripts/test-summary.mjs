@@ -29,9 +29,13 @@ for (const group of ["packages", "apps"]) {
     failed += r.numFailedTests
     skipped += r.numPendingTests + (r.numTodoTests ?? 0)
     // A suite that failed to load has no tests in it: count it as a failure.
-    failed += (r.testResults ?? []).filter((s) => s.status === "failed" && s.assertionResults.length === 0).length
+    failed += (r.testResults ?? []).filter(
+      (s) => s.status === "failed" && s.assertionResults.length === 0,
+    ).length
     console.error(`${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)
   }
 }
+// Steps outside the test runners (lint, type-check) that failed count as failures too.
+failed += Number(process.env.CI_STEP_FAILURES ?? 0)
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)
