@@ -1,0 +1,361 @@
+/**
+ * `startSimulator`: a local PingFederate token endpoint for one Tangoe environment, on a real
+ * loopback HTTP server. It serves `POST /as/token.oauth2` (the refresh_token grant, with rolling
+ * refresh tokens), a protected sample API at `GET /api/v1/ping`, and an admin endpoint under
+ * `/__admin` on the same port; tests drive the same state through the returned `Simulator`.
+ *
+ * @since 0.1.0
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { isIPv4, isIPv6, type Socket } from "node:net"
+import { performance } from "node:perf_hooks"
+import { setTimeout as sleepFor } from "node:timers/promises"
+import type { Fault } from "./Fault.ts"
+import { toFault } from "./FaultSpec.ts"
+import { ADMIN_PATH, handleAdminRequest } from "./internal/admin.ts"
+import { handleApiRequest } from "./internal/api.ts"
+import { CONFIG_KEYS, DEFAULT_CONFIG, mergeConfig } from "./internal/config.ts"
+import { FaultQueue } from "./internal/faults.ts"
+import { type Area, type Outcome, Recorder } from "./internal/recorder.ts"
+import { jsonResponse, methodNotAllowedResponse, send } from "./internal/responses.ts"
+import { handleTokenRequest } from "./internal/tokenEndpoint.ts"
+import { type Clock, TokenRegistry } from "./internal/tokens.ts"
+import { fail, integer, onlyKeys, record, text } from "./internal/validate.ts"
+import type { LoggedRequest, SimulatorStats } from "./RequestLog.ts"
+import { SimulatorOptionsError } from "./SimulatorOptionsError.ts"
+
+/**
+ * The token behaviour, all durations in seconds. Change it on a running simulator with `configure`.
+ *
+ * @category options
+ * @since 0.1.0
+ */
+export interface SimulatorConfig {
+  /** Access token lifetime; default 7200. Fractions allowed: the expiry is exact, `expires_in` is rounded up (at least 1). */
+  readonly accessTokenLifetime: number
+  /** How long a rolled refresh token keeps working after its successor was issued; default 0 (it dies at once). */
+  readonly gracePeriod: number
+  /** When true, a retired refresh token used after its grace period revokes its whole family; default false. */
+  readonly reuseDetection: boolean
+  /** A refresh within this long of the token's issue returns the same refresh token; default 0 (always roll). */
+  readonly rollingInterval: number
+  /** When true, responses carry no `refresh_token` and the current one stays live; default false. */
+  readonly omitRefreshToken: boolean
+}
+
+/**
+ * A client to register. A missing id or secret is random (32 hex characters, like Tangoe's);
+ * `scopes` defaults to `["MOBPROC"]`, `grantTypes` to `["refresh_token"]`.
+ *
+ * @category options
+ * @since 0.1.0
+ */
+export interface ClientSpec {
+  readonly clientId?: string | undefined
+  readonly clientSecret?: string | undefined
+  readonly scopes?: ReadonlyArray<string> | undefined
+  /** Leave out `"refresh_token"` to get `unauthorized_client`. */
+  readonly grantTypes?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Options of `startSimulator`; every field is optional.
+ *
+ * @category options
+ * @since 0.1.0
+ */
+export interface SimulatorOptions {
+  /** A loopback address: `127.0.0.1` (default), another `127.x.x.x`, `::1` or `localhost`. Anything else is refused. */
+  readonly host?: string | undefined
+  /** The port; default 0 (an ephemeral port: read `url`). */
+  readonly port?: number | undefined
+  /** The environment's label, default `"qa"`. One simulator is one environment: clients of others are unknown. */
+  readonly environment?: string | undefined
+  readonly accessTokenLifetime?: number | undefined
+  readonly gracePeriod?: number | undefined
+  readonly reuseDetection?: boolean | undefined
+  readonly rollingInterval?: number | undefined
+  readonly omitRefreshToken?: boolean | undefined
+  /** Clients to register, each issued one refresh token; default one random client with scope MOBPROC. */
+  readonly clients?: ReadonlyArray<ClientSpec> | undefined
+  /** Faults queued from the start (the CLI's `--fault`). */
+  readonly faults?: ReadonlyArray<Fault> | undefined
+  /** Receives one masked line per request (admin requests included). */
+  readonly log?: ((line: string) => void) | undefined
+  /** The time source in milliseconds (default `Date.now`): tests can move time instead of sleeping. */
+  readonly clock?: (() => number) | undefined
+}
+
+/**
+ * A registered client with its credentials and the first refresh token of a new family. These hold
+ * secrets on purpose: they are how a test or a user gets credentials. The `refreshToken` is the
+ * first one issued; it is retired once used.
+ *
+ * @category state
+ * @since 0.1.0
+ */
+export interface SeededClient {
+  readonly environment: string
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The space-delimited scope the refresh token was granted. */
+  readonly scope: string
+  readonly refreshToken: string
+}
+
+/**
+ * A running simulator.
+ *
+ * @category simulator
+ * @since 0.1.0
+ */
+export interface Simulator {
+  /** `http://127.0.0.1:PORT` (or `http://[::1]:PORT`). */
+  readonly url: string
+  /** `${url}/as/token.oauth2`. */
+  readonly tokenUrl: string
+  /** `${url}/api/v1/ping`: GET with `Authorization: Bearer`. */
+  readonly apiUrl: string
+  /** `${url}/__admin`. */
+  readonly adminUrl: string
+  readonly environment: string
+  /** The clients registered so far, with their first refresh tokens. */
+  readonly clients: ReadonlyArray<SeededClient>
+  /** Registers a client and issues it a refresh token. Throws `SimulatorOptionsError` for a bad spec. */
+  addClient(spec?: ClientSpec): SeededClient
+  /** Starts a new token family for a registered client; `scope` defaults to all the client's scopes. */
+  issueRefreshToken(clientId: string, scope?: string): string
+  /** Changes the token behaviour from now on. Throws `SimulatorOptionsError` for a bad value or an unknown key. */
+  configure(partial: Partial<SimulatorConfig>): void
+  /** The token behaviour in force. */
+  config(): SimulatorConfig
+  /** Queues faults; each token request takes the next one (FIFO). Throws `SimulatorOptionsError` for a bad fault. */
+  injectFaults(...faults: ReadonlyArray<Fault>): void
+  /** Drops every queued fault. */
+  clearFaults(): void
+  /** The faults still queued, first first. */
+  pendingFaults(): ReadonlyArray<Fault>
+  /** Whether this refresh token would be accepted right now (current, or retired within the grace period). */
+  isLive(refreshToken: string): boolean
+  /** Every refresh token that would be accepted now, optionally only a client's. */
+  liveRefreshTokens(clientId?: string): Array<string>
+  /** Whether this access token is accepted by the protected API right now. */
+  isAccessTokenValid(accessToken: string): boolean
+  /** Expires every access token issued so far (to provoke a 401 and a replay). */
+  expireAccessTokens(): void
+  /** Running counts; see `SimulatorStats`. */
+  stats(): SimulatorStats
+  /** The request log, oldest first (at most 10,000 entries); it holds no secret. */
+  requests(): ReadonlyArray<LoggedRequest>
+  /** Clears the counts and the request log. */
+  resetStats(): void
+  /** Closes the server and every open socket (stalled or delayed ones too). Safe to call twice. */
+  close(): Promise<void>
+}
+
+/** The path of PingFederate's token endpoint. */
+const TOKEN_PATH = "/as/token.oauth2"
+/** The path of the protected sample API. */
+const API_PATH = "/api/v1/ping"
+
+/** Accepts loopback addresses only; returns the address to listen on. */
+const loopbackHost = (host: unknown): string => {
+  if (host === "localhost") return "127.0.0.1"
+  if (typeof host === "string" && isIPv4(host) && host.startsWith("127.")) return host
+  if (typeof host === "string" && isIPv6(host) && new URL(`http://[${host}]`).hostname === "[::1]")
+    return "::1"
+  return fail("host", "a loopback address (127.0.0.1, another 127.x.x.x, ::1 or localhost)", host)
+}
+
+const methodNotAllowed = (res: ServerResponse, allow: string): Outcome => {
+  send(res, methodNotAllowedResponse(allow))
+  return { status: 405, error: "invalid_request", failure: "invalid_request" }
+}
+
+const notFound = (res: ServerResponse): Outcome => {
+  send(
+    res,
+    jsonResponse(404, {
+      error: "not_found",
+      error_description: `No resource at this path; the token endpoint is POST ${TOKEN_PATH}`,
+    }),
+  )
+  return { status: 404, error: "not_found" }
+}
+
+/** Listens, or rejects with a `SimulatorOptionsError` naming the port (e.g. already in use). */
+const listen = (server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new SimulatorOptionsError({
+          option: "port",
+          expected: `a free port on ${host}`,
+          received: `${port} (${error.code ?? error.message})`,
+        }),
+      )
+    server.once("error", onError)
+    server.listen(port, host, () => {
+      server.off("error", onError)
+      const address = server.address()
+      resolve(typeof address === "object" && address !== null ? address.port : port)
+    })
+  })
+
+/**
+ * Starts a simulator on a loopback port and resolves once it listens.
+ *
+ * @example
+ * ```ts
+ * const sim = await startSimulator({ gracePeriod: 1 })
+ * const [client] = sim.clients
+ * const url = `${sim.tokenUrl}?grant_type=refresh_token&client_id=${client.clientId}` +
+ *   `&client_secret=${client.clientSecret}&scope=MOBPROC&refresh_token=${client.refreshToken}`
+ * const tokens = await (await fetch(url, { method: "POST" })).json()
+ * await sim.close()
+ * ```
+ * @throws SimulatorOptionsError for a bad option (a non-loopback host, a negative lifetime, a port in use…)
+ * @category simulator
+ * @since 0.1.0
+ */
+export const startSimulator = async (options: SimulatorOptions = {}): Promise<Simulator> => {
+  const host = loopbackHost(options.host ?? "127.0.0.1")
+  const requestedPort = integer("port", options.port ?? 0, 0, 65535)
+  const environment = text("environment", options.environment ?? "qa")
+  let config = mergeConfig(DEFAULT_CONFIG, options as Record<string, unknown>)
+  const clock: Clock = options.clock ?? Date.now
+  const registry = new TokenRegistry(clock, () => config)
+  const faults = new FaultQueue()
+  faults.push((options.faults ?? []).map((fault, i) => toFault(fault, `faults[${i}]`)))
+  const recorder = new Recorder(options.log)
+  const seeded: Array<SeededClient> = []
+
+  const addClient = (spec: ClientSpec = {}, option = "client"): SeededClient => {
+    const client = registry.addClient(record(option, spec), option)
+    const seededClient: SeededClient = {
+      environment,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      scope: client.scopes.join(" "),
+      refreshToken: registry.issueRefreshToken(client.clientId),
+    }
+    seeded.push(seededClient)
+    return seededClient
+  }
+  const clientSpecs = options.clients ?? [{}]
+  for (const [i, spec] of clientSpecs.entries()) addClient(spec, `clients[${i}]`)
+
+  const closing = new AbortController()
+  const sleep = (ms: number): Promise<boolean> =>
+    sleepFor(ms, undefined, { signal: closing.signal }).then(
+      () => !closing.signal.aborted,
+      () => false,
+    )
+
+  const tokenDeps = { registry, faults, environment, sleep }
+  let sim: Simulator | undefined
+
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+  ): Promise<[Area, Outcome]> => {
+    if (path === TOKEN_PATH) {
+      return [
+        "token",
+        req.method === "POST"
+          ? await handleTokenRequest(tokenDeps, req, res, query)
+          : methodNotAllowed(res, "POST"),
+      ]
+    }
+    if (path === API_PATH) {
+      return [
+        "api",
+        req.method === "GET" ? handleApiRequest(registry, req, res) : methodNotAllowed(res, "GET"),
+      ]
+    }
+    if ((path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`)) && sim !== undefined) {
+      return ["admin", await handleAdminRequest({ sim, recorder, registry }, req, res, path)]
+    }
+    return ["other", notFound(res)]
+  }
+
+  const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const at = clock()
+    const started = performance.now()
+    const rawUrl = req.url ?? "/"
+    const queryAt = rawUrl.indexOf("?")
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt)
+    const query = queryAt < 0 ? "" : rawUrl.slice(queryAt + 1)
+    let area: Area = "other"
+    let outcome: Outcome
+    try {
+      ;[area, outcome] = await route(req, res, path, query)
+    } catch (error) {
+      // Only the error's class name: a message could, in principle, quote input.
+      if (!res.headersSent) {
+        send(
+          res,
+          jsonResponse(500, {
+            error: "server_error",
+            error_description: `Simulator failure (${(error as Error).name})`,
+          }),
+        )
+      } else {
+        res.destroy()
+      }
+      outcome = { status: 500, error: "server_error", failure: "server_error" }
+    }
+    recorder.record(area, req.method ?? "?", path, at, at + (performance.now() - started), outcome)
+  }
+
+  const server = createServer((req, res) => void onRequest(req, res))
+  const sockets = new Set<Socket>()
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+  })
+  const port = await listen(server, requestedPort, host)
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+
+  let closed: Promise<void> | undefined
+  sim = {
+    url,
+    tokenUrl: `${url}${TOKEN_PATH}`,
+    apiUrl: `${url}${API_PATH}`,
+    adminUrl: `${url}${ADMIN_PATH}`,
+    environment,
+    get clients() {
+      return [...seeded]
+    },
+    addClient: (spec) => addClient(spec),
+    issueRefreshToken: (clientId, scope) => registry.issueRefreshToken(clientId, scope),
+    configure: (partial) => {
+      const input = record("configure", partial)
+      onlyKeys("configure", input, CONFIG_KEYS)
+      config = mergeConfig(config, input)
+    },
+    config: () => ({ ...config }),
+    injectFaults: (...added) => faults.push(added.map((fault, i) => toFault(fault, `faults[${i}]`))),
+    clearFaults: () => faults.clear(),
+    pendingFaults: () => faults.pending,
+    isLive: (refreshToken) => registry.isLive(refreshToken),
+    liveRefreshTokens: (clientId) => registry.liveRefreshTokens(clientId),
+    isAccessTokenValid: (accessToken) => registry.checkAccessToken(accessToken).ok,
+    expireAccessTokens: () => void registry.expireAccessTokens(),
+    stats: () => recorder.stats(),
+    requests: () => recorder.requests(),
+    resetStats: () => recorder.reset(),
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        closing.abort()
+        server.close(() => resolve())
+        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
+      })
+      return closed
+    },
+  }
+  return sim
+}
