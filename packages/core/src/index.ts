@@ -3,4 +3,15 @@
  *
  * @since 0.1.0
  */
-export {}
+
+export * from "./FileStore.ts"
+export * from "./HttpTransport.ts"
+export * from "./MemoryStore.ts"
+export * from "./RefreshError.ts"
+export * from "./RefreshRequest.ts"
+export * from "./RetryPolicy.ts"
+export * from "./refresh.ts"
+export * from "./refreshToken.ts"
+export * from "./StoreError.ts"
+export * from "./TokenSet.ts"
+export * from "./TokenStore.ts"
