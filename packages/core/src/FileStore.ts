@@ -1,0 +1,297 @@
+/**
+ * A `TokenStore` in one JSON file, safe to share between processes on one machine.
+ *
+ * - Format: versioned JSON (`{"version":1,…}`, see internal/store/fileFormat.ts); a file from a
+ *   newer version is refused with a message to upgrade, never guessed at. A missing file is an
+ *   empty store; a file that is empty, truncated or of the wrong shape is an error (`Corrupt`),
+ *   never an empty store, since that would drop the token it holds.
+ * - Writes are atomic and durable: temp file in the same folder (mode 0600), fsync, rename,
+ *   fsync of the folder. A failed write leaves the previous file as it was.
+ * - The file is created with mode 0600 (owner only); `load` narrows a wider existing file to 0600
+ *   and logs a warning.
+ * - Optional encryption at rest with AES-256-GCM: give `encryptionKey` as 32 raw bytes or as a
+ *   passphrase (stretched with scrypt N=2^15, r=8, p=1 and a random salt stored in the file).
+ *   A wrong key fails with `StoreError` `WrongKey`, never garbage. A plain file is read even when
+ *   a key is given, and is encrypted by the next save.
+ * - `save` is compare-and-set across processes: it holds `<file>.write.lock` while it reads,
+ *   compares and writes.
+ * - `withRefreshLock` holds `<file>.lock`, an exclusive lock across processes. A holder that
+ *   died (on this host: no such pid, a zombie, or a recycled pid) is detected at the waiter's
+ *   next poll (≤ 50 ms) and its lock taken over; a holder on another host loses the lock once it
+ *   stops renewing its lease (`lockLease`, default 10 s). Waits use the real clock, not `Clock`,
+ *   since they pace against other processes.
+ *
+ * The folder is created (mode 0700) when missing. Files that may appear next to the store:
+ * `<file>.lock`, `<file>.write.lock`, and briefly `<file>.<pid>.<hex>.tmp` (left behind only by a
+ * crash, and removed by a later save).
+ *
+ * @since 0.1.0
+ */
+import { chmod, mkdir, readFile, stat } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import { sweepStrays, WriteStepError, writeAtomic } from "./internal/store/atomicFile.ts"
+import {
+  defaultScrypt,
+  deriveKey,
+  type KeyMaterial,
+  keyMaterial,
+  newSalt,
+  open,
+  seal,
+} from "./internal/store/crypto.ts"
+import {
+  type EncryptedHeader,
+  encryptedFile,
+  headerAad,
+  parseFile,
+  plainFile,
+  recordFromJson,
+  recordToJson,
+} from "./internal/store/fileFormat.ts"
+import { withFileLock } from "./internal/store/fileLock.ts"
+import { errnoCode, fsStoreError } from "./internal/store/fsError.ts"
+import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
+import { StoreError, type StoreOperation } from "./StoreError.ts"
+import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
+
+/**
+ * Options of `fileStore`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FileStoreOptions {
+  /**
+   * Encrypts the file with AES-256-GCM. A `Uint8Array` must be exactly 32 random bytes (used as
+   * the key); a string is a passphrase (stretched with scrypt and a salt stored in the file).
+   * Keep it out of the file's folder. Without it the file is plain JSON protected by mode 0600.
+   */
+  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | undefined
+  /** How long `withRefreshLock` and `save` wait for a lock held by another process. Default 30 s. */
+  readonly lockTimeout?: Duration.Input | undefined
+  /**
+   * The lease of a lock held by a process this host cannot check (another host, another pid
+   * namespace): the holder renews it every quarter lease; a lock not renewed for this long is
+   * taken over. Default 10 s.
+   */
+  readonly lockLease?: Duration.Input | undefined
+}
+
+interface Current {
+  readonly record: StoredToken | undefined
+  /** The encryption header of the file read, reused by the next save (same salt). */
+  readonly header: EncryptedHeader | undefined
+}
+
+const fail = (operation: StoreOperation, location: string, reason: StoreError["reason"], detail?: string) =>
+  Effect.fail(new StoreError({ operation, location, reason, detail }))
+
+/**
+ * A file store at `path` (resolved against the working directory). Fails only when
+ * `encryptionKey` is not usable (`InvalidKey`); the file itself is first touched by `load`,
+ * `save` or `withRefreshLock`.
+ *
+ * @example
+ * ```ts
+ * const store = yield* fileStore("/var/lib/app/tangoe-token.json", {
+ *   encryptionKey: Redacted.make(process.env.TOKEN_STORE_PASSPHRASE!),
+ * })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fileStore = (
+  path: string,
+  options: FileStoreOptions = {},
+): Effect.Effect<TokenStoreShape, StoreError> =>
+  Effect.suspend(() => {
+    const location = resolve(path)
+    let key: KeyMaterial | undefined
+    if (options.encryptionKey !== undefined) {
+      const material = keyMaterial(options.encryptionKey)
+      if (typeof material === "string") return fail("load", location, "InvalidKey", material)
+      key = material
+    }
+    return Effect.succeed(makeFileStore(location, key, options))
+  })
+
+/**
+ * A layer providing a file store (see `fileStore`).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerFileStore = (
+  path: string,
+  options: FileStoreOptions = {},
+): Layer.Layer<TokenStore, StoreError> => Layer.effect(TokenStore)(fileStore(path, options))
+
+const makeFileStore = (
+  location: string,
+  key: KeyMaterial | undefined,
+  options: FileStoreOptions,
+): TokenStoreShape => {
+  const timeoutMs = Duration.toMillis(options.lockTimeout ?? Duration.seconds(30))
+  const staleMs = Duration.toMillis(options.lockLease ?? Duration.seconds(10))
+  const refreshLock = withFileLock({
+    lockPath: `${location}.lock`,
+    location,
+    operation: "lock",
+    timeoutMs,
+    staleMs,
+  })
+  const writeLock = withFileLock({
+    lockPath: `${location}.write.lock`,
+    location,
+    operation: "save",
+    timeoutMs,
+    staleMs,
+  })
+  const derived = new Map<string, Promise<Buffer>>()
+
+  const keyFor = (operation: StoreOperation, header: EncryptedHeader): Effect.Effect<Buffer, StoreError> => {
+    if (key === undefined) return fail(operation, location, "KeyRequired")
+    if (key.kdf !== header.kdf) {
+      return fail(
+        operation,
+        location,
+        "WrongKey",
+        key.kdf === "raw" ? "the file was written with a passphrase" : "the file was written with a raw key",
+      )
+    }
+    if (key.kdf === "raw") return Effect.succeed(key.key)
+    const { passphrase } = key
+    const salt = header.salt ?? Buffer.alloc(0)
+    const params = header.scrypt ?? defaultScrypt
+    const id = `${salt.toString("base64")}/${params.N}/${params.r}/${params.p}`
+    return Effect.tryPromise({
+      try: () => {
+        let pending = derived.get(id)
+        if (pending === undefined) {
+          pending = deriveKey(passphrase, salt, params)
+          derived.set(id, pending)
+          pending.catch(() => derived.delete(id))
+        }
+        return pending
+      },
+      catch: () =>
+        new StoreError({ operation, location, reason: "InvalidKey", detail: "key derivation failed" }),
+    })
+  }
+
+  const readCurrent = (operation: StoreOperation): Effect.Effect<Current, StoreError> =>
+    Effect.gen(function* () {
+      const text = yield* Effect.tryPromise({
+        try: () =>
+          readFile(location, "utf8").catch((e) =>
+            errnoCode(e) === "ENOENT" ? undefined : Promise.reject(e),
+          ),
+        catch: (e) => fsStoreError(operation, location, "cannot read the file", e, "read"),
+      })
+      if (text === undefined) return { record: undefined, header: undefined }
+      const parsed = parseFile(text)
+      let token: unknown
+      let header: EncryptedHeader | undefined
+      switch (parsed._tag) {
+        case "Invalid":
+          return yield* fail(operation, location, parsed.reason, parsed.detail)
+        case "Plain":
+          token = parsed.token
+          break
+        case "Encrypted": {
+          header = parsed.header
+          const secret = yield* keyFor(operation, header)
+          const plaintext = open(secret, parsed.sealed, headerAad(header))
+          if (plaintext === undefined) return yield* fail(operation, location, "WrongKey")
+          try {
+            token = JSON.parse(plaintext)
+          } catch {
+            return yield* fail(operation, location, "Corrupt", "the decrypted content is not JSON")
+          }
+        }
+      }
+      const record = recordFromJson(token)
+      if ("invalid" in record) return yield* fail(operation, location, "Corrupt", record.invalid)
+      return { record, header }
+    })
+
+  /** Narrows a file readable by others to 0600, with a warning. Best effort. */
+  const checkMode = Effect.promise(async () => {
+    try {
+      const mode = (await stat(location)).mode & 0o777
+      if ((mode & 0o077) === 0) return undefined
+      await chmod(location, 0o600)
+      return `token store ${location} had mode ${mode.toString(8)} (readable by others); changed it to 600`
+    } catch {
+      return undefined
+    }
+  }).pipe(Effect.flatMap((warning) => (warning === undefined ? Effect.void : Effect.logWarning(warning))))
+
+  const encode = (
+    record: StoredToken,
+    previous: EncryptedHeader | undefined,
+  ): Effect.Effect<string, StoreError> => {
+    const json = recordToJson(record)
+    if (key === undefined) return Effect.succeed(plainFile(json))
+    const header: EncryptedHeader =
+      key.kdf === "raw"
+        ? { kdf: "raw" }
+        : previous?.kdf === "scrypt"
+          ? previous
+          : { kdf: "scrypt", salt: newSalt(), scrypt: defaultScrypt }
+    return Effect.map(keyFor("save", header), (secret) =>
+      encryptedFile(header, seal(secret, JSON.stringify(json), headerAad(header))),
+    )
+  }
+
+  const ensureFolder = (operation: StoreOperation) =>
+    Effect.tryPromise({
+      try: () => mkdir(dirname(location), { recursive: true, mode: 0o700 }),
+      catch: (e) => fsStoreError(operation, location, `cannot create the folder ${dirname(location)}`, e),
+    })
+
+  const write = (text: string) =>
+    Effect.tryPromise({
+      try: () => writeAtomic(location, text),
+      catch: (e) =>
+        e instanceof WriteStepError
+          ? fsStoreError("save", location, e.step, e.cause)
+          : fsStoreError("save", location, "cannot write", e),
+    })
+
+  const load = checkMode.pipe(
+    Effect.andThen(readCurrent("load")),
+    Effect.map((current) => current.record),
+  )
+
+  const save = (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
+    Effect.gen(function* () {
+      const invalid = invalidInputField(next)
+      if (invalid !== undefined) return yield* fail("save", location, "InvalidInput", invalid)
+      yield* ensureFolder("save")
+      return yield* writeLock(
+        Effect.gen(function* () {
+          const current = yield* readCurrent("save")
+          const conflict = checkExpected(location, current.record, expected)
+          if (conflict !== undefined) return yield* Effect.fail(conflict)
+          const record = nextRecord(next, current.record, yield* Clock.currentTimeMillis)
+          yield* write(yield* encode(record, current.header))
+          yield* Effect.promise(() => sweepStrays(location))
+          return record
+        }),
+      )
+    })
+
+  return {
+    location,
+    load,
+    save,
+    withRefreshLock: (effect) => Effect.andThen(ensureFolder("lock"), refreshLock(effect)),
+  }
+}

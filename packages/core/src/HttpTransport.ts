@@ -1,0 +1,251 @@
+/**
+ * The one HTTP exchange a refresh needs, as a replaceable service. The default uses the global `fetch`
+ * (with `redirect: "manual"` and a capped body read); an adapter can route the call through its host's
+ * own HTTP client (n8n's `this.helpers.httpRequest`, for example) with {@link fromPromise}.
+ *
+ * A transport reports failures as {@link HttpTransportFailure}, classified into "the request never
+ * left" and "the request may have reached the server": the retry policy depends on it.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+
+/**
+ * One request. `url`, `headers` and `body` carry secrets (the query string with the default
+ * placement, `Authorization` with Basic auth): a transport must never log or echo them.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HttpTransportRequest {
+  /** Always `"POST"`. */
+  readonly method: "POST"
+  /** The full URL, query string included (it may hold secrets). */
+  readonly url: string
+  /** Request headers (they may hold secrets). */
+  readonly headers: Readonly<Record<string, string>>
+  /** The form body, or `undefined` when the parameters are in the query string. */
+  readonly body: string | undefined
+  /** The time limit in milliseconds (the caller also interrupts the call when it passes). */
+  readonly timeoutMillis: number
+  /** Stop reading the body past this many bytes and report `bodyTruncated`. */
+  readonly maxBodyBytes: number
+}
+
+/**
+ * One response: the status, headers with lower-case names, and the body as text.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HttpTransportResponse {
+  /** The HTTP status. */
+  readonly status: number
+  /** Response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body text (at most about `maxBodyBytes`). */
+  readonly body: string
+  /** `true` when the body was longer than `maxBodyBytes` and its read was stopped. */
+  readonly bodyTruncated?: boolean | undefined
+}
+
+/**
+ * A failed exchange. `code` is a short machine code (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, …),
+ * never an error message: messages of HTTP clients can contain the URL, and so the secrets.
+ * `mayHaveReachedServer` is `false` only when the request certainly did not leave this machine
+ * (DNS failure, connection refused, TLS handshake failure).
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class HttpTransportFailure extends Data.TaggedError("HttpTransportFailure")<{
+  readonly code: string
+  readonly mayHaveReachedServer: boolean
+  readonly message: string
+}> {
+  constructor(fields: { readonly code: string; readonly mayHaveReachedServer: boolean }) {
+    super({
+      ...fields,
+      message: `HTTP exchange failed (${fields.code}); ${fields.mayHaveReachedServer ? "the request may have reached the server" : "the request never left"}`,
+    })
+  }
+}
+
+/**
+ * The service: one method that performs one exchange. It must not follow redirects.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface HttpTransport {
+  /** Sends one request; interruption must abort it. */
+  readonly send: (request: HttpTransportRequest) => Effect.Effect<HttpTransportResponse, HttpTransportFailure>
+}
+
+/**
+ * Error codes that prove the request never left: name resolution, connection set-up and TLS
+ * handshake failures. Anything else is treated as "may have reached the server".
+ */
+const NEVER_LEFT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_FAIL",
+  "EAI_NONAME",
+  "EAI_NODATA",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+])
+
+const CODE = /^[A-Z][A-Z0-9_]{1,47}$/
+
+/** The first well-formed `code` found on an error, its `cause` chain or an AggregateError's members. */
+const findCode = (u: unknown, depth = 0): string | undefined => {
+  if (depth > 4 || typeof u !== "object" || u === null) return undefined
+  const code = (u as { readonly code?: unknown }).code
+  if (typeof code === "string" && CODE.test(code)) return code
+  const errors = (u as { readonly errors?: unknown }).errors
+  if (Array.isArray(errors)) {
+    for (const member of errors.slice(0, 4)) {
+      const found = findCode(member, depth + 1)
+      if (found !== undefined) return found
+    }
+  }
+  return findCode((u as { readonly cause?: unknown }).cause, depth + 1)
+}
+
+/**
+ * Turns anything an HTTP client threw into an {@link HttpTransportFailure}, keeping only an error code
+ * (never the message or the cause, which can contain the URL). Unknown failures count as "may have
+ * reached the server": the safe assumption for a rotating refresh token.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const classifyFailure = (error: unknown): HttpTransportFailure => {
+  if (error instanceof HttpTransportFailure) return error
+  const code = findCode(error) ?? "UNKNOWN"
+  return new HttpTransportFailure({ code, mayHaveReachedServer: !NEVER_LEFT.has(code) })
+}
+
+/** Marks failures raised after the response headers arrived: the request certainly reached the server. */
+const afterHeaders = (error: unknown): HttpTransportFailure =>
+  new HttpTransportFailure({ code: findCode(error) ?? "BODY_READ_FAILED", mayHaveReachedServer: true })
+
+const readCapped = async (
+  response: Response,
+  maxBytes: number,
+): Promise<{ body: string; truncated: boolean }> => {
+  const declared = Number(response.headers.get("content-length"))
+  if (response.body === null) return { body: "", truncated: false }
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body.cancel().catch(() => undefined)
+    return { body: "", truncated: true }
+  }
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  let body = ""
+  let bytes = 0
+  for (;;) {
+    const chunk = await reader.read()
+    if (chunk.done) return { body: body + decoder.decode(), truncated: false }
+    bytes += chunk.value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      return { body, truncated: true }
+    }
+    body += decoder.decode(chunk.value, { stream: true })
+  }
+}
+
+const headersOf = (headers: Headers): Record<string, string> => {
+  const out: Record<string, string> = {}
+  headers.forEach((value, name) => {
+    out[name.toLowerCase()] = value
+  })
+  return out
+}
+
+const fetchOnce = async (
+  request: HttpTransportRequest,
+  signal: AbortSignal,
+): Promise<HttpTransportResponse> => {
+  let response: Response
+  try {
+    response = await globalThis.fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+      redirect: "manual",
+      cache: "no-store",
+      signal,
+    })
+  } catch (error) {
+    throw classifyFailure(error)
+  }
+  try {
+    const { body, truncated } = await readCapped(response, request.maxBodyBytes)
+    return { status: response.status, headers: headersOf(response.headers), body, bodyTruncated: truncated }
+  } catch (error) {
+    throw afterHeaders(error)
+  }
+}
+
+/**
+ * The default transport: the global `fetch`, never following redirects, reading at most
+ * `maxBodyBytes` of the body. Interruption (a timeout, for example) aborts the request.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fetchTransport: HttpTransport = {
+  send: (request) =>
+    Effect.tryPromise({
+      try: (signal) => fetchOnce(request, signal),
+      catch: classifyFailure,
+    }),
+}
+
+/**
+ * A transport from a Promise-returning function, for hosts that bring their own HTTP client. The
+ * function must not follow redirects, must resolve (not reject) for every HTTP status, and should abort
+ * when `signal` does. What it throws is classified with {@link classifyFailure} (only a `code`
+ * property is kept); throw an {@link HttpTransportFailure} to classify it yourself.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fromPromise = (
+  send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
+): HttpTransport => ({
+  send: (request) =>
+    Effect.tryPromise({
+      try: (signal) => send(request, signal),
+      catch: classifyFailure,
+    }),
+})
+
+/**
+ * The transport `refresh` uses: {@link fetchTransport} unless another one is provided, e.g.
+ * `Effect.provideService(HttpTransport, fromPromise(myHttpCall))`.
+ *
+ * @category services
+ * @since 0.1.0
+ */
+export const HttpTransport: Context.Reference<HttpTransport> = Context.Reference<HttpTransport>(
+  "@tangoe-token/core/HttpTransport",
+  { defaultValue: () => fetchTransport },
+)

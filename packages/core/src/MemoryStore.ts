@@ -1,0 +1,70 @@
+/**
+ * A `TokenStore` that keeps the record in this process's memory: for tests, for short-lived
+ * scripts, and as the model the other stores follow. Nothing survives a restart, and the
+ * refresh lock only excludes fibers of this process.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import * as Semaphore from "effect/Semaphore"
+import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
+import { StoreError } from "./StoreError.ts"
+import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
+
+const LOCATION = "memory"
+
+/**
+ * A memory store, optionally seeded with a record. A seed without `generation` starts at
+ * generation 1; without `updatedAt` it has `updatedAt` 0 (never saved). Each call makes an
+ * independent store.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore({ refreshToken: Redacted.make(process.env.TANGOE_REFRESH_TOKEN!) })
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const memoryStore = (initial?: StoredTokenInput): TokenStoreShape => {
+  let current: StoredToken | undefined =
+    initial === undefined
+      ? undefined
+      : { ...nextRecord(initial, undefined, initial.updatedAt ?? 0), generation: initial.generation ?? 1 }
+  const lock = Semaphore.makeUnsafe(1)
+  return {
+    location: LOCATION,
+    load: Effect.sync(() => current),
+    save: (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
+      Effect.gen(function* () {
+        const invalid = invalidInputField(next)
+        if (invalid !== undefined) {
+          return yield* new StoreError({
+            operation: "save",
+            location: LOCATION,
+            reason: "InvalidInput",
+            detail: invalid,
+          })
+        }
+        const now = yield* Clock.currentTimeMillis
+        // Compare and set in one synchronous step: no other fiber runs in between.
+        const conflict = checkExpected(LOCATION, current, expected)
+        if (conflict !== undefined) return yield* conflict
+        current = nextRecord(next, current, now)
+        return current
+      }),
+    withRefreshLock: (effect) => lock.withPermit(effect),
+  }
+}
+
+/**
+ * A layer providing a fresh memory store (see `memoryStore`).
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerMemoryStore = (initial?: StoredTokenInput): Layer.Layer<TokenStore> =>
+  Layer.sync(TokenStore)(() => memoryStore(initial))

@@ -1,0 +1,201 @@
+/**
+ * Retries that cannot burn a rotating refresh token.
+ *
+ * The delays come from a `Schedule` the caller can replace ({@link defaultRetrySchedule}: exponential
+ * backoff with full jitter from 250 ms, at most 30 s between attempts, 2 minutes in all, honouring
+ * `Retry-After`). Whatever the schedule, WHAT is retried is fixed by the rotation-safety rule:
+ * - retried: failures where the server did not process the request (the request never left; 429; 503);
+ * - ambiguous failures (a timeout, a connection lost after sending, 500/502/504, an unreadable 2xx) may
+ *   have rotated the token: retried with the same token only when the caller declares the server's
+ *   `rotationGracePeriod`, and only while the next attempt starts within that period of the first
+ *   ambiguous attempt;
+ * - everything else (`invalid_*`, …) is never retried.
+ * An `InvalidGrant` that follows an ambiguous attempt comes back with `afterAmbiguousAttempt: true`.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import { retryAfterOf } from "./internal/tokenResponse.ts"
+import type { RefreshError } from "./RefreshError.ts"
+import type { RefreshRequest, ResolvedRefreshRequest } from "./RefreshRequest.ts"
+import { refresh, refreshResolved } from "./refresh.ts"
+import type { TokenSet } from "./TokenSet.ts"
+
+/**
+ * The numbers of the default policy.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_RETRY = {
+  /** The first backoff delay before jitter: 250 ms, doubling on each attempt. */
+  baseDelay: Duration.millis(250),
+  /** No backoff delay exceeds this (a longer `Retry-After` is still honoured): 30 s. */
+  maxDelay: Duration.seconds(30),
+  /** No retry starts later than this after the first attempt failed: 2 minutes. */
+  maxElapsed: Duration.minutes(2),
+} as const
+
+/**
+ * Options of {@link makeRetrySchedule}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RetryScheduleOptions {
+  /** First delay before jitter; default 250 ms. */
+  readonly baseDelay?: Duration.Input | undefined
+  /** Cap of the backoff delay; default 30 s. */
+  readonly maxDelay?: Duration.Input | undefined
+  /** Total time budget: no retry is scheduled to start after it; default 2 minutes. */
+  readonly maxElapsed?: Duration.Input | undefined
+}
+
+/**
+ * Builds a retry schedule: exponential backoff with FULL jitter (each delay is uniform in
+ * `[0, min(maxDelay, baseDelay * 2^n)]`), raised to the error's `Retry-After` when that is longer,
+ * stopping when the next attempt would start after `maxElapsed`. It only sets delays and the time
+ * budget; what is safe to retry is decided by {@link withRefreshRetry}.
+ *
+ * @category schedules
+ * @since 0.1.0
+ */
+export const makeRetrySchedule = (
+  options: RetryScheduleOptions = {},
+): Schedule.Schedule<Duration.Duration, RefreshError> => {
+  const maxDelay = Duration.toMillis(options.maxDelay ?? DEFAULT_RETRY.maxDelay)
+  const maxElapsed = Duration.toMillis(options.maxElapsed ?? DEFAULT_RETRY.maxElapsed)
+  return Schedule.exponential(options.baseDelay ?? DEFAULT_RETRY.baseDelay).pipe(
+    Schedule.setInputType<RefreshError>(),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.map(Random.next, (random) => {
+        const backoff = random * Math.min(Duration.toMillis(duration), maxDelay)
+        const retryAfter = retryAfterOf(input)
+        return Duration.millis(
+          Math.max(backoff, retryAfter === undefined ? 0 : Duration.toMillis(retryAfter)),
+        )
+      }),
+    ),
+    Schedule.while(({ elapsed, duration }) => elapsed + Duration.toMillis(duration) <= maxElapsed),
+  )
+}
+
+/**
+ * The default retry schedule: `makeRetrySchedule()` (full jitter from 250 ms, 30 s cap, 2 minutes in
+ * all, `Retry-After` honoured).
+ *
+ * @category schedules
+ * @since 0.1.0
+ */
+export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RefreshError> = makeRetrySchedule()
+
+/**
+ * Options of the retrying refresh.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RetryOptions {
+  /**
+   * The delays between attempts and the overall budget; default {@link defaultRetrySchedule}. It can
+   * only make retries rarer: unsafe errors are never retried whatever it says.
+   */
+  readonly schedule?: Schedule.Schedule<unknown, RefreshError> | undefined
+  /**
+   * The server's rotation grace period: how long the previous refresh token keeps working after it
+   * rolled (PingFederate "grace period"). Only when this is set is an ambiguous attempt retried with the
+   * same refresh token, and only while the retry starts within this period of the first ambiguous
+   * attempt. Leave it unset unless you know the server's setting.
+   */
+  readonly rotationGracePeriod?: Duration.Input | undefined
+}
+
+/**
+ * Whether an error may be retried with the same refresh token, given the retry would start at
+ * `nextAttemptAt` and the first ambiguous attempt of this refresh was sent at `firstAmbiguousSentAt`.
+ *
+ * @category classification
+ * @since 0.1.0
+ */
+export const isSafeToRetry = (
+  error: RefreshError,
+  context: {
+    readonly nextAttemptAt: number
+    readonly firstAmbiguousSentAt?: number | undefined
+    readonly rotationGracePeriod?: Duration.Input | undefined
+  },
+): boolean => {
+  if (error.retryable) return true
+  if (!error.ambiguous || context.rotationGracePeriod === undefined) return false
+  const sentAt = context.firstAmbiguousSentAt
+  return (
+    sentAt !== undefined && context.nextAttemptAt - sentAt < Duration.toMillis(context.rotationGracePeriod)
+  )
+}
+
+/**
+ * Applies the rotation-safe retry policy to any refresh attempt (for example one that re-reads the
+ * store first). Each run of `attempt` must send at most one token request with the same refresh token.
+ *
+ * @category retry
+ * @since 0.1.0
+ */
+export const withRefreshRetry =
+  (options: RetryOptions = {}) =>
+  <R>(attempt: Effect.Effect<TokenSet, RefreshError, R>): Effect.Effect<TokenSet, RefreshError, R> =>
+    Effect.suspend(() => {
+      // Per-run state: when the first ambiguous attempt was sent.
+      let firstAmbiguousSentAt: number | undefined
+      const tracked = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
+        attempt.pipe(
+          Effect.mapError((error) =>
+            firstAmbiguousSentAt !== undefined && error._tag === "InvalidGrant"
+              ? error.withAfterAmbiguousAttempt()
+              : error,
+          ),
+          Effect.tapError((error) =>
+            Effect.sync(() => {
+              if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
+            }),
+          ),
+        ),
+      )
+      const schedule = (options.schedule ?? defaultRetrySchedule).pipe(
+        Schedule.while(({ input, now, duration }) =>
+          isSafeToRetry(input, {
+            nextAttemptAt: now + Duration.toMillis(duration),
+            firstAmbiguousSentAt,
+            rotationGracePeriod: options.rotationGracePeriod,
+          }),
+        ),
+      )
+      return Effect.retry(tracked, schedule)
+    })
+
+/**
+ * Refreshes with the rotation-safe retry policy (see the module description): like `refresh`, but
+ * retries what is safe to retry, with the delays of `options.schedule` (default
+ * {@link defaultRetrySchedule}). Fails with the last error when it gives up.
+ *
+ * @category retry
+ * @since 0.1.0
+ */
+export const refreshWithRetry = (
+  request: RefreshRequest,
+  options: RetryOptions = {},
+): Effect.Effect<TokenSet, RefreshError> => withRefreshRetry(options)(refresh(request))
+
+/**
+ * {@link refreshWithRetry} for an already validated request.
+ *
+ * @category retry
+ * @since 0.1.0
+ */
+export const refreshResolvedWithRetry = (
+  request: ResolvedRefreshRequest,
+  options: RetryOptions = {},
+): Effect.Effect<TokenSet, RefreshError> => withRefreshRetry(options)(refreshResolved(request))

@@ -1,0 +1,191 @@
+/**
+ * The two ways a `TokenStore` operation can fail.
+ *
+ * - `StoreError`: the store could not be read, written or locked. One error type whose `reason`
+ *   says what went wrong and whose message, computed from the fields, says what to do.
+ * - `StoreConflict`: a compare-and-set `save` found a different refresh token than the caller
+ *   expected, because another process or client saved one in between. Not a fault: load again.
+ *
+ * Neither ever carries a token: messages name the store location, the operation and the reason.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * The store operation that failed.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StoreOperation = "load" | "save" | "lock"
+
+/**
+ * Why a store operation failed.
+ *
+ * - `NotWritable`: the folder or file cannot be written (permissions, read-only file system,
+ *   a parent that is a file, a target that is a folder).
+ * - `NotReadable`: the file exists but cannot be read (permissions, it is a folder).
+ * - `Corrupt`: the file is not a token file this library wrote (truncated JSON, wrong shape).
+ * - `UnsupportedVersion`: the file was written by a newer version of this library.
+ * - `KeyRequired`: the file is encrypted and no key was given.
+ * - `WrongKey`: the file is encrypted with a different key (or was tampered with).
+ * - `InvalidKey`: the key given is not usable (a raw key must be exactly 32 bytes).
+ * - `InvalidInput`: the token handed to `save` is not storable (empty refresh token…).
+ * - `LockTimeout`: another holder kept the lock longer than the lock timeout.
+ * - `Io`: any other file system failure (disk full, I/O error…).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StoreErrorReason =
+  | "NotWritable"
+  | "NotReadable"
+  | "Corrupt"
+  | "UnsupportedVersion"
+  | "KeyRequired"
+  | "WrongKey"
+  | "InvalidKey"
+  | "InvalidInput"
+  | "LockTimeout"
+  | "Io"
+
+/**
+ * Who held a lock when waiting for it timed out (`LockTimeout` only).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface LockHolder {
+  /** Process id of the holder, when the lock file names one. */
+  readonly pid?: number | undefined
+  /** Host name of the holder, when the lock file names one. */
+  readonly hostname?: string | undefined
+  /** How long the lock had been held when the wait gave up, in milliseconds. */
+  readonly heldForMs: number
+}
+
+/**
+ * A token store could not be read, written or locked.
+ *
+ * `message` is computed from the fields and always ends with what to do. `detail` is a short,
+ * secret-free description (an errno code, the name of a bad field); `cause` is only ever a file
+ * system error (which names paths, never file contents).
+ *
+ * @example
+ * ```ts
+ * Effect.catchTag(store.load, "StoreError", (e) => Console.error(e.message))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StoreError extends Data.TaggedError("StoreError")<{
+  /** The operation that failed. */
+  readonly operation: StoreOperation
+  /** Where the store lives: a file path, or a label such as `memory`. */
+  readonly location: string
+  /** Why it failed. */
+  readonly reason: StoreErrorReason
+  /** A short, secret-free detail: an errno code, a field name, a version number. */
+  readonly detail?: string | undefined
+  /** The lock holder, for `LockTimeout`. */
+  readonly holder?: LockHolder | undefined
+  /** The underlying file system error, if any. */
+  readonly cause?: unknown
+}> {
+  /**
+   * Whether trying the same operation again later can succeed without anyone changing
+   * anything (`LockTimeout`, `Io`). A token manager keeps the new token in memory and retries
+   * a save that failed for any reason; this only tells whether waiting alone may help.
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return this.reason === "LockTimeout" || this.reason === "Io"
+  }
+
+  /**
+   * What failed, where, and what to do about it.
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return storeErrorMessage(this)
+  }
+}
+
+const verb: Record<StoreOperation, string> = {
+  load: "cannot read",
+  save: "cannot write",
+  lock: "cannot lock",
+}
+
+const storeErrorMessage = (e: StoreError): string => {
+  const head = `${verb[e.operation]} token store ${e.location}`
+  const detail = e.detail === undefined ? "" : ` (${e.detail})`
+  switch (e.reason) {
+    case "NotWritable":
+      return `${head}: the folder or file is not writable${detail} — give a writable path or fix the permissions${e.operation === "save" ? "; the previous file was left as it was" : ""}`
+    case "NotReadable":
+      return `${head}: the file cannot be read${detail} — fix its permissions or give another path`
+    case "Corrupt":
+      return `${head}: the file is not a valid token file${detail} — restore it from a backup or delete it and provision a new refresh token; it was left untouched`
+    case "UnsupportedVersion":
+      return `${head}: the file has format version ${e.detail ?? "?"}, newer than this library understands — upgrade @tangoe-token/core`
+    case "KeyRequired":
+      return `${head}: the file is encrypted and no key was given — pass the encryption key it was written with`
+    case "WrongKey":
+      return `${head}: the encryption key does not match the one the file was written with (or the file was altered) — pass the original key, or delete the file and provision a new refresh token`
+    case "InvalidKey":
+      return `${head}: the encryption key is not usable${detail} — pass 32 random bytes or a non-empty passphrase`
+    case "InvalidInput":
+      return `${head}: the token to store is not valid${detail} — this is a bug in the caller; nothing was written`
+    case "LockTimeout": {
+      const h = e.holder
+      const who =
+        h?.pid === undefined
+          ? "another holder"
+          : `pid ${h.pid}${h.hostname === undefined ? "" : ` on ${h.hostname}`}`
+      const held = h === undefined ? "" : ` for ${(h.heldForMs / 1000).toFixed(1)} s`
+      return `${head}: the ${e.operation === "save" ? "write" : "refresh"} lock is held by ${who}${held} — wait and retry; if that process is stuck, stop it (a dead holder's lock is taken over automatically)`
+    }
+    case "Io":
+      return `${head}: file system error${detail} — check free space and the disk, then retry`
+  }
+}
+
+/**
+ * A compare-and-set `save` found a different refresh token than the caller expected: another
+ * process or client saved one in between (it probably refreshed). Nothing was written.
+ *
+ * What to do: `load` the store again and use the token it holds; do not refresh with the token
+ * you had, it may already be spent.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class StoreConflict extends Data.TaggedError("StoreConflict")<{
+  /** Where the store lives: a file path, or a label such as `memory`. */
+  readonly location: string
+  /** What the caller expected: an empty store, or a particular refresh token. */
+  readonly expected: "empty" | "token"
+  /** What the store held: nothing, or another refresh token. */
+  readonly found: "empty" | "other-token"
+  /** The generation of the record found, if any. */
+  readonly generation?: number | undefined
+}> {
+  /**
+   * What was expected, what was found, and what to do.
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const expected = this.expected === "empty" ? "an empty store" : "the refresh token last read"
+    const found =
+      this.found === "empty"
+        ? "an empty store"
+        : `another refresh token${this.generation === undefined ? "" : ` (generation ${this.generation})`}`
+    return `token store ${this.location} changed since it was read: expected ${expected}, found ${found} — another process probably refreshed; load the store again and use its token`
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Store-independent rules for a token record: the compare of compare-and-set (constant time),
+ * and building the next record from a caller's input (validation, generation, updatedAt).
+ *
+ * @internal
+ */
+import { createHash, timingSafeEqual } from "node:crypto"
+import * as Redacted from "effect/Redacted"
+import { StoreConflict } from "../../StoreError.ts"
+import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
+
+const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+
+/** Whether two refresh tokens are equal, in time independent of where they differ. */
+export const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
+  timingSafeEqual(digest(Redacted.value(a)), digest(Redacted.value(b)))
+
+/** The conflict to fail with when `current` is not what the caller `expected`, else undefined. */
+export const checkExpected = (
+  location: string,
+  current: StoredToken | undefined,
+  expected: Redacted.Redacted<string> | undefined,
+): StoreConflict | undefined => {
+  if (expected === undefined) {
+    return current === undefined
+      ? undefined
+      : new StoreConflict({
+          location,
+          expected: "empty",
+          found: "other-token",
+          generation: current.generation,
+        })
+  }
+  if (current === undefined) return new StoreConflict({ location, expected: "token", found: "empty" })
+  return sameToken(current.refreshToken, expected)
+    ? undefined
+    : new StoreConflict({ location, expected: "token", found: "other-token", generation: current.generation })
+}
+
+const isRedactedString = (u: unknown): u is Redacted.Redacted<string> =>
+  Redacted.isRedacted(u) && typeof Redacted.value(u) === "string"
+
+const optionalTypes: ReadonlyArray<readonly [keyof StoredTokenInput, "string" | "number"]> = [
+  ["tokenType", "string"],
+  ["expiresAt", "number"],
+  ["issuedAt", "number"],
+  ["scope", "string"],
+  ["origin", "string"],
+]
+
+/** The name of the first field of a save input that is not storable, or undefined. Never a value. */
+export const invalidInputField = (input: StoredTokenInput): string | undefined => {
+  if (!isRedactedString(input.refreshToken) || Redacted.value(input.refreshToken).length === 0) {
+    return "refreshToken must be a non-empty Redacted string"
+  }
+  if (input.accessToken !== undefined && !isRedactedString(input.accessToken)) {
+    return "accessToken must be a Redacted string"
+  }
+  for (const [key, type] of optionalTypes) {
+    const value = input[key]
+    if (value !== undefined && (typeof value !== type || (type === "number" && !Number.isFinite(value)))) {
+      return `${key} must be a ${type === "number" ? "finite number" : type}`
+    }
+  }
+  return undefined
+}
+
+/** `a` without its keys whose value is `undefined`, so absent fields stay absent. */
+export const omitUndefined = <A extends object>(a: A): A =>
+  Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
+
+/** The record to store after `current`: the input's fields, `generation` + 1, `updatedAt` = now. */
+export const nextRecord = (
+  input: StoredTokenInput,
+  current: StoredToken | undefined,
+  now: number,
+): StoredToken =>
+  omitUndefined({
+    refreshToken: input.refreshToken,
+    accessToken: input.accessToken,
+    tokenType: input.tokenType,
+    expiresAt: input.expiresAt,
+    issuedAt: input.issuedAt,
+    scope: input.scope,
+    origin: input.origin,
+    generation: (current?.generation ?? 0) + 1,
+    updatedAt: now,
+  })

@@ -1,0 +1,59 @@
+/**
+ * Builds the HTTP request of one refresh: the documented query form or the RFC 6749 form body,
+ * client credentials as parameters or HTTP Basic (RFC 6749 Appendix B).
+ *
+ * @internal
+ */
+import * as Redacted from "effect/Redacted"
+import type { HttpTransportRequest } from "../HttpTransport.ts"
+import type { ResolvedRefreshRequest } from "../RefreshRequest.ts"
+
+/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
+export const formEncode = (value: string): string => new URLSearchParams([["", value]]).toString().slice(1)
+
+/** The `Authorization` header value for HTTP Basic client authentication. */
+export const basicCredentials = (clientId: string, clientSecret: Redacted.Redacted<string>): string =>
+  Buffer.from(`${formEncode(clientId)}:${formEncode(Redacted.value(clientSecret))}`, "utf8").toString(
+    "base64",
+  )
+
+/** The parameters in the order Tangoe documents them. */
+const parameters = (request: ResolvedRefreshRequest): Array<[string, string]> => {
+  const params: Array<[string, string]> = [["grant_type", "refresh_token"]]
+  if (request.clientAuth === "params") {
+    params.push(["client_id", request.clientId], ["client_secret", Redacted.value(request.clientSecret)])
+  }
+  if (request.scope !== undefined) params.push(["scope", request.scope])
+  params.push(["refresh_token", Redacted.value(request.refreshToken)])
+  return params
+}
+
+/** The request for one refresh attempt. */
+export const buildTokenRequest = (
+  request: ResolvedRefreshRequest,
+  maxBodyBytes: number,
+): HttpTransportRequest => {
+  const params = parameters(request)
+  const headers: Record<string, string> = { accept: "application/json" }
+  if (request.clientAuth === "basic") {
+    headers.authorization = `Basic ${basicCredentials(request.clientId, request.clientSecret)}`
+  }
+  let url = request.tokenUrl
+  let body: string | undefined
+  if (request.placement === "query") {
+    const target = new URL(request.tokenUrl)
+    for (const [name, value] of params) target.searchParams.append(name, value)
+    url = target.href
+  } else {
+    headers["content-type"] = "application/x-www-form-urlencoded"
+    body = new URLSearchParams(params).toString()
+  }
+  return {
+    method: "POST",
+    url,
+    headers,
+    body,
+    timeoutMillis: 0,
+    maxBodyBytes,
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The Promise facade of a refresh, for code that does not use Effect. It rejects with the same error
+ * classes as the Effect API (`instanceof` and `_tag` both work), never with a wrapper.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { HttpTransport } from "./HttpTransport.ts"
+import type { RefreshRequest } from "./RefreshRequest.ts"
+import { type RetryOptions, withRefreshRetry } from "./RetryPolicy.ts"
+import { refresh } from "./refresh.ts"
+import type { TokenSet } from "./TokenSet.ts"
+
+/**
+ * Options of {@link refreshToken}.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RefreshTokenOptions extends RetryOptions {
+  /**
+   * `true` (the default): the rotation-safe retry policy (see `refreshWithRetry`); `false`: exactly
+   * one attempt.
+   */
+  readonly retry?: boolean | undefined
+  /** Another HTTP transport than the global `fetch` (see `fromPromise`). */
+  readonly transport?: HttpTransport | undefined
+  /** Aborts the refresh (and any wait between retries); the promise then rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Refreshes the access token and resolves with the new {@link TokenSet}. Rejects with a
+ * `RefreshError` (`InvalidGrant`, `InvalidClient`, `Timeout`, …): check it with `instanceof`, `_tag`
+ * or `isRefreshError`. Persist `tokenSet.refreshToken` before using the access token.
+ *
+ * @example
+ * ```ts
+ * import { InvalidGrant, refreshToken } from "@tangoe-token/core"
+ *
+ * try {
+ *   const tokens = await refreshToken({ environment: "qa", clientId, clientSecret, refreshToken: current })
+ *   await save(tokens.refreshToken)
+ * } catch (error) {
+ *   if (error instanceof InvalidGrant) console.error(error.message) // re-provision
+ *   throw error
+ * }
+ * ```
+ *
+ * @category refresh
+ * @since 0.1.0
+ */
+export const refreshToken = async (
+  request: RefreshRequest,
+  options: RefreshTokenOptions = {},
+): Promise<TokenSet> => {
+  const attempt = refresh(request)
+  const program = options.retry === false ? attempt : withRefreshRetry(options)(attempt)
+  const exit = await Effect.runPromiseExit(
+    options.transport === undefined
+      ? program
+      : Effect.provideService(program, HttpTransport, options.transport),
+    options.signal === undefined ? undefined : { signal: options.signal },
+  )
+  if (Exit.isSuccess(exit)) return exit.value
+  if (Cause.hasInterruptsOnly(exit.cause) && options.signal?.aborted === true) throw options.signal.reason
+  throw Cause.squash(exit.cause)
+}

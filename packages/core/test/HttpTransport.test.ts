@@ -1,0 +1,235 @@
+/** The default fetch transport against real local HTTP servers, and failure classification. */
+import { createServer, type RequestListener, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { afterEach, assert, describe, it } from "vitest"
+import {
+  classifyFailure,
+  fetchTransport,
+  fromPromise,
+  HttpTransport,
+  HttpTransportFailure,
+  type HttpTransportRequest,
+} from "../src/HttpTransport.ts"
+import { MalformedResponse, Transport } from "../src/RefreshError.ts"
+import { refreshWithRetry } from "../src/RetryPolicy.ts"
+import { refresh } from "../src/refresh.ts"
+import { request } from "./support/request.ts"
+import { exitOf, failureOf, successOf } from "./support/sim.ts"
+
+const servers: Array<Server> = []
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    ),
+  )
+})
+
+const serve = async (handler: RequestListener): Promise<string> => {
+  const server = createServer(handler)
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/as/token.oauth2`
+}
+
+const send = (url: string, overrides: Partial<HttpTransportRequest> = {}) =>
+  Effect.runPromise(
+    Effect.exit(
+      fetchTransport.send({
+        method: "POST",
+        url,
+        headers: {},
+        body: undefined,
+        timeoutMillis: 5000,
+        maxBodyBytes: 64 * 1024,
+        ...overrides,
+      }),
+    ),
+  )
+
+describe("fetchTransport", () => {
+  it("does not follow a redirect: refresh reports it and nothing reaches the target", async () => {
+    let targetHits = 0
+    const target = await serve((_req, res) => {
+      targetHits++
+      res.end("{}")
+    })
+    const url = await serve((_req, res) => {
+      res.writeHead(307, { location: target })
+      res.end()
+    })
+    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    assert.instanceOf(error, MalformedResponse)
+    if (error instanceof MalformedResponse) assert.strictEqual(error.reason, "redirect")
+    assert.strictEqual(targetHits, 0)
+  })
+
+  it("stops reading a chunked body past the cap", async () => {
+    let written = 0
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      const chunk = "x".repeat(16 * 1024)
+      const timer = setInterval(() => {
+        if (res.destroyed || written > 10 * 1024 * 1024) {
+          clearInterval(timer)
+          res.end()
+          return
+        }
+        written += chunk.length
+        res.write(chunk)
+      }, 1)
+    })
+    const exit = await send(url, { maxBodyBytes: 64 * 1024 })
+    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+    assert.isTrue(exit.value.bodyTruncated)
+    assert.isAtMost(exit.value.body.length, 64 * 1024)
+    assert.isBelow(written, 10 * 1024 * 1024)
+  })
+
+  it("refuses a declared Content-Length past the cap without reading", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(1024 * 1024) })
+      res.write("{")
+    })
+    const exit = await send(url, { maxBodyBytes: 1024 })
+    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+    assert.isTrue(exit.value.bodyTruncated)
+  })
+
+  it("a refused connection never left and is retried", async () => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
+    const port = (probe.address() as AddressInfo).port
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const url = `http://127.0.0.1:${port}/as/token.oauth2`
+    const exit = await send(url)
+    if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    assert.instanceOf(error, Transport)
+    if (!(error instanceof Transport)) return
+    assert.strictEqual(error.code, "ECONNREFUSED")
+    assert.isFalse(error.mayHaveReachedServer)
+    assert.isTrue(error.retryable)
+    // a server appears on that port after a moment: the retrying refresh gets through
+    const late = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" }))
+    })
+    servers.push(late)
+    setTimeout(() => late.listen(port, "127.0.0.1"), 300)
+    successOf(await exitOf(refreshWithRetry(request({ environment: { tokenUrl: url } }))))
+  })
+
+  it("a connection closed before any response may have reached the server", async () => {
+    const url = await serve((req) => {
+      req.socket.destroy()
+    })
+    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    assert.instanceOf(error, Transport)
+    if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
+  })
+
+  it("sends the query form as a POST without a body", async () => {
+    let seen: { method?: string | undefined; url?: string | undefined; length?: string | undefined } = {}
+    const url = await serve((req, res) => {
+      seen = { method: req.method, url: req.url, length: req.headers["content-length"] }
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a" }))
+    })
+    successOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    assert.strictEqual(seen.method, "POST")
+    assert.match(seen.url ?? "", /^\/as\/token\.oauth2\?grant_type=refresh_token&client_id=/)
+  })
+})
+
+describe("classifyFailure", () => {
+  const fetchError = (code: string) =>
+    Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error(`connect ${code} https://x/?client_secret=s`), { code }),
+    })
+
+  it("keeps only the code of a fetch TypeError's cause", () => {
+    const failure = classifyFailure(fetchError("ECONNREFUSED"))
+    assert.strictEqual(failure.code, "ECONNREFUSED")
+    assert.isFalse(failure.mayHaveReachedServer)
+    assert.notInclude(JSON.stringify(failure), "client_secret")
+    assert.isUndefined((failure as { cause?: unknown }).cause)
+  })
+
+  for (const code of [
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "UND_ERR_CONNECT_TIMEOUT",
+    "CERT_HAS_EXPIRED",
+  ]) {
+    it(`${code} never left`, () => {
+      assert.isFalse(classifyFailure(fetchError(code)).mayHaveReachedServer)
+    })
+  }
+
+  for (const code of ["ECONNRESET", "UND_ERR_SOCKET", "EPIPE"]) {
+    it(`${code} may have reached the server`, () => {
+      assert.isTrue(classifyFailure(fetchError(code)).mayHaveReachedServer)
+    })
+  }
+
+  it("an AggregateError of connection attempts uses its members' code", () => {
+    const aggregate = new AggregateError(
+      [Object.assign(new Error("x"), { code: "ECONNREFUSED" })],
+      "all failed",
+    )
+    assert.strictEqual(
+      classifyFailure(new TypeError("fetch failed", { cause: aggregate })).code,
+      "ECONNREFUSED",
+    )
+  })
+
+  it("anything unknown may have reached the server, and odd codes are not kept", () => {
+    const failure = classifyFailure(
+      Object.assign(new Error("boom https://h/?refresh_token=x"), { code: "a b c" }),
+    )
+    assert.strictEqual(failure.code, "UNKNOWN")
+    assert.isTrue(failure.mayHaveReachedServer)
+    assert.isTrue(classifyFailure("a string").mayHaveReachedServer)
+  })
+})
+
+describe("fromPromise", () => {
+  it("routes the refresh through a Promise-based client and classifies what it throws", async () => {
+    const seen: Array<string> = []
+    const transport = fromPromise(async (req) => {
+      seen.push(req.method)
+      return {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a" }),
+      }
+    })
+    successOf(await exitOf(refresh(request()).pipe(Effect.provideService(HttpTransport, transport))))
+    assert.deepStrictEqual(seen, ["POST"])
+
+    const throwing = fromPromise(async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
+    })
+    const error = failureOf(
+      await exitOf(refresh(request()).pipe(Effect.provideService(HttpTransport, throwing))),
+    )
+    assert.instanceOf(error, Transport)
+    if (error instanceof Transport) assert.isFalse(error.mayHaveReachedServer)
+
+    const explicit = fromPromise(async () => {
+      throw new HttpTransportFailure({ code: "MY_CODE", mayHaveReachedServer: false })
+    })
+    const mine = failureOf(
+      await exitOf(refresh(request()).pipe(Effect.provideService(HttpTransport, explicit))),
+    )
+    assert.strictEqual((mine as Transport).code, "MY_CODE")
+  })
+})

@@ -1,0 +1,432 @@
+/**
+ * Drives every error path and scans everything a user could print for the real secret values (and
+ * their URL-encoded, form-encoded and base64 forms): the message, String(error), util.inspect,
+ * JSON.stringify, the cause chain, the stack, Cause.pretty, Effect logs and spans, promise rejections.
+ */
+import * as util from "node:util"
+import { type Fault, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
+import * as Schedule from "effect/Schedule"
+import * as Tracer from "effect/Tracer"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { fetchTransport, fromPromise, HttpTransport } from "../src/HttpTransport.ts"
+import { isRefreshError, type RefreshError } from "../src/RefreshError.ts"
+import type { RefreshRequest } from "../src/RefreshRequest.ts"
+import { refreshWithRetry } from "../src/RetryPolicy.ts"
+import { refresh } from "../src/refresh.ts"
+import { refreshToken } from "../src/refreshToken.ts"
+import type { TokenSet } from "../src/TokenSet.ts"
+
+// Characters that change under URL and form encoding, so every encoded form differs from the raw one.
+const CLIENT_SECRET = "cs/Se+cr&et=Val ue?9f8e7d6c5b4a"
+const CLIENT_ID = "client id:5f1e2d3c"
+
+const forms = (secret: string): Array<string> => [
+  secret,
+  encodeURIComponent(secret),
+  new URLSearchParams([["", secret]]).toString().slice(1),
+  Buffer.from(secret).toString("base64"),
+  Buffer.from(secret).toString("base64url"),
+]
+
+/** Every secret seen so far: ours, and every token the server sent in any response. */
+const secrets = new Set<string>([CLIENT_SECRET])
+const addSecret = (s: string) => {
+  if (s.length >= 8) secrets.add(s)
+}
+const formEncode = (s: string) => new URLSearchParams([["", s]]).toString().slice(1)
+addSecret(`${formEncode(CLIENT_ID)}:${formEncode(CLIENT_SECRET)}`)
+
+/** A transport that records every token in every response body, then hands the response on. */
+const recording: HttpTransport = {
+  send: (request) =>
+    fetchTransport.send(request).pipe(
+      Effect.tap((response) =>
+        Effect.sync(() => {
+          for (const match of response.body.matchAll(/"(?:access_token|refresh_token)"\s*:\s*"([^"]+)"/g)) {
+            if (match[1] !== undefined) addSecret(match[1])
+          }
+        }),
+      ),
+    ),
+}
+
+interface Captured {
+  readonly exit: Exit.Exit<TokenSet, RefreshError>
+  readonly logs: Array<string>
+  readonly spans: Array<Tracer.NativeSpan>
+}
+
+const capture = async (
+  effect: Effect.Effect<TokenSet, RefreshError>,
+  transport = recording,
+): Promise<Captured> => {
+  const logs: Array<string> = []
+  const spans: Array<Tracer.NativeSpan> = []
+  const logger = Logger.make((options) => {
+    logs.push(util.inspect(options.message, { depth: 10 }), Cause.pretty(options.cause))
+  })
+  const tracer = Tracer.make({
+    span(options) {
+      const span = new Tracer.NativeSpan(options)
+      spans.push(span)
+      return span
+    },
+  })
+  const exit = await Effect.runPromise(
+    effect.pipe(
+      Effect.provideService(HttpTransport, transport),
+      Effect.provideService(Tracer.Tracer, tracer),
+      Effect.provideService(References.MinimumLogLevel, "All"),
+      Effect.provide(Logger.layer([logger])),
+      Effect.exit,
+    ),
+  )
+  return { exit, logs, spans }
+}
+
+/** Everything a user could print about an error. */
+const outputs = (error: unknown): Array<string> => {
+  const out: Array<string> = []
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    out.push(
+      String(current),
+      util.inspect(current, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+      util.format("%o", current),
+      JSON.stringify(current) ?? "",
+    )
+    if (current instanceof Error) {
+      out.push(current.message, current.stack ?? "")
+      current = current.cause
+    } else current = undefined
+  }
+  return out
+}
+
+const spanOutputs = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> =>
+  spans.map((span) =>
+    util.inspect(
+      {
+        name: span.name,
+        attributes: [...span.attributes],
+        events: (span as unknown as { readonly _events?: unknown })._events,
+        status: span.status,
+      },
+      { depth: Number.POSITIVE_INFINITY, showHidden: true },
+    ),
+  )
+
+const assertClean = (label: string, texts: ReadonlyArray<string>) => {
+  for (const secret of secrets) {
+    for (const form of forms(secret)) {
+      for (const text of texts) {
+        if (text.includes(form))
+          assert.fail(
+            `${label}: a secret (in the form ${forms(secret).indexOf(form)}) leaked in: ${text.slice(0, 300)}`,
+          )
+      }
+    }
+  }
+}
+
+const scan = (label: string, captured: Captured): RefreshError => {
+  if (Exit.isSuccess(captured.exit)) return assert.fail(`${label}: expected a failure`)
+  const error = Cause.squash(captured.exit.cause)
+  assert.isTrue(isRefreshError(error), `${label}: not a RefreshError: ${String(error)}`)
+  assertClean(label, [
+    ...outputs(error),
+    Cause.pretty(captured.exit.cause),
+    util.inspect(captured.exit, { depth: Number.POSITIVE_INFINITY }),
+    ...captured.logs,
+    ...spanOutputs(captured.spans),
+  ])
+  if ((error as RefreshError)._tag !== "InvalidConfig") {
+    assert.isAbove(captured.logs.length, 0, `${label}: no log observed`)
+    assert.isAbove(captured.spans.length, 0, `${label}: no span observed`)
+  }
+  return error as RefreshError
+}
+
+let sim: Simulator
+const seen = new Set<string>()
+
+beforeAll(async () => {
+  sim = await startSimulator({ environment: "qa" })
+})
+afterAll(async () => {
+  await sim?.close()
+  // every kind of error was driven through the scan at least once
+  assert.includeMembers(
+    [...seen],
+    [
+      "InvalidGrant",
+      "InvalidClient",
+      "InvalidScope",
+      "InvalidRequest",
+      "UnsupportedGrantType",
+      "UnauthorizedClient",
+      "RateLimited",
+      "ServerError",
+      "Timeout",
+      "Transport",
+      "MalformedResponse",
+      "InvalidConfig",
+    ],
+  )
+})
+
+const fresh = (overrides: Partial<RefreshRequest> = {}): RefreshRequest => {
+  const client = sim.addClient({
+    clientId: `${CLIENT_ID}-${seen.size}-${Math.random()}`,
+    clientSecret: CLIENT_SECRET,
+  })
+  addSecret(client.refreshToken)
+  return {
+    environment: { tokenUrl: sim.tokenUrl },
+    clientId: client.clientId,
+    clientSecret: CLIENT_SECRET,
+    refreshToken: client.refreshToken,
+    scope: client.scope,
+    timeout: 400,
+    ...overrides,
+  }
+}
+
+const drive = async (
+  label: string,
+  request: RefreshRequest,
+  faults: ReadonlyArray<Fault> = [],
+  retry = false,
+) => {
+  sim.clearFaults()
+  if (faults.length > 0) sim.injectFaults(...faults)
+  const captured = await capture(
+    retry ? refreshWithRetry(request, { rotationGracePeriod: "2 seconds" }) : refresh(request),
+  )
+  const error = scan(label, captured)
+  seen.add(error._tag)
+  // the Promise facade rejects with the same, equally clean, error
+  sim.clearFaults()
+  if (faults.length > 0) sim.injectFaults(...faults)
+  const rejected = await refreshToken(request, { retry: false, transport: recording }).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  if (rejected !== undefined) assertClean(`${label} (promise)`, outputs(rejected))
+  return error
+}
+
+describe("no secret leaks from any error path (real simulator over HTTP)", () => {
+  for (const placement of ["query", "body"] as const) {
+    for (const clientAuth of ["params", "basic"] as const) {
+      const opts = { placement, clientAuth }
+      const tag = `${placement}/${clientAuth}`
+      it(`OAuth errors (${tag})`, async () => {
+        await drive(`invalid_grant ${tag}`, fresh({ ...opts, refreshToken: "rt-unknown-0123456789abcdef" }))
+        await drive(`invalid_client ${tag}`, fresh({ ...opts, clientSecret: `${CLIENT_SECRET}-wrong` }))
+        await drive(`invalid_scope ${tag}`, fresh({ ...opts, scope: "NOT_GRANTED" }))
+      })
+
+      it(`faults (${tag})`, async () => {
+        const faults: ReadonlyArray<readonly [string, Fault]> = [
+          ["429", { kind: "status", status: 429, retryAfter: 1 }],
+          ["500", { kind: "status", status: 500, rotate: true }],
+          ["502", { kind: "status", status: 502 }],
+          ["503", { kind: "status", status: 503, body: "empty" }],
+          ["504", { kind: "status", status: 504, rotate: true }],
+          ["delay", { kind: "delay", ms: 1000 }],
+          ["delay before", { kind: "delay", ms: 1000, phase: "beforeProcessing" }],
+          ["stallBody", { kind: "stallBody", ms: 50 }],
+          ["stallBody long", { kind: "stallBody", ms: 1000 }],
+          ["resetBeforeProcessing", { kind: "resetBeforeProcessing" }],
+          ["resetAfterRotation", { kind: "resetAfterRotation" }],
+          ["html", { kind: "html" }],
+          ["html 400", { kind: "html", status: 400 }],
+          ["malformedJson", { kind: "malformedJson" }],
+          ["missing access_token", { kind: "missingField", field: "access_token" }],
+          ["missing token_type", { kind: "missingField", field: "token_type" }],
+          ["missing expires_in", { kind: "missingField", field: "expires_in" }],
+          ["wrongTokenType", { kind: "wrongTokenType" }],
+          ["oversizedBody", { kind: "oversizedBody", bytes: 200_000 }],
+        ]
+        for (const [name, fault] of faults) await drive(`${name} ${tag}`, fresh(opts), [fault])
+      })
+    }
+  }
+
+  it("retry paths, including invalid_grant after an ambiguous attempt", async () => {
+    const error = await drive("ambiguous then invalid_grant", fresh(), [{ kind: "resetAfterRotation" }], true)
+    assert.strictEqual(error._tag, "InvalidGrant")
+    await drive("503 retried until the budget ends is not needed: 500 without grace", fresh(), [
+      { kind: "status", status: 500, rotate: true },
+    ])
+  })
+
+  it("server-side unauthorized_client, invalid_request and unsupported_grant_type", async () => {
+    const client = sim.addClient({ grantTypes: ["client_credentials"], clientSecret: CLIENT_SECRET })
+    addSecret(client.refreshToken)
+    await drive("unauthorized_client", {
+      ...fresh(),
+      clientId: client.clientId,
+      refreshToken: client.refreshToken,
+    })
+    const rewriting = (f: (url: URL) => void): HttpTransport => ({
+      send: (request) => {
+        const url = new URL(request.url)
+        f(url)
+        return recording.send({ ...request, url: url.href })
+      },
+    })
+    for (const [label, f] of [
+      ["invalid_request", (url: URL) => url.searchParams.delete("grant_type")],
+      ["unsupported_grant_type", (url: URL) => url.searchParams.set("grant_type", "password")],
+    ] as const) {
+      const captured = await capture(refresh(fresh()), rewriting(f))
+      seen.add(scan(label, captured)._tag)
+    }
+  })
+})
+
+describe("no secret leaks when the server or the HTTP client echoes them", () => {
+  const REFRESH = "rt-echo/Se+cr&et=0123456789"
+  addSecret(REFRESH)
+  const base: RefreshRequest = {
+    environment: { tokenUrl: "https://127.0.0.1:1/as/token.oauth2" },
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    refreshToken: REFRESH,
+    timeout: 400,
+  }
+  const echoing = (status: number, body: (url: string) => string, headers: Record<string, string> = {}) =>
+    fromPromise(async (request) => ({
+      status,
+      headers: { "content-type": "application/json", ...headers },
+      body: body(request.url),
+    }))
+
+  const echoes: ReadonlyArray<readonly [string, HttpTransport]> = [
+    [
+      "error_description echoing the URL and secrets",
+      echoing(400, (url) =>
+        JSON.stringify({
+          error: "invalid_grant",
+          error_description: `bad token ${REFRESH} ${CLIENT_SECRET} at ${url} ${encodeURIComponent(REFRESH)} ${Buffer.from(CLIENT_SECRET).toString("base64")}`,
+        }),
+      ),
+    ],
+    ["an error code that is a secret", echoing(400, () => JSON.stringify({ error: REFRESH }))],
+    [
+      "a 500 echoing the request",
+      echoing(500, (url) => JSON.stringify({ error: "server_error", error_description: url })),
+    ],
+    [
+      "a 429 echoing the request",
+      echoing(429, (url) => JSON.stringify({ error: "slow_down", error_description: url })),
+    ],
+    [
+      "an HTML page echoing the URL",
+      echoing(404, (url) => `<html><body>No route for ${url} (${REFRESH})</body></html>`, {
+        "content-type": "text/html",
+      }),
+    ],
+    [
+      "a 200 missing a field, echoing",
+      echoing(200, () =>
+        JSON.stringify({ token_type: "Bearer", refresh_token: REFRESH, note: CLIENT_SECRET }),
+      ),
+    ],
+    ["a broken 200 echoing", echoing(200, (url) => `{"access_token":"${REFRESH}", "url": "${url}`)],
+    ["a redirect to a URL with secrets", echoing(302, (url) => url, { location: `https://h/?x=${REFRESH}` })],
+    [
+      "a transport error carrying the URL in its message and cause",
+      fromPromise(async (request) => {
+        throw Object.assign(new TypeError(`fetch failed for ${request.url}`), {
+          cause: Object.assign(new Error(`connect ECONNREFUSED ${request.url}`), {
+            code: "ECONNREFUSED",
+            url: request.url,
+          }),
+        })
+      }),
+    ],
+    [
+      "a transport error with the URL as its code",
+      fromPromise(async (request) => {
+        throw Object.assign(new Error("x"), { code: request.url })
+      }),
+    ],
+  ]
+  for (const [label, transport] of echoes) {
+    it(label, async () => {
+      scan(label, await capture(refresh(base), transport))
+      scan(
+        `${label} (retrying)`,
+        await capture(refreshWithRetry(base, { schedule: Schedule.recurs(2) }), transport),
+      )
+      const rejected = await refreshToken(base, { retry: false, transport }).catch((e: unknown) => e)
+      assertClean(`${label} (promise)`, outputs(rejected))
+    })
+  }
+
+  it("a timeout", async () => {
+    const hanging = fromPromise(
+      (_request, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener("abort", () => reject(new Error(`aborted ${_request.url}`))),
+        ),
+    )
+    const error = scan("timeout", await capture(refresh(base), hanging))
+    assert.strictEqual(error._tag, "Timeout")
+  })
+
+  it("invalid input, including invalid secrets", async () => {
+    const bad: ReadonlyArray<Partial<RefreshRequest> & Record<string, unknown>> = [
+      { environment: { tokenUrl: `http://example.com/?secret=${CLIENT_SECRET}` } },
+      { environment: { tokenUrl: `https://user:${encodeURIComponent(CLIENT_SECRET)}@h/` } },
+      { environment: { tokenUrl: `not a url ${CLIENT_SECRET}` } },
+      { environment: CLIENT_SECRET as never },
+      { clientSecret: `${CLIENT_SECRET}\n` },
+      { refreshToken: `${REFRESH}\u0000` },
+      { clientSecret: Redacted.make(42 as never) },
+      { scope: `bad"scope ${CLIENT_SECRET}`.slice(0, 10) },
+      { clientId: "" },
+      { timeout: -1 },
+      { placement: "header" as never },
+    ]
+    for (const overrides of bad) {
+      const error = scan(
+        `invalid ${Object.keys(overrides)[0]}`,
+        await capture(refresh({ ...base, ...overrides })),
+      )
+      seen.add(error._tag)
+      assert.strictEqual(error._tag, "InvalidConfig")
+    }
+  })
+
+  it("a TokenSet prints no token", async () => {
+    const transport = echoing(200, () =>
+      JSON.stringify({
+        token_type: "Bearer",
+        expires_in: 60,
+        access_token: "AT-0123456789-secret",
+        refresh_token: "RT-9876543210-secret",
+        id_token: "IDT-0123456789-secret",
+      }),
+    )
+    addSecret("AT-0123456789-secret")
+    addSecret("RT-9876543210-secret")
+    addSecret("IDT-0123456789-secret")
+    const { exit } = await capture(refresh(base), transport)
+    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+    assertClean("token set", [
+      String(exit.value),
+      util.inspect(exit.value, { depth: 10 }),
+      JSON.stringify(exit.value),
+    ])
+  })
+})
