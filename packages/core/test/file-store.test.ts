@@ -6,7 +6,6 @@
 import { spawn, spawnSync } from "node:child_process"
 import {
   chmodSync,
-  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -328,29 +327,24 @@ describe("file store: places it cannot write", () => {
     }),
   )
 
-  it("a read-only folder fails to save with NotWritable and leaves the old file intact (as a non-root user)", async () => {
+  it("a read-only folder fails to save with NotWritable and leaves the old file intact (root included, without its capabilities)", async () => {
     const { dir, path } = freshPath()
     await Effect.runPromise(Effect.flatMap(storeAt(path), (s) => s.save(token, undefined)))
     const before = readFileSync(path, "utf8")
+    // Root ignores mode bits through CAP_DAC_OVERRIDE. Run the save in a child that keeps uid 0 but
+    // drops every capability (util-linux `setpriv`), so the folder's 0500 really applies. (Dropping
+    // to another uid instead fails where Node itself lives under root's private home.)
     const isRoot = process.getuid?.() === 0
-    // As root, run the save in a child that drops to `nobody`, for whom the mode bits count.
-    const nobody = 65534
-    if (isRoot) {
-      chmodSync(root, 0o711)
-      chownSync(dir, nobody, nobody)
-      chownSync(path, nobody, nobody)
-    }
     chmodSync(dir, 0o500)
     try {
-      const child = spawnSync(
-        process.execPath,
-        [join(import.meta.dirname, "fixtures", "store-worker.ts"), "save", path, RT2],
-        {
-          encoding: "utf8",
-          timeout: 20_000,
-          ...(isRoot ? { uid: nobody, gid: nobody } : {}),
-        },
-      )
+      const script = [join(import.meta.dirname, "fixtures", "store-worker.ts"), "save", path, RT2]
+      const child = isRoot
+        ? spawnSync(
+            "setpriv",
+            ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--", process.execPath, ...script],
+            { encoding: "utf8", timeout: 20_000 },
+          )
+        : spawnSync(process.execPath, script, { encoding: "utf8", timeout: 20_000 })
       assert.strictEqual(child.status, 0, child.stderr)
       const outcome = JSON.parse(child.stdout.trim())
       assert.strictEqual(outcome.ok, false)
