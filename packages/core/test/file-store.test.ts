@@ -341,7 +341,14 @@ describe("file store: places it cannot write", () => {
       const child = isRoot
         ? spawnSync(
             "setpriv",
-            ["--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=-all", "--", process.execPath, ...script],
+            [
+              "--inh-caps=-all",
+              "--ambient-caps=-all",
+              "--bounding-set=-all",
+              "--",
+              process.execPath,
+              ...script,
+            ],
             { encoding: "utf8", timeout: 20_000 },
           )
         : spawnSync(process.execPath, script, { encoding: "utf8", timeout: 20_000 })

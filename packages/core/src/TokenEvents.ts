@@ -1,0 +1,147 @@
+/**
+ * What a token manager reports as it works: one event per refresh, per adoption of a token another
+ * process stored, per failure, and per save of a rotated refresh token. Listen with
+ * `manager.subscribe(listener)` (Effect) or `client.on(type, listener)` (Promise).
+ *
+ * No event ever carries a token or a secret: only dates, generations, the store location and the
+ * error (whose message is secret-free by construction).
+ *
+ * @since 0.1.0
+ */
+import type { RefreshError } from "./RefreshError.ts"
+import type { StoreError } from "./StoreError.ts"
+import type { NotProvisioned, TokenManagerClosed } from "./TokenManagerError.ts"
+
+/**
+ * Any error a token manager's `get` or `refreshNow` can fail with.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenManagerError = RefreshError | StoreError | NotProvisioned | TokenManagerClosed
+
+/**
+ * A new access token was obtained from the server and its refresh token saved; it is now handed out.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RefreshedEvent {
+  readonly type: "refreshed"
+  /** When the refresh completed. */
+  readonly at: Date
+  /** When the new access token expires. */
+  readonly expiresAt: Date
+  /** When the manager will refresh it (the refresh-ahead point, jittered). */
+  readonly refreshAt: Date
+  /** Whether the server sent a new refresh token (it rotated). */
+  readonly rotated: boolean
+  /** The store generation of the saved record. */
+  readonly generation: number
+}
+
+/**
+ * The manager took the token held by its store instead of its own (another process refreshed, or
+ * this is the first read of the store). Nothing was sent to the server.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface AdoptedFromStoreEvent {
+  readonly type: "adoptedFromStore"
+  readonly at: Date
+  /** When the stored access token expires, if the store holds one. */
+  readonly expiresAt?: Date | undefined
+  /** The store generation of the record adopted. */
+  readonly generation: number
+}
+
+/**
+ * A refresh (or the store work around it) failed. `servedPrevious` is `true` when callers got the
+ * previous, still valid access token instead of the error; the manager tries again later.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RefreshFailedEvent {
+  readonly type: "refreshFailed"
+  readonly at: Date
+  /** The error (its `message` says what to do). */
+  readonly error: TokenManagerError
+  /** Whether callers were served the previous, still valid access token. */
+  readonly servedPrevious: boolean
+}
+
+/**
+ * A rotated refresh token was saved durably to the store (write-ahead: before its access token was
+ * handed to anyone).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RotationSavedEvent {
+  readonly type: "rotationSaved"
+  readonly at: Date
+  /** The store generation written. */
+  readonly generation: number
+  /** Where the store lives. */
+  readonly location: string
+  /** Whether this save caught up on an earlier save that had failed. */
+  readonly recovered: boolean
+}
+
+/**
+ * A rotated refresh token could NOT be saved. The manager keeps it in memory (status
+ * `unsavedRotation: true`), never goes back to the old one, retries the save on the next `get`, and
+ * fails `get` with the `StoreError` until the store accepts it. Fix the store (see the message).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface SaveFailedEvent {
+  readonly type: "saveFailed"
+  readonly at: Date
+  /** Why the save failed, and what to do. */
+  readonly error: StoreError
+  /** How many save attempts this report covers. */
+  readonly attempts: number
+  /** Where the store lives. */
+  readonly location: string
+}
+
+/**
+ * Everything a token manager reports.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenEvent =
+  | RefreshedEvent
+  | AdoptedFromStoreEvent
+  | RefreshFailedEvent
+  | RotationSavedEvent
+  | SaveFailedEvent
+
+/**
+ * The event names: `"refreshed" | "adoptedFromStore" | "refreshFailed" | "rotationSaved" | "saveFailed"`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenEventType = TokenEvent["type"]
+
+/**
+ * The event of a given name.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenEventOf<T extends TokenEventType> = Extract<TokenEvent, { readonly type: T }>
+
+/**
+ * A listener. It is called synchronously; what it throws is ignored (it cannot break a refresh).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenEventListener<T extends TokenEventType = TokenEventType> = (event: TokenEventOf<T>) => void

@@ -1,0 +1,74 @@
+/**
+ * The two failures that belong to the token manager itself (the others come from the refresh,
+ * `RefreshError`, and from the store, `StoreError`):
+ *
+ * - `NotProvisioned`: there is no refresh token at all: the store is empty and none was given.
+ * - `TokenManagerClosed`: the manager (or the Promise client) was closed.
+ *
+ * Neither carries a token. Each message says what to do.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+
+/**
+ * No refresh token to refresh with: the token store is empty and no refresh token was
+ * provisioned. Nothing was sent.
+ *
+ * @example
+ * ```ts
+ * Effect.catchTag(manager.get, "NotProvisioned", (e) => Console.error(e.message))
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class NotProvisioned extends Data.TaggedError("NotProvisioned")<{
+  /** Where the store lives (a file path, `memory`…). */
+  readonly location: string
+}> {
+  /**
+   * What is missing and what to do.
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `no refresh token: token store ${this.location} is empty and no refresh token was provisioned — pass \`refreshToken\` (the one Tangoe issued for this client), or store one first (for example with \`tangoe-token init\`)`
+  }
+  /** Never: someone has to provide a refresh token. */
+  get retryable(): boolean {
+    return false
+  }
+  /** No: nothing was sent. */
+  get ambiguous(): boolean {
+    return false
+  }
+}
+
+/**
+ * The token manager was closed (its scope ended, or `close()` was called on the client): it
+ * refreshes nothing and hands out nothing any more. An in-flight refresh that was cancelled by
+ * the close ends with this error too; a rotated token already received is saved before the
+ * close completes.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class TokenManagerClosed extends Data.TaggedError("TokenManagerClosed")<Record<never, never>> {
+  /**
+   * What happened and what to do.
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return "the token manager was closed — create a new token client (or manager) to get tokens again"
+  }
+  /** Never. */
+  get retryable(): boolean {
+    return false
+  }
+  /** No. */
+  get ambiguous(): boolean {
+    return false
+  }
+}

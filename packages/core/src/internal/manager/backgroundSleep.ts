@@ -1,0 +1,31 @@
+/**
+ * A sleep for background work (keep-warm) that never keeps the process alive.
+ *
+ * Effect's live `Clock` sleeps with a plain `setTimeout`, which holds the Node.js event loop open.
+ * With the live clock this sleeps with an `unref`'d timer instead; with any other clock (the
+ * `TestClock` of a test) it defers to that clock, so tests still move time by hand.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+
+const LiveClock = Clock.Clock.defaultValue().constructor
+
+const unrefSleep = (millis: number): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    const handle = setTimeout(() => resume(Effect.void), Math.min(millis, 2 ** 31 - 1))
+    handle.unref?.()
+    return Effect.sync(() => clearTimeout(handle))
+  })
+
+/** Sleeps `millis` without holding the process open (live clock), or on the current test clock. */
+export const backgroundSleep = (millis: number): Effect.Effect<void> =>
+  Clock.clockWith((clock) =>
+    millis <= 0
+      ? Effect.yieldNow
+      : clock instanceof LiveClock
+        ? unrefSleep(millis)
+        : clock.sleep(Duration.millis(millis)),
+  )
