@@ -1,0 +1,117 @@
+/**
+ * Turns a `tangoe-credentials` node's settings and credentials into core token-client options,
+ * or a `NotConfigured` problem naming the field to fix. Core validates the values again
+ * (URL scheme, loopback-only http…); this check catches what is missing before any call.
+ *
+ * @internal
+ */
+import type { Environment } from "./core.ts"
+import type { TokenProblem } from "./problem.ts"
+
+/** The editor settings of a `tangoe-credentials` node (flows.json). */
+export interface CredentialsConfig {
+  readonly id: string
+  readonly name?: string
+  readonly environment?: string
+  readonly tokenUrl?: string
+  readonly scope?: string
+  readonly placement?: string
+  readonly clientAuth?: string
+  readonly refreshAhead?: string | number
+}
+
+/** The credentials of a `tangoe-credentials` node (flows_cred.json). */
+export interface CredentialsSecrets {
+  readonly clientId?: string | undefined
+  readonly clientSecret?: string | undefined
+  /** The refresh token the user pasted in the editor (the provisioned one). */
+  readonly refreshToken?: string | undefined
+  /** The latest rotated refresh token, mirrored here by the runtime so a deploy saves it. */
+  readonly rotatedRefreshToken?: string | undefined
+  /** Core's origin fingerprint of the provisioned token `rotatedRefreshToken` descends from. */
+  readonly rotatedOrigin?: string | undefined
+}
+
+/** Credential fields and their kinds, as registered with the runtime. */
+export const CREDENTIAL_FIELDS = {
+  clientId: { type: "text" },
+  clientSecret: { type: "password" },
+  refreshToken: { type: "password" },
+  rotatedRefreshToken: { type: "password" },
+  rotatedOrigin: { type: "password" },
+} as const
+
+/** What `createTokenClient` needs from a config node (store and key come from elsewhere). */
+export interface ResolvedClientOptions {
+  readonly environment: Environment
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly refreshToken: string
+  readonly scope?: string
+  readonly placement: "query" | "body"
+  readonly clientAuth: "params" | "basic"
+  /** In milliseconds. */
+  readonly refreshAhead: number
+}
+
+const notConfigured = (field: string, message: string): TokenProblem => ({
+  _tag: "NotConfigured",
+  field,
+  message: `The Tangoe credentials are incomplete: ${message}`,
+})
+
+const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== ""
+
+/** Resolves the options, or the first problem found. Never puts a secret in a problem. */
+export const resolveClientOptions = (
+  config: CredentialsConfig,
+  secrets: CredentialsSecrets,
+): ResolvedClientOptions | TokenProblem => {
+  const env = config.environment ?? "production"
+  let environment: Environment
+  if (env === "production" || env === "qa") environment = env
+  else if (env === "custom") {
+    if (!present(config.tokenUrl)) {
+      return notConfigured(
+        "tokenUrl",
+        "a custom environment needs a token URL: enter it in the credentials node.",
+      )
+    }
+    environment = { tokenUrl: config.tokenUrl.trim() }
+  } else {
+    return notConfigured("environment", "the environment must be Production, QA or Custom: pick one.")
+  }
+  if (!present(secrets.clientId)) return notConfigured("clientId", "enter the client ID Tangoe issued.")
+  if (!present(secrets.clientSecret))
+    return notConfigured("clientSecret", "enter the client secret Tangoe issued.")
+  if (!present(secrets.refreshToken))
+    return notConfigured("refreshToken", "paste the refresh token Tangoe issued.")
+  const placement = config.placement ?? "query"
+  if (placement !== "query" && placement !== "body") {
+    return notConfigured("placement", "parameter placement must be query or body.")
+  }
+  const clientAuth = config.clientAuth ?? "params"
+  if (clientAuth !== "params" && clientAuth !== "basic") {
+    return notConfigured("clientAuth", "client authentication must be params or basic.")
+  }
+  const minutes =
+    config.refreshAhead === undefined || config.refreshAhead === "" ? 5 : Number(config.refreshAhead)
+  if (!Number.isFinite(minutes) || minutes < 0 || minutes > 1440) {
+    return notConfigured("refreshAhead", "refresh ahead must be a number of minutes between 0 and 1440.")
+  }
+  const scope = config.scope?.trim()
+  return {
+    environment,
+    clientId: secrets.clientId.trim(),
+    clientSecret: secrets.clientSecret,
+    refreshToken: secrets.refreshToken.trim(),
+    ...(scope ? { scope } : {}),
+    placement,
+    clientAuth,
+    refreshAhead: Math.round(minutes * 60_000),
+  }
+}
+
+/** Whether a resolve result is a problem. */
+export const isProblem = (value: ResolvedClientOptions | TokenProblem): value is TokenProblem =>
+  "_tag" in value

@@ -1,0 +1,149 @@
+/**
+ * The `tangoe-credentials` config node. It owns ONE token client, so every `tangoe token` node
+ * that uses it shares one cache and one refresh (core's single flight). The client's store is
+ * the node's encrypted side store under the user dir; each rotated refresh token saved there is
+ * also mirrored into the node's credentials (`rotatedRefreshToken`), so the next deploy writes
+ * it to flows_cred.json too. The user-entered `refreshToken` is handed to core as the
+ * provisioned token: core keeps the stored (rotated) one unless a new token was typed.
+ *
+ * @internal
+ */
+
+import { StoreError } from "@tangoe-token/core"
+import * as Effect from "effect/Effect"
+import {
+  CREDENTIAL_FIELDS,
+  type CredentialsConfig,
+  type CredentialsSecrets,
+  isProblem,
+  resolveClientOptions,
+} from "./clientOptions.ts"
+import {
+  createTokenClient,
+  fileStore,
+  memoryStore,
+  mirrorSaves,
+  originOf,
+  type SavedRotation,
+  type Seed,
+  seedWhenEmpty,
+  type TokenClient,
+  type TokenStore,
+} from "./core.ts"
+import type { TokenProblem } from "./problem.ts"
+import type { NodeAPI, RuntimeNode } from "./red.ts"
+import { sideStoreKey, sideStorePath } from "./sideStore.ts"
+
+/** The config node's type name. */
+export const CREDENTIALS_TYPE = "tangoe-credentials"
+
+/** What a config node offers the nodes that use it: a client, or the problem that prevents one. */
+export type TokenSource =
+  | { readonly client: TokenClient; readonly secrets: ReadonlyArray<string | undefined> }
+  | { readonly problem: TokenProblem; readonly secrets: ReadonlyArray<string | undefined> }
+
+/** A `tangoe-credentials` node as the runtime holds it. */
+export interface TangoeCredentialsNode extends RuntimeNode {
+  tangoe: TokenSource
+}
+
+/**
+ * Mirrors a rotated refresh token (and the origin it descends from) into the node's runtime
+ * credentials: Node-RED writes them to flows_cred.json on the next deploy.
+ */
+const mirrorIntoCredentials = (RED: NodeAPI, id: string, saved: SavedRotation): void => {
+  const current = RED.nodes.getCredentials(id) ?? {}
+  if (current.rotatedRefreshToken === saved.refreshToken) return
+  const next: Record<string, string> = {}
+  for (const [key, value] of Object.entries(current)) if (typeof value === "string") next[key] = value
+  next.rotatedRefreshToken = saved.refreshToken
+  if (saved.origin === undefined) delete next.rotatedOrigin
+  else next.rotatedOrigin = saved.origin
+  void RED.nodes.addCredentials(id, next)
+}
+
+/**
+ * The rotated token a deploy saved in flows_cred.json, to seed an empty side store with (a user
+ * dir restored without its `tangoe-token` folder): only when it descends from the refresh token
+ * in the editor, so a token pasted since always wins.
+ */
+const seedFrom = (secrets: CredentialsSecrets, provisioned: string): Seed | undefined => {
+  const origin = originOf(provisioned)
+  return secrets.rotatedRefreshToken && secrets.rotatedOrigin === origin
+    ? { refreshToken: secrets.rotatedRefreshToken, origin }
+    : undefined
+}
+
+/**
+ * The node's side store: core's encrypted file store under the user dir (opened lazily by the
+ * client, so a key or folder problem fails token requests with a `StoreError` that says what to
+ * fix), or memory when the runtime has no user dir.
+ */
+const openStore = (
+  RED: NodeAPI,
+  node: RuntimeNode,
+  seed: Seed | undefined,
+): TokenStore | Effect.Effect<TokenStore, StoreError> => {
+  const userDir = RED.settings.userDir
+  if (typeof userDir !== "string" || userDir === "") {
+    node.warn(RED._("tangoe-credentials.warn.noUserDir"))
+    return seedWhenEmpty(memoryStore(), seed)
+  }
+  const path = sideStorePath(userDir, node.id)
+  return Effect.suspend(() => {
+    let encryptionKey: Uint8Array
+    try {
+      encryptionKey = sideStoreKey(RED.settings, userDir)
+    } catch (cause) {
+      const detail = (cause as NodeJS.ErrnoException).code ?? "key file"
+      return Effect.fail(new StoreError({ operation: "load", location: path, reason: "NotWritable", detail }))
+    }
+    return fileStore(path, { encryptionKey })
+  }).pipe(
+    Effect.map((store) =>
+      seedWhenEmpty(
+        mirrorSaves(store, (saved) => mirrorIntoCredentials(RED, node.id, saved)),
+        seed,
+      ),
+    ),
+  )
+}
+
+const openTokenSource = (
+  RED: NodeAPI,
+  node: RuntimeNode,
+  config: CredentialsConfig,
+  secrets: CredentialsSecrets,
+): TokenSource => {
+  const known = [secrets.clientSecret, secrets.refreshToken, secrets.rotatedRefreshToken]
+  const options = resolveClientOptions(config, secrets)
+  if (isProblem(options)) {
+    node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: options.message }))
+    return { problem: options, secrets: known }
+  }
+  const client = createTokenClient({
+    ...options,
+    store: openStore(RED, node, seedFrom(secrets, options.refreshToken)),
+  })
+  return { client, secrets: known }
+}
+
+/** Registers the `tangoe-credentials` config node type. */
+export const registerCredentialsNode = (RED: NodeAPI): void => {
+  RED.nodes.registerType(
+    CREDENTIALS_TYPE,
+    function (this: RuntimeNode, config: CredentialsConfig) {
+      RED.nodes.createNode(this, config)
+      const node = this as TangoeCredentialsNode
+      node.tangoe = openTokenSource(RED, node, config, (this.credentials ?? {}) as CredentialsSecrets)
+      node.on("close", (_removed, done) => {
+        // The side store file is kept even when the node is deleted: undoing the deletion (or
+        // importing the flow again) must find the live refresh token, never a dead one.
+        const source = node.tangoe
+        if ("client" in source) void source.client.close().finally(done)
+        else done()
+      })
+    },
+    { credentials: CREDENTIAL_FIELDS },
+  )
+}

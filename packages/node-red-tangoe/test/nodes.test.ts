@@ -1,0 +1,323 @@
+/**
+ * The two nodes inside Node-RED's runtime (node-red-node-test-helper), against the local
+ * PingFederate simulator: the same suite runs on Node-RED 5.0 and 4.1 (see vitest.config.mts).
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import tangoe from "../src/tangoe.ts"
+import { simulatorCredentialsNode } from "./support/flows.ts"
+import {
+  helper,
+  httpRequestNode,
+  NODE_RED_PACKAGE,
+  nodeRedVersion,
+  removeFlatRuntime,
+  type TestNode,
+} from "./support/nodeRed.ts"
+
+const CONFIG = "cfg1"
+const TOKEN = "tok1"
+
+let sim: Simulator
+let userDir: string
+
+beforeAll(async () => {
+  sim = await startSimulator({ accessTokenLifetime: 7200 })
+})
+afterAll(async () => {
+  await sim.close()
+  removeFlatRuntime()
+})
+beforeEach(async () => {
+  userDir = await mkdtemp(join(tmpdir(), "tangoe-nr-"))
+  helper.settings({ userDir, credentialSecret: "test credential secret" })
+  sim.resetStats()
+})
+afterEach(async () => {
+  await helper.unload()
+  await rm(userDir, { recursive: true, force: true })
+})
+
+interface Client {
+  clientId: string
+  clientSecret: string
+  refreshToken: string
+}
+
+const newClient = (): Client => {
+  const c = sim.addClient()
+  return { clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken }
+}
+
+const configNode = () => simulatorCredentialsNode(CONFIG, sim.tokenUrl)
+
+const flowWith = (tokenOverrides: object = {}, extra: object[] = []) => [
+  { id: "f1", type: "tab", label: "test" },
+  configNode(),
+  { id: TOKEN, z: "f1", type: "tangoe token", account: CONFIG, wires: [["out"]], ...tokenOverrides },
+  { id: "out", z: "f1", type: "helper" },
+  { id: "catcher", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
+  { id: "caught", z: "f1", type: "helper" },
+  ...extra.map((n) => ({ z: "f1", ...n })),
+]
+
+const credsFor = (client: Client) => ({ [CONFIG]: { ...client } })
+
+/** Collects the messages a helper node receives. */
+const collect = (id: string): object[] => {
+  const seen: object[] = []
+  ;(helper.getNode(id) as TestNode).on("input", (msg) => seen.push(msg))
+  return seen
+}
+
+/** Collects the status objects a node sets (wrapping the instance's method, which outlives unload). */
+const statuses = (id: string): Array<{ fill?: string; text?: string }> => {
+  const seen: Array<{ fill?: string; text?: string }> = []
+  const node = helper.getNode(id) as TestNode & { status(s: object): void }
+  const original = node.status
+  node.status = (status: object) => {
+    seen.push(status)
+    original.call(node, status)
+  }
+  return seen
+}
+
+const waitFor = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/**
+ * Sends `msg` into the token node and returns what comes out on the other side (listening
+ * afresh each time: a deploy replaces the node instances).
+ */
+const pass = async (msg: object): Promise<Record<string, unknown>> => {
+  const out = collect("out")
+  helper.getNode(TOKEN)?.receive(msg)
+  await waitFor(() => out.length === 1, "the message out")
+  return out[0] as Record<string, unknown>
+}
+
+/** Everything observable that must never contain a secret. */
+const observable = (...values: unknown[]): string =>
+  JSON.stringify([...values, helper.log().args.map((a) => String(a[0] && JSON.stringify(a[0])))])
+
+describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
+  it("sets a live Bearer Authorization header, merged into the existing headers, and msg.token", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: 1, headers: { "X-Trace": "abc", authorization: "Basic old" } })
+    await waitFor(() => out.length === 1, "the message")
+    const msg = out[0] as { headers: Record<string, string>; token: Record<string, unknown> }
+    expect(Object.keys(msg.headers).sort()).toEqual(["Authorization", "X-Trace"])
+    expect(msg.headers["X-Trace"]).toBe("abc")
+    const [scheme, accessToken] = msg.headers.Authorization?.split(" ") ?? []
+    expect(scheme).toBe("Bearer")
+    expect(sim.isAccessTokenValid(accessToken ?? "")).toBe(true)
+    expect(msg.token.tokenType).toBe("Bearer")
+    expect(Date.parse(String(msg.token.expiresAt))).toBeGreaterThan(Date.now() + 7000_000)
+    expect(msg.token.expiresIn).toBeGreaterThan(7000)
+    expect(msg.token).not.toHaveProperty("accessToken")
+    expect(sim.stats().refreshes).toBe(1)
+  })
+
+  it("puts the access token in msg.token only when asked to", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith({ includeAccessToken: true }), credsFor(client))
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => out.length === 1, "the message")
+    const msg = out[0] as { headers: Record<string, string>; token: { accessToken: string } }
+    expect(msg.headers.Authorization).toBe(`Bearer ${msg.token.accessToken}`)
+  })
+
+  it("sits in front of Node-RED's http request node: the protected API answers 200", async () => {
+    const client = newClient()
+    const flow = flowWith({ wires: [["http"]] }, [
+      { id: "http", type: "http request", method: "GET", ret: "obj", url: sim.apiUrl, wires: [["out"]] },
+    ])
+    await helper.load([tangoe, httpRequestNode], flow, credsFor(client))
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: "" })
+    await waitFor(() => out.length === 1, "the API response")
+    expect((out[0] as { statusCode: number }).statusCode).toBe(200)
+    expect(sim.stats().apiUnauthorized).toBe(0)
+  })
+
+  it("answers 50 simultaneous messages with one token request", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const out = collect("out")
+    const node = helper.getNode(TOKEN) as TestNode
+    for (let i = 0; i < 50; i++) node.receive({ payload: i })
+    await waitFor(() => out.length === 50, "50 messages")
+    expect(sim.stats().tokenRequests).toBe(1)
+    const headers = new Set(out.map((m) => (m as { headers: Record<string, string> }).headers.Authorization))
+    expect(headers.size).toBe(1)
+  })
+
+  it("shows yellow refreshing then green valid until HH:MM, and clears the status on close", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const seen = statuses(TOKEN)
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => out.length === 1, "the message")
+    await waitFor(() => seen.length >= 2, "two statuses")
+    expect(seen.map((s) => s.fill)).toEqual(["yellow", "green"])
+    expect(seen[0]?.text).toBe("tangoe-token.status.refreshing")
+    expect(seen[1]?.text).toBe("tangoe-token.status.valid")
+    // a second message with a valid token changes nothing
+    helper.getNode(TOKEN)?.receive({ payload: 2 })
+    await waitFor(() => out.length === 2, "the second message")
+    expect(seen).toHaveLength(2)
+    await helper.unload()
+    await waitFor(() => seen.length === 3, "the cleared status")
+    expect(seen[2]).toEqual({})
+  })
+
+  it("msg.refresh = true forces a refresh and is removed from the message", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const out = collect("out")
+    const node = helper.getNode(TOKEN) as TestNode
+    node.receive({ payload: 1 })
+    await waitFor(() => out.length === 1, "the first message")
+    node.receive({ payload: 2, refresh: true })
+    await waitFor(() => out.length === 2, "the second message")
+    expect(sim.stats().refreshes).toBe(2)
+    expect(out[1]).not.toHaveProperty("refresh")
+    const auth = (m: object) => (m as { headers: Record<string, string> }).headers.Authorization
+    expect(auth(out[1] as object)).not.toBe(auth(out[0] as object))
+  })
+
+  it("routes a rejected refresh token to a catch node, typed, red status, no secret anywhere", async () => {
+    const client = newClient()
+    const dead = { ...client, refreshToken: "not-a-token-the-server-knows-0123456789" }
+    await helper.load(tangoe, flowWith(), credsFor(dead))
+    const seen = statuses(TOKEN)
+    const out = collect("out")
+    const caught = collect("caught")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    const msg = caught[0] as {
+      error: { code: string; message: string; source: { id: string } }
+      _error: { _tag: string; action: string }
+    }
+    expect(out).toHaveLength(0)
+    expect(msg.error.source.id).toBe(TOKEN)
+    expect(msg.error.code).toBe("InvalidGrant")
+    expect(msg._error._tag).toBe("InvalidGrant")
+    expect(msg._error.action).toBe("tangoe-token.errors.InvalidGrant.action")
+    expect(msg.error.message).toMatch(/re-provision|refresh token/i)
+    await waitFor(() => seen.some((s) => s.fill === "red"), "the red status")
+    const text = observable(caught, seen)
+    for (const secret of [client.clientSecret, dead.refreshToken]) expect(text).not.toContain(secret)
+  })
+
+  it("reports missing credentials as NotConfigured to a catch node", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), {
+      [CONFIG]: { clientId: client.clientId, clientSecret: client.clientSecret },
+    })
+    const caught = collect("caught")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    const msg = caught[0] as { error: { code: string; message: string }; _error: { field: string } }
+    expect(msg.error.code).toBe("NotConfigured")
+    expect(msg._error.field).toBe("refreshToken")
+    expect(sim.stats().tokenRequests).toBe(0)
+    expect(observable(caught)).not.toContain(client.clientSecret)
+  })
+
+  it("reports a token node without a config node as NotConfigured", async () => {
+    await helper.load(tangoe, flowWith({ account: "" }), {})
+    const caught = collect("caught")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    expect((caught[0] as { error: { code: string } }).error.code).toBe("NotConfigured")
+  })
+
+  it("keeps the rotated refresh token encrypted under the user dir and mirrored into the credentials", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => out.length === 1, "the message")
+    expect(sim.isLive(client.refreshToken)).toBe(false)
+    const [live] = sim.liveRefreshTokens(client.clientId)
+    expect(live).toBeDefined()
+    const dir = join(userDir, "tangoe-token")
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".json"))
+    expect(files).toEqual([`${CONFIG}.json`])
+    const file = join(dir, `${CONFIG}.json`)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    const raw = await readFile(file, "utf8")
+    expect(raw).not.toContain(live)
+    expect(raw).not.toContain(client.clientSecret)
+    await waitFor(() => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live, "the mirror")
+  })
+
+  it("survives a redeploy with the stale provisioned token: no invalid_grant", async () => {
+    const client = newClient()
+    const flow = flowWith()
+    await helper.load(tangoe, flow, credsFor(client))
+    await pass({ payload: 1 })
+    for (let round = 0; round < 3; round++) {
+      // a full deploy with the credentials as first provisioned (the old, now dead, token)
+      await helper.setFlows(flow, "full", credsFor(client))
+      await pass({ payload: 2, refresh: true })
+    }
+    expect(sim.stats().errors.invalid_grant ?? 0).toBe(0)
+    expect(sim.stats().refreshes).toBe(4)
+  })
+
+  it("a refresh token newly typed in the editor wins over the stored one", async () => {
+    const client = newClient()
+    const flow = flowWith()
+    await helper.load(tangoe, flow, credsFor(client))
+    await pass({ payload: 1 })
+    const retyped = sim.issueRefreshToken(client.clientId)
+    await helper.setFlows(flow, "full", { [CONFIG]: { ...client, refreshToken: retyped } })
+    await pass({ payload: 2, refresh: true })
+    expect(sim.isLive(retyped)).toBe(false) // it was used (and rotated)
+    expect(sim.stats().errors.invalid_grant ?? 0).toBe(0)
+  })
+
+  it("seeds a lost side store from the rotated token a deploy wrote to flows_cred.json", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    await pass({ payload: 1 })
+    await waitFor(() => helper._redNodes.getCredentials(CONFIG)?.rotatedOrigin !== undefined, "the mirror")
+    const deployed = { ...helper._redNodes.getCredentials(CONFIG) }
+    await helper.unload()
+    await rm(join(userDir, "tangoe-token"), { recursive: true, force: true })
+    await helper.load(tangoe, flowWith(), { [CONFIG]: deployed })
+    await pass({ payload: 2, refresh: true })
+    expect(sim.stats().errors.invalid_grant ?? 0).toBe(0)
+    expect(sim.stats().refreshes).toBe(2)
+  })
+
+  it("fails loudly with StoreError, never silently, when the side store cannot be written", async () => {
+    const client = newClient()
+    const notADir = join(userDir, "file")
+    await writeFile(notADir, "")
+    helper.settings({ userDir: notADir, credentialSecret: "test credential secret" })
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    const caught = collect("caught")
+    const seen = statuses(TOKEN)
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    const msg = caught[0] as { error: { code: string; message: string } }
+    expect(msg.error.code).toBe("StoreError")
+    await waitFor(() => seen.some((s) => s.fill === "red"), "the red status")
+    expect(observable(caught, seen)).not.toContain(client.clientSecret)
+  })
+})

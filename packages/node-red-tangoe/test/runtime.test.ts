@@ -1,0 +1,253 @@
+/**
+ * End to end in a REAL Node-RED 5 process: the packed package installed into a temp user dir,
+ * flows deployed through the admin API, inject -> tangoe token -> http request to the
+ * simulator's protected API. The refresh token rotates on every refresh; across rotations, a
+ * restart, a "reload" deploy, a full deploy and a kill -9 right after a rotation, every call
+ * must answer 200 and the simulator must never see a dead refresh token (0 invalid_grant).
+ */
+import { createDecipheriv, createHash } from "node:crypto"
+import { readFile, rm } from "node:fs/promises"
+import { dirname, join } from "node:path"
+import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Collector, startCollector } from "./support/collector.ts"
+import { simulatorCredentialsNode } from "./support/flows.ts"
+import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
+
+const CREDENTIAL_SECRET = "e2e credential secret, not a token"
+
+let sim: Simulator
+let collector: Collector
+let packed: PackedPackage
+let red: NodeRedProcess
+const seenRefreshTokens = new Set<string>()
+
+const flows = (credentials?: object): object[] => {
+  const post = (id: string, path: string) => ({
+    id,
+    z: "f1",
+    type: "http request",
+    method: "POST",
+    ret: "txt",
+    url: `${collector.url}${path}`,
+    wires: [[]],
+  })
+  const report = (id: string, func: string, next: string) => ({
+    id,
+    z: "f1",
+    type: "function",
+    func,
+    outputs: 1,
+    wires: [[next]],
+  })
+  return [
+    { id: "f1", type: "tab", label: "tangoe e2e" },
+    simulatorCredentialsNode("cfg", sim.tokenUrl, credentials ? { credentials } : {}),
+    {
+      id: "go",
+      z: "f1",
+      type: "inject",
+      props: [{ p: "payload" }],
+      payload: "",
+      payloadType: "str",
+      wires: [["tok"]],
+    },
+    {
+      id: "rotate",
+      z: "f1",
+      type: "inject",
+      props: [{ p: "payload" }, { p: "refresh", v: "true", vt: "bool" }],
+      payload: "",
+      payloadType: "str",
+      wires: [["tok"]],
+    },
+    { id: "tok", z: "f1", type: "tangoe token", account: "cfg", wires: [["api"]] },
+    {
+      id: "api",
+      z: "f1",
+      type: "http request",
+      method: "GET",
+      ret: "obj",
+      url: sim.apiUrl,
+      wires: [["report"]],
+    },
+    report("report", "return { payload: { statusCode: msg.statusCode, token: msg.token } };", "post-result"),
+    post("post-result", "/result"),
+    {
+      id: "catcher",
+      z: "f1",
+      type: "catch",
+      scope: ["tok", "api"],
+      uncaught: false,
+      wires: [["report-error"]],
+    },
+    report("report-error", "return { payload: { error: msg.error, typed: msg._error } };", "post-error"),
+    post("post-error", "/error"),
+    { id: "watch", z: "f1", type: "status", scope: ["tok"], wires: [["report-status"]] },
+    report("report-status", "return { payload: { status: msg.status } };", "post-status"),
+    post("post-status", "/status"),
+  ]
+}
+
+const posted = (path: string) => collector.posts.filter((p) => p.path === path)
+
+/** Fires an inject and waits for its API result (or a caught error); returns the status code. */
+const call = async (inject: "go" | "rotate"): Promise<number> => {
+  const results = posted("/result").length
+  const errors = posted("/error").length
+  await red.inject(inject)
+  const until = Date.now() + 20_000
+  while (posted("/result").length === results) {
+    if (posted("/error").length > errors) throw new Error(`the flow caught: ${posted("/error").at(-1)?.raw}`)
+    if (Date.now() > until) throw new Error(`no result for inject ${inject} in 20 s`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  for (const token of sim.liveRefreshTokens()) seenRefreshTokens.add(token)
+  return Number(posted("/result").at(-1)?.body.statusCode)
+}
+
+/** Node-RED's flows_cred.json, decrypted (aes-256-ctr, key sha256(credentialSecret), iv prefix). */
+const readFlowsCredentials = async (): Promise<Record<string, Record<string, string>>> => {
+  const file = JSON.parse(await readFile(join(red.userDir, "flows_cred.json"), "utf8")) as { $: string }
+  const key = createHash("sha256").update(CREDENTIAL_SECRET).digest()
+  const iv = Buffer.from(file.$.slice(0, 32), "hex")
+  const decipher = createDecipheriv("aes-256-ctr", key, iv)
+  const text = decipher.update(file.$.slice(32), "base64", "utf8") + decipher.final("utf8")
+  return JSON.parse(text) as Record<string, Record<string, string>>
+}
+
+beforeAll(async () => {
+  packed = await packPackage()
+  sim = await startSimulator({ accessTokenLifetime: 7200 })
+  collector = await startCollector()
+  red = await NodeRedProcess.create(packed.tarball, CREDENTIAL_SECRET)
+  await red.start()
+}, 120_000)
+
+afterAll(async () => {
+  await red?.stop("SIGKILL")
+  await collector?.close()
+  await sim?.close()
+  if (red) await rm(red.userDir, { recursive: true, force: true })
+  if (packed) await rm(dirname(packed.tarball), { recursive: true, force: true })
+})
+
+describe("a real Node-RED 5 process with the packed package", () => {
+  it("ships a small package: dist, editor files, locales, icon, example; no tests", () => {
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "dist/tangoe.js",
+        "dist/tangoe.html",
+        "dist/locales/en-US/tangoe.json",
+        "dist/locales/en-US/tangoe.html",
+        "dist/icons/tangoe.svg",
+        "examples/tangoe-token.json",
+      ]),
+    )
+    expect(packed.files.filter((f) => f.startsWith("test/") || f.startsWith("src/"))).toEqual([])
+    console.info(
+      `[figures] packed size ${packed.size} B, unpacked ${packed.unpackedSize} B, ${packed.files.length} files`,
+    )
+  })
+
+  it("loads the node set and serves its editor, help, catalog, icon and example", async () => {
+    const sets = (await (
+      await fetch(`${red.url}/nodes`, { headers: { accept: "application/json" } })
+    ).json()) as Array<{
+      module: string
+      types: string[]
+      enabled: boolean
+      err?: string
+    }>
+    const ours = sets.find((s) => s.module === "@tangoe-token/node-red-tangoe")
+    expect(ours).toMatchObject({ types: ["tangoe-credentials", "tangoe token"], enabled: true })
+    expect(ours?.err).toBeUndefined()
+    const html = await (await fetch(`${red.url}/nodes`, { headers: { accept: "text/html" } })).text()
+    expect(html).toContain('RED.nodes.registerType("tangoe token"')
+    expect(html).toContain('data-help-name="tangoe token"')
+    expect(html).toContain('data-help-name="tangoe-credentials"')
+    const catalog = (await (await fetch(`${red.url}/nodes/messages?lng=en-US`)).json()) as Record<
+      string,
+      unknown
+    >
+    expect(JSON.stringify(catalog["@tangoe-token/node-red-tangoe/tangoe"])).toContain("valid until __time__")
+    const icon = await fetch(`${red.url}/icons/@tangoe-token/node-red-tangoe/tangoe.svg`)
+    expect(icon.status).toBe(200)
+    expect(await icon.text()).toContain("<svg")
+    const example = await fetch(
+      `${red.url}/library/examples/flows/@tangoe-token/node-red-tangoe/tangoe-token`,
+    )
+    expect(example.status).toBe(200)
+    expect(JSON.stringify(await example.json())).toContain('"type":"tangoe token"')
+  })
+
+  it("keeps answering 200 across rotations, a restart, reload and full deploys and a kill -9", async () => {
+    const [client] = sim.clients
+    if (client === undefined) throw new Error("the simulator has no client")
+    seenRefreshTokens.add(client.refreshToken)
+    await red.deploy(
+      flows({
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        refreshToken: client.refreshToken,
+      }),
+      "full",
+    )
+    const codes: number[] = []
+    codes.push(await call("go"))
+    for (let i = 0; i < 3; i++) codes.push(await call("rotate"))
+
+    // a clean restart: the provisioned token in flows_cred.json is dead by now
+    await red.stop("SIGTERM")
+    await red.start()
+    codes.push(await call("go"))
+    codes.push(await call("rotate"))
+
+    // "reload" (restart flows): Node-RED re-reads the old credentials from disk
+    await red.deploy([], "reload")
+    codes.push(await call("rotate"))
+
+    // an editor-style full deploy of unchanged nodes: the mirrored rotated token reaches flows_cred.json
+    const liveBeforeDeploy = sim.liveRefreshTokens(client.clientId)
+    await red.deploy(flows(), "full")
+    const saved = await readFlowsCredentials()
+    expect(saved.cfg?.refreshToken).toBe(client.refreshToken)
+    expect(liveBeforeDeploy).toContain(saved.cfg?.rotatedRefreshToken)
+    codes.push(await call("rotate"))
+
+    // kill -9 right after a rotation was used
+    codes.push(await call("rotate"))
+    await red.stop("SIGKILL")
+    await red.start()
+    codes.push(await call("rotate"))
+    codes.push(await call("go"))
+
+    const stats = sim.stats()
+    const nodeVersion = /Node\.js\s+version:\s+(v[\d.]+)/.exec(red.log)?.[1]
+    console.info(`[figures] runtime: Node-RED on Node ${nodeVersion}`)
+    console.info(
+      `[figures] ${codes.length} API calls, ${stats.tokenRequests} token requests, ${stats.refreshes} rotations, ` +
+        `${red.starts} starts (1 restart, 1 kill -9), ${stats.failures} failures, errors ${JSON.stringify(stats.errors)}`,
+    )
+    expect(codes).toEqual(codes.map(() => 200))
+    expect(stats.errors.invalid_grant ?? 0).toBe(0)
+    expect(stats.failures).toBe(0)
+    expect(stats.apiUnauthorized).toBe(0)
+    expect(stats.refreshes).toBeGreaterThanOrEqual(8)
+    expect(collector.posts.filter((p) => p.path === "/error")).toEqual([])
+  })
+
+  it("shows the catalog's status texts and never prints or posts a secret", async () => {
+    const statuses = collector.posts.filter((p) => p.path === "/status").map((p) => p.raw)
+    console.info(`[statuses] ${statuses.slice(0, 3).join(" | ")}`)
+    expect(statuses.some((s) => s.includes("valid until"))).toBe(true)
+    expect(statuses.some((s) => s.includes("refreshing"))).toBe(true)
+    const [client] = sim.clients
+    const secrets = [client?.clientSecret ?? "", ...seenRefreshTokens]
+    const flowsFile = await readFile(join(red.userDir, "flows.json"), "utf8")
+    const sideStore = await readFile(join(red.userDir, "tangoe-token", "cfg.json"), "utf8")
+    const observable = [red.log, flowsFile, sideStore, ...collector.posts.map((p) => p.raw)].join("\n")
+    for (const secret of secrets) expect(observable).not.toContain(secret)
+  })
+})
