@@ -1,0 +1,93 @@
+/**
+ * The CLI's own errors (a wrong invocation, an unusable settings file) and the mapping of every
+ * error, ours and core's, to a documented exit code. Messages never hold a secret: core's
+ * errors promise it, and ours name settings and files, never their values.
+ *
+ * @internal
+ */
+import * as Data from "effect/Data"
+
+/**
+ * The invocation cannot work: a required setting is missing, a flag has a wrong value, the
+ * settings file cannot be used. Exit code 2.
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+/** The API of `request` could not be reached. Exit code 4. */
+export class ApiUnavailable extends Data.TaggedError("ApiUnavailable")<{ readonly message: string }> {}
+
+/**
+ * The documented exit codes.
+ *
+ * - 0: done.
+ * - 1: an unexpected failure (a bug, or a server answer that fits no other class: `InvalidRequest`,
+ *   `UnsupportedGrantType`).
+ * - 2: usage: a missing or invalid setting or flag, an unusable settings file.
+ * - 3: a person must re-provision credentials: the refresh token was refused (`InvalidGrant`) or none is
+ *   stored (`NotProvisioned`), or the client id/secret/scope were refused (`InvalidClient`,
+ *   `UnauthorizedClient`, `InvalidScope`). Retrying cannot help; run `tangoe-token init` again.
+ * - 4: the server is unavailable or misbehaved (`Transport`, `Timeout`, `ServerError`, `RateLimited`,
+ *   `MalformedResponse`, or the API of `request` could not be reached). Retrying later can help.
+ * - 5: the token store failed (`StoreError`, `StoreConflict`): fix the file or its permissions.
+ * - 6: `request` got an HTTP error status (>= 400) from the API.
+ */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  reprovision: 3,
+  unavailable: 4,
+  store: 5,
+  httpError: 6,
+} as const
+
+const byTag: Readonly<Record<string, number>> = {
+  UsageError: ExitCode.usage,
+  InvalidConfig: ExitCode.usage,
+  InvalidGrant: ExitCode.reprovision,
+  NotProvisioned: ExitCode.reprovision,
+  InvalidClient: ExitCode.reprovision,
+  UnauthorizedClient: ExitCode.reprovision,
+  InvalidScope: ExitCode.reprovision,
+  Transport: ExitCode.unavailable,
+  Timeout: ExitCode.unavailable,
+  ServerError: ExitCode.unavailable,
+  RateLimited: ExitCode.unavailable,
+  MalformedResponse: ExitCode.unavailable,
+  ApiUnavailable: ExitCode.unavailable,
+  StoreError: ExitCode.store,
+  StoreConflict: ExitCode.store,
+  InvalidRequest: ExitCode.unexpected,
+  UnsupportedGrantType: ExitCode.unexpected,
+  TokenManagerClosed: ExitCode.unexpected,
+}
+
+/** The `_tag` of a tagged error, or `"UnexpectedError"`. */
+export const tagOf = (error: unknown): string => {
+  const tag =
+    typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
+  return typeof tag === "string" && tag in byTag ? tag : "UnexpectedError"
+}
+
+/** The exit code for an error. */
+export const exitCodeOf = (error: unknown): number => byTag[tagOf(error)] ?? ExitCode.unexpected
+
+/**
+ * The message to show: a known error's own message (it says what to do). For anything else only
+ * its class name, never its message or stack, which could quote a secret.
+ */
+export const messageOf = (error: unknown): string => {
+  if (tagOf(error) !== "UnexpectedError") return (error as { readonly message: string }).message
+  const name = error instanceof Error ? error.name : typeof error
+  return `unexpected failure (${name}) — this is a bug in tangoe-token; please report it with the command you ran`
+}
+
+/** The `--json` shape of a failure: `{ "error": { "type", "message", "exitCode" } }`. */
+export interface ErrorJson {
+  readonly error: { readonly type: string; readonly message: string; readonly exitCode: number }
+}
+
+/** Builds the `--json` shape of a failure. */
+export const errorJson = (error: unknown): ErrorJson => ({
+  error: { type: tagOf(error), message: messageOf(error), exitCode: exitCodeOf(error) },
+})

@@ -1,0 +1,202 @@
+/**
+ * Settings and their precedence: command-line flags > environment variables > the settings file >
+ * defaults. Secrets become `Redacted` here, at the edge, and stay so.
+ *
+ * | setting        | flag               | environment            | settings file  | default              |
+ * | -------------- | ------------------ | ---------------------- | -------------- | -------------------- |
+ * | environment    | --token-url, --env | TANGOE_TOKEN_URL, TANGOE_ENV | environment | production           |
+ * | client id      | --client-id        | TANGOE_CLIENT_ID       | clientId       | (required)           |
+ * | client secret  | --client-secret ⚠  | TANGOE_CLIENT_SECRET   | clientSecret   | (required)           |
+ * | scope          | --scope            | TANGOE_SCOPE           | scope          | none                 |
+ * | refresh token  | --refresh-token ⚠  | TANGOE_REFRESH_TOKEN   | (token store)  | the stored one       |
+ * | token store    | --store            | TANGOE_STORE           | store          | XDG state folder     |
+ * | settings file  | --config           | TANGOE_CONFIG          | —              | XDG config folder    |
+ *
+ * Within one level a token URL wins over an environment name.
+ *
+ * @internal
+ */
+import type { ClientAuth, Environment, Placement } from "@tangoe-token/core"
+import * as Redacted from "effect/Redacted"
+import type { ConfigFile } from "./configFile.ts"
+import { UsageError } from "./errors.ts"
+import { defaultConfigPath, defaultStorePath, type PathEnv } from "./paths.ts"
+
+/** The settings flags every command accepts (all optional). */
+export interface SettingFlags {
+  readonly env?: string | undefined
+  readonly tokenUrl?: string | undefined
+  readonly clientId?: string | undefined
+  readonly clientSecret?: string | undefined
+  readonly scope?: string | undefined
+  readonly refreshToken?: string | undefined
+  readonly store?: string | undefined
+  readonly config?: string | undefined
+  readonly placement?: string | undefined
+  readonly clientAuth?: string | undefined
+  /** Seconds. */
+  readonly timeout?: number | undefined
+  /** One token request, no retry. */
+  readonly noRetry?: boolean | undefined
+}
+
+/** Where a setting's value came from. */
+export type Source = "flag" | "env" | "config" | "stdin" | "default" | "none"
+
+/** The resolved settings. */
+export interface Settings {
+  readonly environment: Environment
+  /** `production`, `qa` or the token URL: printable. */
+  readonly environmentLabel: string
+  readonly clientId: string | undefined
+  readonly clientSecret: Redacted.Redacted<string> | undefined
+  readonly scope: string | undefined
+  /** A provisioned refresh token (flag, environment, stdin): it seeds or replaces the stored one. */
+  readonly refreshToken: Redacted.Redacted<string> | undefined
+  readonly placement: string | undefined
+  readonly clientAuth: string | undefined
+  readonly timeoutSeconds: number | undefined
+  /** `--no-retry`: one token request per refresh. */
+  readonly noRetry: boolean
+  readonly storePath: string
+  readonly configPath: string
+  /** `TANGOE_STORE_KEY`: a passphrase that encrypts the token store (AES-256-GCM). */
+  readonly storeKey: Redacted.Redacted<string> | undefined
+  readonly sources: {
+    readonly environment: Source
+    readonly clientId: Source
+    readonly clientSecret: Source
+    readonly scope: Source
+    readonly refreshToken: Source
+    readonly store: Source
+    readonly config: Source
+  }
+}
+
+/** The first defined, non-empty value and its source, in precedence order. */
+const pick = <A>(
+  ...candidates: ReadonlyArray<readonly [A | undefined, Source]>
+): readonly [A | undefined, Source] => {
+  for (const [value, source] of candidates) {
+    if (value !== undefined && value !== "") return [value, source]
+  }
+  return [undefined, "none"]
+}
+
+/** The settings file path: --config > TANGOE_CONFIG > `$XDG_CONFIG_HOME/tangoe-token/config.json`. */
+export const resolveConfigPath = (flags: SettingFlags, env: PathEnv): readonly [string, Source] => {
+  const [path, source] = pick([flags.config, "flag"], [env.TANGOE_CONFIG, "env"])
+  return path === undefined ? [defaultConfigPath(env), "default"] : [path, source]
+}
+
+/** `"production"`, `"qa"`, or `{ tokenUrl }` for anything that looks like a URL. */
+const toEnvironment = (value: string): Environment =>
+  value === "production" || value === "qa"
+    ? value
+    : /^[a-z][a-z0-9+.-]*:/i.test(value)
+      ? { tokenUrl: value }
+      : (value as "qa")
+
+/** Shows a token URL without its query string (it should have none, but never print one). */
+const labelOf = (value: string): string => value.replace(/[?#].*$/, "")
+
+/** Resolves every setting from flags, environment variables and the settings file. */
+export const resolveSettings = (input: {
+  readonly flags: SettingFlags
+  readonly env: PathEnv
+  readonly file: ConfigFile | undefined
+  /** Secrets read from standard input by `init --stdin`: they rank with flags. */
+  readonly stdin?:
+    | { readonly clientSecret?: string | undefined; readonly refreshToken?: string | undefined }
+    | undefined
+}): Settings => {
+  const { flags, env, file = {} } = input
+  const stdin = input.stdin ?? {}
+  const [configPath, configSource] = resolveConfigPath(flags, env)
+  const [environmentValue, environmentSource] = pick(
+    [flags.tokenUrl ?? flags.env, "flag"],
+    [env.TANGOE_TOKEN_URL || env.TANGOE_ENV, "env"],
+    [file.environment, "config"],
+    ["production", "default"],
+  )
+  const environment = environmentValue ?? "production"
+  const [clientId, clientIdSource] = pick(
+    [flags.clientId, "flag"],
+    [env.TANGOE_CLIENT_ID, "env"],
+    [file.clientId, "config"],
+  )
+  const [clientSecret, clientSecretSource] = pick(
+    [flags.clientSecret, "flag"],
+    [stdin.clientSecret, "stdin"],
+    [env.TANGOE_CLIENT_SECRET, "env"],
+    [file.clientSecret, "config"],
+  )
+  const [scope, scopeSource] = pick([flags.scope, "flag"], [env.TANGOE_SCOPE, "env"], [file.scope, "config"])
+  const [refreshToken, refreshTokenSource] = pick(
+    [flags.refreshToken, "flag"],
+    [stdin.refreshToken, "stdin"],
+    [env.TANGOE_REFRESH_TOKEN, "env"],
+  )
+  const [store, storeSource] = pick([flags.store, "flag"], [env.TANGOE_STORE, "env"], [file.store, "config"])
+  const storeKey = env.TANGOE_STORE_KEY
+  return {
+    environment: toEnvironment(environment),
+    environmentLabel: labelOf(environment),
+    clientId,
+    clientSecret: clientSecret === undefined ? undefined : Redacted.make(clientSecret),
+    scope,
+    refreshToken: refreshToken === undefined ? undefined : Redacted.make(refreshToken),
+    placement: flags.placement ?? file.placement,
+    clientAuth: flags.clientAuth ?? file.clientAuth,
+    timeoutSeconds: flags.timeout ?? file.timeout,
+    noRetry: flags.noRetry === true,
+    storePath: store ?? defaultStorePath(env),
+    configPath,
+    storeKey: storeKey === undefined || storeKey === "" ? undefined : Redacted.make(storeKey),
+    sources: {
+      environment: environmentSource,
+      clientId: clientIdSource,
+      clientSecret: clientSecretSource,
+      scope: scopeSource,
+      refreshToken: refreshTokenSource,
+      store: store === undefined ? "default" : storeSource,
+      config: configSource,
+    },
+  }
+}
+
+/** What core's token client needs besides the store, or a `UsageError` naming the missing setting. */
+export interface ClientRequest {
+  readonly environment: Environment
+  readonly clientId: string
+  readonly clientSecret: Redacted.Redacted<string>
+  readonly scope?: string
+  readonly placement?: Placement
+  readonly clientAuth?: ClientAuth
+  readonly timeout?: number
+}
+
+/** Checks that the client id and secret are present and builds the request part of the client options. */
+export const clientRequest = (settings: Settings): ClientRequest => {
+  if (settings.clientId === undefined) {
+    throw new UsageError({
+      message: "no client id — pass --client-id, set TANGOE_CLIENT_ID, or run tangoe-token init",
+    })
+  }
+  if (settings.clientSecret === undefined) {
+    throw new UsageError({
+      message:
+        "no client secret — set TANGOE_CLIENT_SECRET, or run tangoe-token init (it saves it in the settings file)",
+    })
+  }
+  return {
+    environment: settings.environment,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    ...(settings.scope === undefined ? {} : { scope: settings.scope }),
+    // Core validates these two and names the field when they are wrong.
+    ...(settings.placement === undefined ? {} : { placement: settings.placement as Placement }),
+    ...(settings.clientAuth === undefined ? {} : { clientAuth: settings.clientAuth as ClientAuth }),
+    ...(settings.timeoutSeconds === undefined ? {} : { timeout: settings.timeoutSeconds * 1000 }),
+  }
+}

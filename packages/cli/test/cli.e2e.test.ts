@@ -1,0 +1,582 @@
+/**
+ * End to end: the built `tangoe-token` in child processes against the PingFederate simulator, each
+ * test with its own HOME/XDG folders. The last test scans every output for secrets.
+ */
+import { execFile, spawn, spawnSync } from "node:child_process"
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { CLI, type Home, json, makeHome, readStore, removeHomes, run, runs } from "./support/cli.ts"
+
+let sim: Simulator
+/** Client secrets and refresh tokens: never in any output. */
+const secrets = new Set<string>()
+/** Access tokens: only in the output of `token` and `header`. */
+const accessTokens = new Set<string>()
+const clients: Array<{ sim: Simulator; client: SeededClient }> = []
+
+beforeAll(async () => {
+  sim = await startSimulator({ environment: "qa" })
+})
+
+afterAll(async () => {
+  await sim?.close()
+  removeHomes()
+})
+
+/** A new client on `on` whose secret and refresh token are remembered for the final scan. */
+const newClient = (on: Simulator = sim): SeededClient => {
+  const client = on.addClient({ scopes: ["MOBPROC"] })
+  clients.push({ sim: on, client })
+  secrets.add(client.clientSecret)
+  secrets.add(client.refreshToken)
+  return client
+}
+
+const settingsFlags = (client: SeededClient, on: Simulator = sim) => [
+  "--token-url",
+  on.tokenUrl,
+  "--client-id",
+  client.clientId,
+  "--scope",
+  "MOBPROC",
+]
+
+const stdinSecrets = (client: SeededClient) =>
+  `TANGOE_CLIENT_SECRET=${client.clientSecret}\nTANGOE_REFRESH_TOKEN=${client.refreshToken}\n`
+
+/** `init --stdin` for a new client in a new home. */
+const provisioned = async (on: Simulator = sim): Promise<{ home: Home; client: SeededClient }> => {
+  const home = makeHome()
+  const client = newClient(on)
+  const r = await run(home, ["init", "--stdin", ...settingsFlags(client, on)], {
+    stdin: stdinSecrets(client),
+  })
+  expect(r.stderr).toBe("")
+  expect(r.code).toBe(0)
+  return { home, client }
+}
+
+const remember = (home: Home) => {
+  if (!existsSync(home.storePath)) return
+  const stored = readStore(home.storePath)
+  secrets.add(stored.refreshToken)
+  if (stored.accessToken !== undefined) accessTokens.add(stored.accessToken)
+}
+
+const modeOf = (path: string) => statSync(path).mode & 0o777
+
+describe("init", () => {
+  it("saves the settings (0600), stores the refresh token, and rotates it once", async () => {
+    const { home, client } = await provisioned()
+    const config = JSON.parse(readFileSync(home.configPath, "utf8"))
+    expect(config).toEqual({
+      environment: sim.tokenUrl,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      scope: "MOBPROC",
+    })
+    expect(modeOf(home.configPath)).toBe(0o600)
+    expect(modeOf(home.storePath)).toBe(0o600)
+    const stored = readStore(home.storePath)
+    expect(stored.refreshToken).not.toBe(client.refreshToken)
+    expect(sim.isLive(stored.refreshToken)).toBe(true)
+    expect(sim.isLive(client.refreshToken)).toBe(false)
+    expect(readFileSync(home.configPath, "utf8")).not.toContain(client.refreshToken)
+    remember(home)
+  })
+
+  it("keeps a client secret that came from the environment out of the settings file (--json shape)", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const r = await run(home, ["init", "--json", ...settingsFlags(client)], {
+      env: { TANGOE_CLIENT_SECRET: client.clientSecret, TANGOE_REFRESH_TOKEN: client.refreshToken },
+    })
+    expect(r.code).toBe(0)
+    const out = json(r)
+    expect(Object.keys(out).sort()).toEqual(
+      ["clientId", "clientSecretSaved", "config", "environment", "expiresAt", "initialized", "store"].sort(),
+    )
+    expect(out).toMatchObject({
+      initialized: true,
+      clientSecretSaved: false,
+      store: home.storePath,
+      config: home.configPath,
+    })
+    expect(readFileSync(home.configPath, "utf8")).not.toContain(client.clientSecret)
+    const token = await run(home, ["token"], { env: { TANGOE_CLIENT_SECRET: client.clientSecret } })
+    expect(token.code).toBe(0)
+    const missing = await run(home, ["token"])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/no client secret/)
+    remember(home)
+  })
+
+  it("reads a single bare line on stdin as the refresh token", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const r = await run(home, ["init", "--stdin", ...settingsFlags(client)], {
+      stdin: `${client.refreshToken}\n`,
+      env: { TANGOE_CLIENT_SECRET: client.clientSecret },
+    })
+    expect(r.code).toBe(0)
+    expect(sim.isLive(readStore(home.storePath).refreshToken)).toBe(true)
+    remember(home)
+  })
+
+  it("warns on stderr when secrets are passed as flags, without echoing them", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const r = await run(home, [
+      "init",
+      ...settingsFlags(client),
+      "--client-secret",
+      client.clientSecret,
+      "--refresh-token",
+      client.refreshToken,
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/warning: --client-secret on the command line is visible to other users/)
+    expect(r.stderr).toMatch(/warning: --refresh-token on the command line is visible to other users/)
+    const status = await run(home, ["status", "--client-secret", "whatever-value"])
+    expect(status.stderr).toMatch(/warning: --client-secret/)
+    remember(home)
+  })
+
+  it("exits 2 without a refresh token, and 3 when the server refuses it or the client", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const none = await run(home, ["init", ...settingsFlags(client)], {
+      env: { TANGOE_CLIENT_SECRET: client.clientSecret },
+    })
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/init needs a refresh token/)
+    const badToken = await run(home, ["init", "--stdin", ...settingsFlags(client)], {
+      stdin: `TANGOE_CLIENT_SECRET=${client.clientSecret}\nTANGOE_REFRESH_TOKEN=not-a-live-token\n`,
+    })
+    expect(badToken.code).toBe(3)
+    const badSecret = await run(makeHome(), ["init", "--json", "--stdin", ...settingsFlags(client)], {
+      stdin: `TANGOE_CLIENT_SECRET=wrong-secret\nTANGOE_REFRESH_TOKEN=${client.refreshToken}\n`,
+    })
+    expect(badSecret.code).toBe(3)
+    expect(json(badSecret)).toMatchObject({ error: { type: "InvalidClient", exitCode: 3 } })
+  })
+})
+
+describe("token and header", () => {
+  it("prints the access token alone, live on the API, and serves the cached one without a token request", async () => {
+    const { home } = await provisioned()
+    const before = sim.stats().tokenRequests
+    const first = await run(home, ["token"])
+    expect(first.code).toBe(0)
+    expect(first.stderr).toBe("")
+    const token = first.stdout.replace(/\n$/, "")
+    expect(token).not.toMatch(/\s/)
+    expect(sim.isAccessTokenValid(token)).toBe(true)
+    const second = await run(home, ["token"])
+    expect(second.stdout).toBe(first.stdout)
+    expect(sim.stats().tokenRequests).toBe(before)
+    remember(home)
+  })
+
+  it("--json gives {accessToken, tokenType, expiresAt, scope}; header gives the header line", async () => {
+    const { home } = await provisioned()
+    const t = json(await run(home, ["token", "--json"]))
+    expect(Object.keys(t).sort()).toEqual(["accessToken", "expiresAt", "scope", "tokenType"])
+    expect(t.tokenType).toMatch(/^bearer$/i)
+    expect(Date.parse(t.expiresAt as string)).toBeGreaterThan(Date.now())
+    const h = await run(home, ["header"])
+    expect(h.stdout).toBe(`Authorization: Bearer ${t.accessToken}\n`)
+    expect(json(await run(home, ["header", "--json"]))).toEqual({
+      name: "Authorization",
+      value: `Bearer ${t.accessToken}`,
+    })
+    remember(home)
+  })
+
+  it("gives the same result through the full parser as through the fast path", async () => {
+    const { home, client } = await provisioned()
+    const fast = await run(home, ["token", "--json"])
+    const full = await run(home, ["token", "--json", "--client-id", client.clientId])
+    expect(full.stdout).toBe(fast.stdout)
+    remember(home)
+  })
+
+  it("exits 3 when nothing is provisioned, 5 when the store is unreadable", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const env = {
+      TANGOE_TOKEN_URL: sim.tokenUrl,
+      TANGOE_CLIENT_ID: client.clientId,
+      TANGOE_CLIENT_SECRET: client.clientSecret,
+    }
+    const empty = await run(home, ["token", "--json"], { env })
+    expect(empty.code).toBe(3)
+    expect(json(empty)).toMatchObject({ error: { type: "NotProvisioned", exitCode: 3 } })
+    mkdirSync(join(home.dir, "state", "tangoe-token"), { recursive: true })
+    writeFileSync(home.storePath, "{ truncated", { mode: 0o600 })
+    const corrupt = await run(home, ["token"], { env })
+    expect(corrupt.code).toBe(5)
+    expect(corrupt.stderr).toMatch(/^tangoe-token: .*not a valid token file/)
+    expect(corrupt.stderr).not.toMatch(/\bat .*\.m?js:\d+/)
+  })
+})
+
+describe("refresh and rotation", () => {
+  it("forces a refresh each run and persists every rotated refresh token", async () => {
+    const { home } = await provisioned()
+    let previous = readStore(home.storePath)
+    for (let i = 0; i < 3; i++) {
+      const before = sim.stats().tokenRequests
+      const r = await run(home, i === 0 ? ["refresh", "--json"] : ["refresh"])
+      expect(r.code).toBe(0)
+      expect(sim.stats().tokenRequests).toBe(before + 1)
+      const stored = readStore(home.storePath)
+      expect(stored.generation).toBeGreaterThan(previous.generation)
+      expect(sim.isLive(stored.refreshToken)).toBe(true)
+      expect(sim.isLive(previous.refreshToken)).toBe(false)
+      if (i === 0) {
+        const out = json(r)
+        expect(Object.keys(out).sort()).toEqual(["expiresAt", "refreshed", "scope", "tokenType"])
+        expect(out.refreshed).toBe(true)
+      } else {
+        expect(r.stdout).toMatch(/^refreshed: the access token is valid until /)
+      }
+      secrets.add(stored.refreshToken)
+      if (stored.accessToken) accessTokens.add(stored.accessToken)
+      previous = stored
+    }
+  })
+
+  it("keeps the stored descendant over a stale provisioned token, and takes a newly provisioned one", async () => {
+    const { home, client } = await provisioned()
+    const stored = readStore(home.storePath)
+    const before = sim.stats().tokenRequests
+    const stale = await run(home, ["token"], { env: { TANGOE_REFRESH_TOKEN: client.refreshToken } })
+    expect(stale.code).toBe(0)
+    expect(sim.stats().tokenRequests).toBe(before)
+    expect(readStore(home.storePath).refreshToken).toBe(stored.refreshToken)
+    const fresh = sim.issueRefreshToken(client.clientId)
+    secrets.add(fresh)
+    const r = await run(home, ["refresh"], { env: { TANGOE_REFRESH_TOKEN: fresh } })
+    expect(r.code).toBe(0)
+    expect(sim.isLive(fresh)).toBe(false)
+    expect(sim.isLive(readStore(home.storePath).refreshToken)).toBe(true)
+    remember(home)
+  })
+
+  it("two parallel token calls at expiry cause one refresh", async () => {
+    // Core refreshes within half the lifetime of the end: 3 s leaves the second process 1.5 s to adopt.
+    const short = await startSimulator({ environment: "qa", accessTokenLifetime: 3 })
+    try {
+      const { home } = await provisioned(short)
+      await new Promise((r) => setTimeout(r, 3200))
+      short.resetStats()
+      const [a, b] = await Promise.all([run(home, ["token"]), run(home, ["token"])])
+      expect([a.code, b.code]).toEqual([0, 0])
+      expect(short.stats().tokenRequests).toBe(1)
+      expect(a.stdout).toBe(b.stdout)
+      expect(short.isAccessTokenValid(a.stdout.trim())).toBe(true)
+      expect(short.isLive(readStore(home.storePath).refreshToken)).toBe(true)
+      remember(home)
+    } finally {
+      await short.close()
+    }
+  })
+
+  it("exits 4 when the server fails or times out", async () => {
+    const { home } = await provisioned()
+    sim.injectFaults({ kind: "status", status: 500 })
+    const failed = await run(home, ["refresh", "--json"])
+    expect(failed.code).toBe(4)
+    expect(json(failed)).toMatchObject({ error: { type: "ServerError", exitCode: 4 } })
+    sim.clearFaults()
+    const port = await closedPort()
+    const refused = await run(
+      home,
+      [
+        "token",
+        "--json",
+        "--no-retry",
+        "--token-url",
+        `http://127.0.0.1:${port}/as/token.oauth2`,
+        "--store",
+        join(home.dir, "other.json"),
+      ],
+      {
+        env: { TANGOE_REFRESH_TOKEN: "some-provisioned-token" },
+      },
+    )
+    expect(refused.code).toBe(4)
+    expect(json(refused)).toMatchObject({ error: { type: "Transport", exitCode: 4 } })
+    // A delayed request is still processed after the client gave up: keep it on its own simulator.
+    const slowSim = await startSimulator({ environment: "qa" })
+    try {
+      const other = await provisioned(slowSim)
+      slowSim.injectFaults({ kind: "delay", ms: 3000, phase: "beforeProcessing" })
+      const slow = await run(other.home, ["refresh", "--timeout", "0.5"])
+      expect(slow.code).toBe(4)
+      expect(slow.stderr).toMatch(/^tangoe-token: The token endpoint .* did not answer within/)
+      remember(other.home)
+    } finally {
+      await slowSim.close()
+    }
+    remember(home)
+  })
+})
+
+describe("status", () => {
+  it("shows validity, last refresh and locations, without secrets (text and --json)", async () => {
+    const { home, client } = await provisioned()
+    const r = await run(home, ["status", "--json"])
+    expect(r.code).toBe(0)
+    const s = json(r)
+    expect(Object.keys(s).sort()).toEqual(
+      [
+        "clientId",
+        "clientSecretSet",
+        "config",
+        "configFound",
+        "environment",
+        "expiresInSeconds",
+        "generation",
+        "lastRefreshAt",
+        "scope",
+        "sources",
+        "state",
+        "store",
+        "validUntil",
+      ].sort(),
+    )
+    expect(s).toMatchObject({
+      state: "valid",
+      store: home.storePath,
+      config: home.configPath,
+      configFound: true,
+      clientId: client.clientId,
+      clientSecretSet: true,
+      environment: sim.tokenUrl,
+    })
+    expect(s.expiresInSeconds as number).toBeGreaterThan(7000)
+    const text = await run(home, ["status"])
+    expect(text.stdout).toMatch(/^state\s+valid \(expires in 1h 59m/)
+    expect(text.stdout).toContain(home.storePath)
+    const empty = json(await run(makeHome(), ["status", "--json"]))
+    expect(empty).toMatchObject({ state: "empty", validUntil: null, lastRefreshAt: null, configFound: false })
+    remember(home)
+  })
+
+  it("follows the precedence flags > environment > settings file > defaults", async () => {
+    const home = makeHome()
+    mkdirSync(join(home.dir, "config", "tangoe-token"), { recursive: true })
+    writeFileSync(
+      home.configPath,
+      JSON.stringify({
+        environment: "qa",
+        clientId: "file-id",
+        scope: "FILE",
+        store: join(home.dir, "file.json"),
+      }),
+      { mode: 0o600 },
+    )
+    const s = async (args: Array<string>, env: Record<string, string> = {}) =>
+      json(await run(home, ["status", "--json", ...args], { env }))
+    expect(await s([])).toMatchObject({
+      environment: "qa",
+      clientId: "file-id",
+      scope: "FILE",
+      store: join(home.dir, "file.json"),
+    })
+    const env = {
+      TANGOE_ENV: "production",
+      TANGOE_CLIENT_ID: "env-id",
+      TANGOE_SCOPE: "ENV",
+      TANGOE_STORE: join(home.dir, "env.json"),
+    }
+    expect(await s([], env)).toMatchObject({
+      environment: "production",
+      clientId: "env-id",
+      scope: "ENV",
+      store: join(home.dir, "env.json"),
+      sources: { environment: "env", clientId: "env", scope: "env", store: "env" },
+    })
+    expect(
+      await s(
+        ["--env", "qa", "--client-id", "flag-id", "--scope", "FLAG", "--store", join(home.dir, "flag.json")],
+        env,
+      ),
+    ).toMatchObject({
+      environment: "qa",
+      clientId: "flag-id",
+      scope: "FLAG",
+      store: join(home.dir, "flag.json"),
+    })
+    const other = join(home.dir, "other.json")
+    writeFileSync(other, JSON.stringify({ clientId: "other-id" }))
+    chmodSync(other, 0o644)
+    const r = await run(home, ["status", "--json", "--config", other])
+    expect(json(r)).toMatchObject({
+      clientId: "other-id",
+      environment: "production",
+      sources: { environment: "default" },
+    })
+    expect(r.stderr).toMatch(/had mode 644/)
+    expect(modeOf(other)).toBe(0o600)
+  })
+})
+
+describe("request", () => {
+  it("sends the token, prints the body on stdout and the status on stderr", async () => {
+    const { home } = await provisioned()
+    const r = await run(home, ["request", sim.apiUrl])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/^HTTP 200/)
+    expect(JSON.parse(r.stdout)).toBeTypeOf("object")
+    const j = json(await run(home, ["request", "--json", "-H", "X-Trace: 1", sim.apiUrl]))
+    expect(Object.keys(j).sort()).toEqual(["body", "headers", "ok", "status", "statusText"])
+    expect(j).toMatchObject({ status: 200, ok: true })
+    remember(home)
+  })
+
+  it("refreshes and replays once on 401", async () => {
+    const { home } = await provisioned()
+    await run(home, ["token"])
+    sim.expireAccessTokens()
+    const before = sim.stats()
+    const r = await run(home, ["request", sim.apiUrl])
+    expect(r.code).toBe(0)
+    const after = sim.stats()
+    expect(after.tokenRequests).toBe(before.tokenRequests + 1)
+    expect(after.apiUnauthorized).toBe(before.apiUnauthorized + 1)
+    expect(sim.isLive(readStore(home.storePath).refreshToken)).toBe(true)
+    remember(home)
+  })
+
+  it("exits 6 on an HTTP error status, 4 when the API is unreachable, 2 for a plain-http remote URL", async () => {
+    const { home } = await provisioned()
+    const missing = await run(home, [
+      "request",
+      "-X",
+      "POST",
+      "-d",
+      '{"a":1}',
+      `${sim.url}/api/v1/nothing-here`,
+    ])
+    expect(missing.code).toBe(6)
+    const port = await closedPort()
+    const down = await run(home, ["request", "--json", `http://127.0.0.1:${port}/x`])
+    expect(down.code).toBe(4)
+    expect(json(down)).toMatchObject({ error: { type: "ApiUnavailable", exitCode: 4 } })
+    const insecure = await run(home, ["request", "http://example.com/x"])
+    expect(insecure.code).toBe(2)
+    remember(home)
+  })
+})
+
+describe("usage", () => {
+  it("has --help on every command", async () => {
+    const home = makeHome()
+    for (const command of [[], ["token"], ["header"], ["refresh"], ["status"], ["request"], ["init"]]) {
+      const r = await run(home, [...command, "--help"])
+      expect(r.code, command.join(" ")).toBe(0)
+      expect(r.stdout).toMatch(/USAGE/)
+    }
+  })
+
+  it("exits 2 on a wrong invocation, with a JSON error under --json", async () => {
+    const home = makeHome()
+    const r = await run(home, ["token", "--no-such-flag"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/no-such-flag/)
+    const j = await run(home, ["status", "--json", "--env", "staging"])
+    expect(j.code).toBe(2)
+    expect(json(j)).toMatchObject({ error: { type: "UsageError", exitCode: 2 } })
+    expect((await run(home, [])).code).toBe(2)
+  })
+})
+
+/** `script` (util-linux) gives the command a pseudo-terminal. */
+const hasScript = spawnSync("script", ["--version"]).status === 0
+
+describe.skipIf(!hasScript)("on a terminal", () => {
+  const script = (home: Home, command: string) =>
+    promisify(execFile)("script", ["-qec", command, "/dev/null"], { env: { ...home.env }, cwd: home.dir })
+
+  it("init asks for missing secrets at a hidden prompt", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const command = [process.execPath, CLI, "init", ...settingsFlags(client)].join(" ")
+    const child = spawn("script", ["-qec", command, "/dev/null"], { env: home.env, cwd: home.dir })
+    let out = ""
+    const answered = new Set<string>()
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+      for (const [prompt, answer] of [
+        ["client secret: ", client.clientSecret],
+        ["refresh token: ", client.refreshToken],
+      ] as const) {
+        if (out.includes(prompt) && !answered.has(prompt)) {
+          answered.add(prompt)
+          child.stdin.write(`${answer}\r`)
+        }
+      }
+    })
+    const code = await new Promise((resolve) => child.on("close", resolve))
+    runs.push({ args: ["init"], code: code as number, stdout: out, stderr: "", printsToken: false })
+    expect(code).toBe(0)
+    expect(out).toContain("initialized: settings saved in")
+    expect(JSON.parse(readFileSync(home.configPath, "utf8")).clientSecret).toBe(client.clientSecret)
+    expect(sim.isLive(readStore(home.storePath).refreshToken)).toBe(true)
+    remember(home)
+  })
+
+  it("shows on a terminal when a refresh takes over a second, never on a pipe or with --json", async () => {
+    const { home } = await provisioned()
+    sim.injectFaults({ kind: "delay", ms: 1500, phase: "beforeProcessing" })
+    const tty = await script(home, `${process.execPath} ${CLI} refresh`)
+    expect(tty.stdout).toContain("refreshing the access token")
+    sim.injectFaults({ kind: "delay", ms: 1500, phase: "beforeProcessing" })
+    const ttyJson = await script(home, `${process.execPath} ${CLI} refresh --json`)
+    expect(ttyJson.stdout).not.toContain("refreshing the access token")
+    sim.injectFaults({ kind: "delay", ms: 1500, phase: "beforeProcessing" })
+    const piped = await run(home, ["refresh"])
+    expect(piped.code).toBe(0)
+    expect(piped.stderr).toBe("")
+    remember(home)
+  })
+})
+
+describe("secrets", () => {
+  it("no client secret or refresh token appears in any output; access tokens only from token/header", () => {
+    for (const { sim: on, client } of clients) {
+      for (const t of on.liveRefreshTokens(client.clientId)) secrets.add(t)
+    }
+    for (const r of runs) {
+      if (!r.printsToken || r.code !== 0 || r.args.includes("--help")) continue
+      const out = r.args.includes("--json") ? JSON.parse(r.stdout) : { value: r.stdout.trim() }
+      accessTokens.add(out.accessToken ?? out.value.replace(/^(Authorization: )?Bearer /, ""))
+    }
+    expect(runs.length).toBeGreaterThan(40)
+    expect(secrets.size).toBeGreaterThan(20)
+    expect(accessTokens.size).toBeGreaterThan(5)
+    for (const r of runs) {
+      const text = r.stdout + r.stderr
+      const forbidden = r.printsToken ? secrets : new Set([...secrets, ...accessTokens])
+      for (const secret of forbidden) {
+        expect(text.includes(secret), `\`${r.args.join(" ")}\` printed a secret`).toBe(false)
+      }
+    }
+  })
+})
+
+const closedPort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })

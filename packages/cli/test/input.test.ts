@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest"
+import { errorJson, exitCodeOf, messageOf } from "../src/internal/errors.ts"
+import { fastInvocation } from "../src/internal/fastPath.ts"
+import { parseStdinSecrets } from "../src/internal/secretInput.ts"
+
+describe("parseStdinSecrets", () => {
+  it("reads one bare line as the refresh token", () => {
+    expect(parseStdinSecrets("rt-123==\n")).toEqual({ refreshToken: "rt-123==" })
+  })
+
+  it("reads env-file lines, with export and quotes", () => {
+    expect(
+      parseStdinSecrets('# secrets\nexport TANGOE_CLIENT_SECRET="s e"\nTANGOE_REFRESH_TOKEN=rt=1\n'),
+    ).toEqual({ clientSecret: "s e", refreshToken: "rt=1" })
+  })
+
+  it("reads a JSON object", () => {
+    expect(parseStdinSecrets('{"clientSecret":"s","refreshToken":"r"}')).toEqual({
+      clientSecret: "s",
+      refreshToken: "r",
+    })
+  })
+
+  it("names the bad line without echoing it", () => {
+    expect(() => parseStdinSecrets("TANGOE_REFRESH_TOKEN=a\nhunter2")).toThrow(/line 2/)
+    try {
+      parseStdinSecrets("TANGOE_REFRESH_TOKEN=a\nhunter2")
+    } catch (e) {
+      expect(String((e as Error).message)).not.toContain("hunter2")
+    }
+    expect(() => parseStdinSecrets('{"refreshToken": 1}')).toThrow(/refreshToken/)
+  })
+})
+
+describe("fastInvocation", () => {
+  it("accepts token/header with --json, --store and --config only", () => {
+    expect(fastInvocation(["token"])).toEqual({
+      command: "token",
+      options: { json: false, store: undefined, config: undefined },
+    })
+    expect(fastInvocation(["header", "--json", "--store", "/s.json", "--config=/c.json"])).toEqual({
+      command: "header",
+      options: { json: true, store: "/s.json", config: "/c.json" },
+    })
+  })
+
+  it("leaves everything else to the full parser", () => {
+    for (const argv of [
+      [],
+      ["status"],
+      ["token", "--help"],
+      ["token", "--scope", "X"],
+      ["token", "--store"],
+      ["token", "--store", "--json"],
+      ["token", "--store", "a", "--store", "b"],
+      ["token", "extra"],
+    ]) {
+      expect(fastInvocation(argv)).toBeUndefined()
+    }
+  })
+})
+
+describe("exit codes", () => {
+  it("maps each error class to its documented code", () => {
+    const cases: Array<[string, number]> = [
+      ["UsageError", 2],
+      ["InvalidConfig", 2],
+      ["InvalidGrant", 3],
+      ["InvalidClient", 3],
+      ["NotProvisioned", 3],
+      ["Transport", 4],
+      ["Timeout", 4],
+      ["ServerError", 4],
+      ["RateLimited", 4],
+      ["StoreError", 5],
+      ["InvalidRequest", 1],
+    ]
+    for (const [tag, code] of cases) expect(exitCodeOf({ _tag: tag, message: "m" })).toBe(code)
+  })
+
+  it("never shows the message or stack of an unknown error", () => {
+    const error = new Error("token=abc123 leaked")
+    expect(exitCodeOf(error)).toBe(1)
+    expect(messageOf(error)).not.toContain("abc123")
+    expect(JSON.stringify(errorJson(error))).not.toContain("abc123")
+    expect(errorJson({ _tag: "InvalidGrant", message: "re-provision" })).toEqual({
+      error: { type: "InvalidGrant", message: "re-provision", exitCode: 3 },
+    })
+  })
+})

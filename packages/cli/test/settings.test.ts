@@ -1,0 +1,134 @@
+import * as Redacted from "effect/Redacted"
+import { describe, expect, it } from "vitest"
+import { UsageError } from "../src/internal/errors.ts"
+import { defaultConfigPath, defaultStorePath } from "../src/internal/paths.ts"
+import { clientRequest, resolveSettings } from "../src/internal/settings.ts"
+
+const file = {
+  environment: "qa",
+  clientId: "file-id",
+  clientSecret: "file-secret",
+  scope: "FILE",
+  store: "/f/token.json",
+}
+const env = {
+  HOME: "/home/u",
+  TANGOE_ENV: "production",
+  TANGOE_CLIENT_ID: "env-id",
+  TANGOE_CLIENT_SECRET: "env-secret",
+  TANGOE_SCOPE: "ENV",
+  TANGOE_STORE: "/e/token.json",
+}
+
+describe("resolveSettings precedence: flags > env > settings file > defaults", () => {
+  it("takes flags first", () => {
+    const s = resolveSettings({
+      flags: {
+        tokenUrl: "http://127.0.0.1:1/as/token.oauth2",
+        clientId: "flag-id",
+        scope: "FLAG",
+        store: "/x.json",
+      },
+      env,
+      file,
+    })
+    expect(s.environment).toEqual({ tokenUrl: "http://127.0.0.1:1/as/token.oauth2" })
+    expect([s.clientId, s.scope, s.storePath]).toEqual(["flag-id", "FLAG", "/x.json"])
+    expect(s.sources).toMatchObject({
+      environment: "flag",
+      clientId: "flag",
+      scope: "flag",
+      store: "flag",
+      clientSecret: "env",
+    })
+  })
+
+  it("then environment variables", () => {
+    const s = resolveSettings({ flags: {}, env, file })
+    expect([s.environment, s.clientId, s.scope, s.storePath]).toEqual([
+      "production",
+      "env-id",
+      "ENV",
+      "/e/token.json",
+    ])
+    expect(Redacted.value(s.clientSecret as Redacted.Redacted<string>)).toBe("env-secret")
+  })
+
+  it("then the settings file, then defaults", () => {
+    const fromFile = resolveSettings({ flags: {}, env: { HOME: "/home/u" }, file })
+    expect([fromFile.environment, fromFile.clientId, fromFile.scope, fromFile.storePath]).toEqual([
+      "qa",
+      "file-id",
+      "FILE",
+      "/f/token.json",
+    ])
+    const defaults = resolveSettings({ flags: {}, env: { HOME: "/home/u" }, file: undefined })
+    expect(defaults.environment).toBe("production")
+    expect(defaults.storePath).toBe("/home/u/.local/state/tangoe-token/token.json")
+    expect(defaults.configPath).toBe("/home/u/.config/tangoe-token/config.json")
+    expect(defaults.sources).toMatchObject({ environment: "default", clientId: "none", store: "default" })
+  })
+
+  it("lets a token URL win over an environment name at the same level and ignores empty variables", () => {
+    const s = resolveSettings({
+      flags: {},
+      env: {
+        HOME: "/h",
+        TANGOE_ENV: "qa",
+        TANGOE_TOKEN_URL: "https://sso.example/as/token.oauth2",
+        TANGOE_SCOPE: "",
+      },
+      file: { scope: "FILE" },
+    })
+    expect(s.environment).toEqual({ tokenUrl: "https://sso.example/as/token.oauth2" })
+    expect(s.scope).toBe("FILE")
+  })
+
+  it("ranks secrets from stdin with flags, above the environment", () => {
+    const s = resolveSettings({
+      flags: {},
+      env,
+      file,
+      stdin: { clientSecret: "stdin-secret", refreshToken: "rt" },
+    })
+    expect(s.sources.clientSecret).toBe("stdin")
+    expect(Redacted.value(s.clientSecret as Redacted.Redacted<string>)).toBe("stdin-secret")
+    expect(s.sources.refreshToken).toBe("stdin")
+  })
+})
+
+describe("default paths", () => {
+  it("follow XDG variables when absolute, else the home folder", () => {
+    expect(defaultConfigPath({ XDG_CONFIG_HOME: "/c", HOME: "/h" })).toBe("/c/tangoe-token/config.json")
+    expect(defaultStorePath({ XDG_STATE_HOME: "/s", HOME: "/h" })).toBe("/s/tangoe-token/token.json")
+    expect(defaultStorePath({ XDG_STATE_HOME: "relative", HOME: "/h" })).toBe(
+      "/h/.local/state/tangoe-token/token.json",
+    )
+  })
+})
+
+describe("clientRequest", () => {
+  it("names the missing setting without showing any value", () => {
+    const noId = resolveSettings({
+      flags: {},
+      env: { HOME: "/h", TANGOE_CLIENT_SECRET: "s3cr3t" },
+      file: undefined,
+    })
+    expect(() => clientRequest(noId)).toThrow(UsageError)
+    expect(() => clientRequest(noId)).toThrow(/client id/)
+    const noSecret = resolveSettings({ flags: { clientId: "id" }, env: { HOME: "/h" }, file: undefined })
+    expect(() => clientRequest(noSecret)).toThrow(/client secret/)
+  })
+
+  it("converts the timeout to milliseconds and keeps the secret redacted", () => {
+    const s = resolveSettings({
+      flags: { clientId: "id", timeout: 2.5 },
+      env: { HOME: "/h", TANGOE_CLIENT_SECRET: "x" },
+      file: undefined,
+    })
+    const request = clientRequest(s)
+    expect(request.timeout).toBe(2500)
+    expect(String(request.clientSecret)).not.toContain('x"')
+    expect(JSON.stringify(request)).not.toContain('"x"')
+  })
+})

@@ -1,0 +1,98 @@
+/**
+ * Runs the built `tangoe-token` in a child process with HOME and the XDG folders pointed into a
+ * temporary folder, and records every output so a final test can scan them for secrets.
+ */
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+/** The built command. */
+export const CLI = join(import.meta.dirname, "..", "..", "dist", "cli.mjs")
+
+/** The result of one run. */
+export interface Run {
+  readonly args: ReadonlyArray<string>
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Every run of the test file, with whether its job is to print the access token. */
+export const runs: Array<Run & { readonly printsToken: boolean }> = []
+
+/** A temporary HOME with XDG config and state folders inside it. */
+export interface Home {
+  readonly dir: string
+  readonly env: Record<string, string>
+  readonly configPath: string
+  readonly storePath: string
+}
+
+/** Every temporary HOME made, for `removeHomes`. */
+const homes: Array<string> = []
+
+/** Removes the temporary HOMEs. */
+export const removeHomes = (): void => {
+  for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+
+/** Makes a temporary HOME. */
+export const makeHome = (): Home => {
+  const dir = mkdtempSync(join(tmpdir(), "tangoe-cli-"))
+  homes.push(dir)
+  const env = {
+    HOME: dir,
+    XDG_CONFIG_HOME: join(dir, "config"),
+    XDG_STATE_HOME: join(dir, "state"),
+    PATH: process.env.PATH ?? "",
+  }
+  return {
+    dir,
+    env,
+    configPath: join(dir, "config", "tangoe-token", "config.json"),
+    storePath: join(dir, "state", "tangoe-token", "token.json"),
+  }
+}
+
+/** Runs the command; `stdin` is written and closed (an empty stdin when absent). */
+export const run = (
+  home: Home,
+  args: ReadonlyArray<string>,
+  options: {
+    readonly env?: Record<string, string>
+    readonly stdin?: string
+    readonly command?: ReadonlyArray<string>
+  } = {},
+): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const [file, ...prefix] = options.command ?? [process.execPath, CLI]
+    const child = spawn(file as string, [...prefix, ...args], {
+      cwd: home.dir,
+      env: { ...home.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d
+    })
+    child.on("error", reject)
+    child.stdin.end(options.stdin ?? "")
+    child.on("close", (code) => {
+      const result = { args, code, stdout, stderr }
+      const command = args.find((a) => !a.startsWith("-"))
+      runs.push({ ...result, printsToken: command === "token" || command === "header" })
+      resolve(result)
+    })
+  })
+
+/** The stored record, read from the plain token file. */
+export const readStore = (path: string): { refreshToken: string; accessToken?: string; generation: number } =>
+  JSON.parse(readFileSync(path, "utf8")).token
+
+/** Parses a run's stdout as one JSON document. */
+export const json = (r: Run): Record<string, unknown> => JSON.parse(r.stdout)
