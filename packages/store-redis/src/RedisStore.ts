@@ -1,0 +1,379 @@
+/**
+ * A `TokenStore` on Redis, so that many processes and hosts sharing one Tangoe client never race
+ * each other's refresh: with a rotating refresh token, the loser of a race would spend the token
+ * the winner just received.
+ *
+ * - `load` reads one hash (`HMGET`); nothing else runs in the background: a token manager that
+ *   holds a valid access token costs Redis nothing.
+ * - `save(next, expected)` is compare-and-set in one Lua script: it writes only if the stored
+ *   refresh token is still `expected` (compared by SHA-256 fingerprint, so it works on encrypted
+ *   values) and the generation has not moved; it bumps `generation` (the fencing number).
+ * - `withRefreshLock(effect)` holds a lease lock (`SET NX PX` with a random owner value), renewed
+ *   every third of the lease while `effect` runs and released by its owner only. A save made
+ *   under a lease that expired while another process took the lock is refused (fencing):
+ *   a process paused past its lease cannot overwrite what the new holder does.
+ * - Values are token-file text (see core's FileStore): plain JSON, or AES-256-GCM with a raw key
+ *   or a scrypt passphrase, exactly the file store's scheme.
+ * - Redis unreachable: every operation fails at once with a `StoreError` (reason `Io`) naming the
+ *   URL without its password; the client reconnects in the background with backoff. Nothing is
+ *   queued, nothing hangs, no token is dropped: a failed save leaves the previous value intact.
+ *
+ * @since 0.1.0
+ */
+import { createHash, timingSafeEqual } from "node:crypto"
+import type { ConnectionOptions } from "node:tls"
+import {
+  StoreConflict,
+  type StoredToken,
+  type StoredTokenInput,
+  type StoreError,
+  TokenStore,
+  type TokenStoreShape,
+} from "@tangoe-token/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import { type CodecFailure, checkKey, makeCodec } from "./internal/codec.ts"
+import { openConnection } from "./internal/connection.ts"
+import { invalidInputField, nextRecord } from "./internal/coreStore.ts"
+import { parseEndpoint } from "./internal/endpoint.ts"
+import { type EnvironmentName, storeKeys } from "./internal/keys.ts"
+import { CurrentLease, makeRefreshLock } from "./internal/lease.ts"
+import { evalArgs, SAVE } from "./internal/scripts.ts"
+import { LEASE_LOST, storeErrors } from "./internal/storeError.ts"
+import { RedisStoreConfigError } from "./RedisStoreConfigError.ts"
+
+/**
+ * Options of `redisStore`.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RedisStoreOptions {
+  /**
+   * The server: `redis://[user[:password]@]host[:port][/db]`, or `rediss://…` for TLS. The
+   * password may be given here (percent-encoded) or in `password`. Pass it `Redacted` when it
+   * carries a password you do not want in memory dumps of your options.
+   */
+  readonly url: string | Redacted.Redacted<string>
+  /** The Tangoe environment of the client: `"production"`, `"qa"`, or `{ tokenUrl }`. Part of the key. */
+  readonly environment: EnvironmentName
+  /** The client id whose token this is. Part of the key (hashed, never in clear). */
+  readonly clientId: string
+  /** Replaces `<environment>:<client id hash>` in the keys, e.g. to share a token across renamed clients. */
+  readonly namespace?: string | undefined
+  /** The first part of every key. Default `tangoe-token`. */
+  readonly keyPrefix?: string | undefined
+  /** The ACL user name; overrides the URL's. */
+  readonly username?: string | undefined
+  /** The password; overrides the URL's. */
+  readonly password?: string | Redacted.Redacted<string> | undefined
+  /** The database number; overrides the URL's path. Default 0. */
+  readonly database?: number | undefined
+  /** TLS settings (CA, client certificate, servername…), used with a `rediss://` URL. */
+  readonly tls?: ConnectionOptions | undefined
+  /**
+   * Encrypts values at rest with AES-256-GCM, exactly as core's file store does: 32 raw bytes,
+   * or a passphrase (scrypt). Every process sharing the store needs the same key. Without it
+   * values are plain JSON: protect Redis itself (ACL, TLS, no public port).
+   */
+  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | undefined
+  /**
+   * The lease of the refresh lock: renewed every third of it while a refresh runs; a holder that
+   * dies loses the lock this long after its last renewal. Default 10 s.
+   */
+  readonly lockLease?: Duration.Input | undefined
+  /** How long `withRefreshLock` waits for a lock held by another process. Default 30 s. */
+  readonly lockTimeout?: Duration.Input | undefined
+  /** How long one connection attempt may take, and how long the first operation waits for the first connection. Default 5 s. */
+  readonly connectTimeout?: Duration.Input | undefined
+  /** How long one command may take. Default 5 s. */
+  readonly commandTimeout?: Duration.Input | undefined
+  /**
+   * Lets the process exit while the connection is open and idle (a short-lived CLI, a script).
+   * Default `false`: an open store keeps the process alive until `close()`.
+   */
+  readonly unref?: boolean | undefined
+  /** The reconnect backoff: exponential from `min` (default 100 ms) to `max` (default 2 s), jittered. */
+  readonly reconnectDelay?:
+    | { readonly min?: Duration.Input | undefined; readonly max?: Duration.Input | undefined }
+    | undefined
+}
+
+/**
+ * A Redis token store: a `TokenStore` service value plus what it needs to be shut down.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface RedisTokenStore extends TokenStoreShape {
+  /** The server, as a URL without its password, e.g. `redis://app@cache:6379/0`. */
+  readonly url: string
+  /** The key of the token hash. */
+  readonly tokenKey: string
+  /** The key of the refresh lock. */
+  readonly lockKey: string
+  /** Whether the client is connected now (it reconnects in the background when not). */
+  readonly isConnected: () => boolean
+  /** Quits the Redis client. Idempotent; operations after it fail with `StoreError`. */
+  readonly close: () => Promise<void>
+}
+
+const millis = (field: string, value: Duration.Input | undefined, fallback: number, min = 1): number => {
+  if (value === undefined) return fallback
+  let ms: number
+  try {
+    ms = Duration.toMillis(value)
+  } catch {
+    throw new RedisStoreConfigError({ field, expected: 'a duration, e.g. 2000 or "2 seconds"' })
+  }
+  if (!Number.isFinite(ms) || ms < min) {
+    throw new RedisStoreConfigError({ field, expected: `a finite duration of at least ${min} ms` })
+  }
+  return ms
+}
+
+/** A SHA-256 fingerprint of a refresh token, for the compare of compare-and-set. */
+const fingerprint = (token: Redacted.Redacted<string>): string =>
+  createHash("sha256")
+    .update("tangoe-token/refresh-token\0", "utf8")
+    .update(Redacted.value(token), "utf8")
+    .digest("hex")
+
+const sameFingerprint = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
+
+const asString = (u: unknown): string | undefined =>
+  typeof u === "string" ? u : u instanceof Buffer ? u.toString("utf8") : undefined
+
+/** The reply of the save script: `[status, generation]`. */
+const parseSaveReply = (reply: unknown): { status: string; generation: string } | undefined => {
+  if (!Array.isArray(reply)) return undefined
+  const status = asString(reply[0])
+  const generation = asString(reply[1])
+  return status === undefined || generation === undefined ? undefined : { status, generation }
+}
+
+/**
+ * A Redis token store. Connects in the background at once; the first operation waits for that
+ * connection at most `connectTimeout`. Usable as `store` of core's `createTokenClient`, or as the
+ * `TokenStore` service (`layerRedisStore` does that and closes it with the layer). Call
+ * `close()` when done, or the open connection keeps the process alive.
+ *
+ * Throws `RedisStoreConfigError` when an option is not usable (the message never quotes the URL).
+ *
+ * @example
+ * ```ts
+ * import { createTokenClient } from "@tangoe-token/core"
+ * import { redisStore } from "@tangoe-token/store-redis"
+ *
+ * const store = redisStore({ url: process.env.REDIS_URL!, environment: "production", clientId })
+ * const client = createTokenClient({ environment: "production", clientId, clientSecret, scope: "MOBPROC", store })
+ * // …
+ * await client.close()
+ * await store.close()
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
+  const endpoint = parseEndpoint(options.url, options)
+  const keys = storeKeys({
+    prefix: options.keyPrefix ?? "tangoe-token",
+    namespace: options.namespace,
+    environment: options.environment,
+    clientId: options.clientId,
+  })
+  const key = checkKey(options.encryptionKey)
+  if (key !== undefined && "invalid" in key) {
+    throw new RedisStoreConfigError({ field: "encryptionKey", expected: `a usable key: ${key.invalid}` })
+  }
+  const leaseMs = millis("lockLease", options.lockLease, 10_000, 100)
+  const lockTimeoutMs = millis("lockTimeout", options.lockTimeout, 30_000, 0)
+  const connectTimeoutMs = millis("connectTimeout", options.connectTimeout, 5_000)
+  const commandTimeoutMs = millis("commandTimeout", options.commandTimeout, 5_000)
+  const reconnectMinMs = millis("reconnectDelay.min", options.reconnectDelay?.min, 100)
+  const reconnectMaxMs = millis("reconnectDelay.max", options.reconnectDelay?.max, 2_000)
+
+  const location = `${endpoint.display} key ${keys.token}`
+  const error = storeErrors(location)
+  const codec = makeCodec(key)
+  const connection = openConnection({
+    endpoint,
+    tls: options.tls,
+    connectTimeoutMs,
+    commandTimeoutMs,
+    reconnectMinMs,
+    reconnectMaxMs: Math.max(reconnectMinMs, reconnectMaxMs),
+    unref: options.unref === true,
+    error,
+  })
+  const withRefreshLock = makeRefreshLock({
+    connection,
+    lockKey: keys.lock,
+    leaseMs,
+    timeoutMs: lockTimeoutMs,
+    error,
+  })
+
+  const codecError = (operation: "load" | "save") => (f: CodecFailure) =>
+    error({ operation, reason: f.reason, detail: f.detail })
+
+  /** `[generation, fp, data]` of the stored hash, each undefined when absent. */
+  const readHash = (operation: "load" | "save") =>
+    Effect.gen(function* () {
+      const reply = yield* Effect.catchIf(
+        connection.send(operation, ["HMGET", keys.token, "generation", "fp", "data"]),
+        (e) => e.detail === "WRONGTYPE",
+        () => Effect.fail(error({ operation, reason: "Corrupt", detail: "the key is not a hash" })),
+      )
+      const [generation, fp, data] = Array.isArray(reply) ? reply.map(asString) : []
+      if (data === undefined && (generation !== undefined || fp !== undefined)) {
+        return yield* Effect.fail(
+          error({ operation, reason: "Corrupt", detail: "the hash has no `data` field" }),
+        )
+      }
+      if (data !== undefined && fp === undefined) {
+        return yield* Effect.fail(
+          error({ operation, reason: "Corrupt", detail: "the hash has no `fp` field" }),
+        )
+      }
+      return { generation, fp, data }
+    })
+
+  const load: Effect.Effect<StoredToken | undefined, StoreError> = Effect.gen(function* () {
+    const { data } = yield* readHash("load")
+    if (data === undefined) return undefined
+    const decoded = yield* Effect.mapError(codec.decode(data), codecError("load"))
+    return decoded.record
+  })
+
+  const save = (
+    next: StoredTokenInput,
+    expected: Redacted.Redacted<string> | undefined,
+  ): Effect.Effect<StoredToken, StoreError | StoreConflict> =>
+    Effect.gen(function* () {
+      const invalid = invalidInputField(next)
+      if (invalid !== undefined)
+        return yield* Effect.fail(error({ operation: "save", reason: "InvalidInput", detail: invalid }))
+      const expectedFp = expected === undefined ? "" : fingerprint(expected)
+      const lease = (yield* CurrentLease).find((held) => held.lockKey === keys.lock)
+      const conflict = (found: "empty" | "other-token", generation: string | undefined) =>
+        new StoreConflict({
+          location,
+          expected: expected === undefined ? "empty" : "token",
+          found,
+          generation: generation === undefined ? undefined : Number(generation),
+        })
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = yield* readHash("save")
+        if (expected === undefined ? current.fp !== undefined : current.fp === undefined) {
+          return yield* Effect.fail(
+            conflict(current.fp === undefined ? "empty" : "other-token", current.generation),
+          )
+        }
+        if (current.fp !== undefined && !sameFingerprint(current.fp, expectedFp)) {
+          return yield* Effect.fail(conflict("other-token", current.generation))
+        }
+        const generationRead = current.generation ?? "0"
+        const record: StoredToken = {
+          ...nextRecord(next, undefined, yield* Clock.currentTimeMillis),
+          generation: Number(generationRead) + 1,
+        }
+        const data = yield* Effect.mapError(
+          codec.encode(record, codec.headerOf(current.data)),
+          codecError("save"),
+        )
+        const reply = parseSaveReply(
+          yield* connection.send(
+            "save",
+            evalArgs(
+              SAVE,
+              [keys.token, keys.lock],
+              [
+                expectedFp,
+                generationRead,
+                fingerprint(record.refreshToken),
+                data,
+                lease?.value ?? "",
+                String(record.generation),
+                String(record.updatedAt),
+              ],
+            ),
+          ),
+        )
+        switch (reply?.status) {
+          case "ok":
+            return record
+          case "moved":
+            continue
+          case "conflict-empty":
+            return yield* Effect.fail(conflict("empty", undefined))
+          case "conflict-other":
+            return yield* Effect.fail(conflict("other-token", reply.generation))
+          case "fenced":
+            return yield* Effect.fail(error({ operation: "save", reason: "LockTimeout", detail: LEASE_LOST }))
+          default:
+            return yield* Effect.fail(
+              error({ operation: "save", reason: "Io", detail: "unexpected reply from the save script" }),
+            )
+        }
+      }
+      return yield* Effect.fail(
+        error({ operation: "save", reason: "Io", detail: "the record kept changing during the save; retry" }),
+      )
+    })
+
+  return {
+    location,
+    url: endpoint.display,
+    tokenKey: keys.token,
+    lockKey: keys.lock,
+    load,
+    save,
+    withRefreshLock,
+    isConnected: connection.isReady,
+    close: connection.close,
+  }
+}
+
+/**
+ * A Redis token store whose client is closed when the scope closes.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const makeRedisStore = (
+  options: RedisStoreOptions,
+): Effect.Effect<RedisTokenStore, RedisStoreConfigError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => redisStore(options),
+      catch: (e) =>
+        e instanceof RedisStoreConfigError
+          ? e
+          : new RedisStoreConfigError({ field: "options", expected: "valid options" }),
+    }),
+    (store) => Effect.promise(store.close),
+  )
+
+/**
+ * A layer providing core's `TokenStore` service on Redis; the client is quit when the layer is
+ * released.
+ *
+ * @example
+ * ```ts
+ * const TokenLive = TokenManager.layer(managerOptions).pipe(
+ *   Layer.provide(layerRedisStore({ url: "redis://cache:6379", environment: "qa", clientId })),
+ * )
+ * ```
+ *
+ * @category layers
+ * @since 0.1.0
+ */
+export const layerRedisStore = (options: RedisStoreOptions): Layer.Layer<TokenStore, RedisStoreConfigError> =>
+  Layer.effect(TokenStore)(makeRedisStore(options))

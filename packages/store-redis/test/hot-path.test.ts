@@ -1,0 +1,116 @@
+/**
+ * Core's Promise client on the Redis store, in this process: a valid cached access token costs
+ * no Redis round trip, and keeps being served while Redis is down, even past the refresh-ahead
+ * point; once it expires the caller gets a clear StoreError, and the same client recovers when
+ * Redis is back.
+ */
+import { createTokenClient, type TokenClient } from "@tangoe-token/core"
+import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type RedisTokenStore, redisStore } from "../src/index.ts"
+import { defined, sleep } from "./support/effects.ts"
+import { type RedisServer, startRedis } from "./support/redisServer.ts"
+
+let server: RedisServer
+let sim: Simulator
+const closing: Array<() => Promise<void>> = []
+
+beforeAll(async () => {
+  server = await startRedis({ durable: true })
+  sim = await startSimulator({ accessTokenLifetime: 60 })
+})
+afterAll(async () => {
+  for (const close of closing.reverse()) await close()
+  await sim.close()
+  await server.stop()
+})
+
+let counter = 0
+const clientOn = (options: { refreshAhead: number }): { client: TokenClient; store: RedisTokenStore } => {
+  const seeded = sim.addClient()
+  const store = redisStore({
+    url: server.url,
+    environment: { tokenUrl: sim.tokenUrl },
+    clientId: seeded.clientId,
+    namespace: `hot-${++counter}`,
+    connectTimeout: 1_000,
+    reconnectDelay: { max: 200 },
+  })
+  const client = createTokenClient({
+    environment: { tokenUrl: sim.tokenUrl },
+    clientId: seeded.clientId,
+    clientSecret: seeded.clientSecret,
+    refreshToken: seeded.refreshToken,
+    scope: seeded.scope,
+    store,
+    refreshAhead: options.refreshAhead,
+  })
+  closing.push(store.close, client.close)
+  return { client, store }
+}
+
+const commandsProcessed = async () => {
+  const raw = await server.raw()
+  const info = await raw.info("stats")
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1])
+}
+
+describe("the hot path stays local", () => {
+  it("1000 calls with a valid cached token send no command to Redis", async () => {
+    const { client } = clientOn({ refreshAhead: 1_000 })
+    const first = await client.getAccessToken()
+    const before = await commandsProcessed()
+    const tokens = new Set<string>()
+    for (let i = 0; i < 1_000; i++) tokens.add(await client.getAccessToken())
+    await Promise.all(Array.from({ length: 100 }, async () => tokens.add(await client.getAccessToken())))
+    const after = await commandsProcessed()
+    expect([...tokens]).toEqual([first])
+    // The only commands between the two readings are the readings themselves (INFO).
+    expect(after - before).toBeLessThanOrEqual(2)
+  })
+
+  it("Redis down: a valid token keeps being served (even past refresh-ahead); expired, a clear StoreError; back, recovery", {
+    timeout: 60_000,
+  }, async () => {
+    sim.configure({ accessTokenLifetime: 4 })
+    try {
+      // Refresh ahead 3 s, clamped to half the 4 s lifetime: due 2 s after issue, expires at 4 s.
+      const { client } = clientOn({ refreshAhead: 3_000 })
+      const token = await client.getAccessToken()
+      const issuedAt = Date.now()
+      const requests = sim.stats().tokenRequests
+      await server.kill()
+      const served: string[] = []
+      while (Date.now() - issuedAt < 3_000) {
+        served.push(await client.getAccessToken())
+        await sleep(50)
+      }
+      // Past the refresh-ahead point the refresh could not take the lock: the valid token is served.
+      expect(new Set(served)).toEqual(new Set([token]))
+      expect(sim.stats().tokenRequests).toBe(requests)
+      expect(client.status().lastError?._tag).toBe("StoreError")
+      await sleep(Math.max(0, 4_200 - (Date.now() - issuedAt)))
+      const error = await client.getAccessToken().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toMatchObject({ _tag: "StoreError" })
+      expect((error as Error).message).toContain(`redis://127.0.0.1:${server.port}/0`)
+      await server.start()
+      const restartedAt = Date.now()
+      let fresh: string | undefined
+      while (fresh === undefined && Date.now() - restartedAt < 10_000) {
+        fresh = await client.getAccessToken().catch(async () => {
+          await sleep(50)
+          return undefined
+        })
+      }
+      console.log(`in-process client recovered ${Date.now() - restartedAt} ms after Redis came back`)
+      expect(fresh).toBeDefined()
+      expect(fresh).not.toBe(token)
+      expect(sim.isAccessTokenValid(defined(fresh))).toBe(true)
+    } finally {
+      sim.configure({ accessTokenLifetime: 60 })
+    }
+  })
+})

@@ -1,0 +1,11 @@
+import { defineConfig } from "tsdown"
+
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm", "cjs"],
+  dts: true,
+  sourcemap: false,
+  clean: true,
+  platform: "node",
+  target: "node22",
+})
