@@ -1,0 +1,175 @@
+/**
+ * The Tangoe API credential: a PingFederate client (id, secret, scope) and a refresh token. The
+ * credential refreshes its own access token through n8n's `preAuthentication` hook and hands n8n the
+ * ROTATED refresh token with it, which n8n saves before the access token is used.
+ */
+import type {
+  IAuthenticateGeneric,
+  ICredentialDataDecryptedObject,
+  ICredentialTestRequest,
+  ICredentialType,
+  Icon,
+  IDataObject,
+  IHttpRequestHelper,
+  INodeProperties,
+} from "n8n-workflow"
+import { CREDENTIAL_NAME, readCredentialData, TOKEN_URLS } from "../shared/credentialData"
+import { refreshCredential } from "../shared/refresh"
+
+/** The Tangoe API credential type (`tangoeApi`). */
+export class TangoeApi implements ICredentialType {
+  name = CREDENTIAL_NAME
+
+  displayName = "Tangoe API"
+
+  documentationUrl =
+    "https://github.com/tangoe-token/tangoe-token/tree/main/packages/n8n-nodes-tangoe#credential"
+
+  icon: Icon = { light: "file:../icons/tangoe.svg", dark: "file:../icons/tangoe.dark.svg" }
+
+  properties: INodeProperties[] = [
+    {
+      displayName: "Environment",
+      name: "environment",
+      type: "options",
+      options: [
+        { name: "Production", value: "production", description: TOKEN_URLS.production },
+        { name: "QA", value: "qa", description: TOKEN_URLS.qa },
+        { name: "Custom Token URL", value: "custom", description: "Another PingFederate token endpoint" },
+      ],
+      default: "production",
+      description:
+        "The Tangoe environment. A client ID/secret pair is issued for ONE environment: a QA pair fails in production.",
+    },
+    {
+      displayName: "Token URL",
+      name: "tokenUrl",
+      type: "string",
+      default: "",
+      required: true,
+      placeholder: "https://oauth.example.com/as/token.oauth2",
+      description: "The PingFederate token endpoint. HTTPS, or HTTP only on this machine (loopback).",
+      displayOptions: { show: { environment: ["custom"] } },
+    },
+    {
+      displayName: "Client ID",
+      name: "clientId",
+      type: "string",
+      default: "",
+      required: true,
+    },
+    {
+      displayName: "Client Secret",
+      name: "clientSecret",
+      type: "string",
+      typeOptions: { password: true },
+      default: "",
+      required: true,
+    },
+    {
+      displayName: "Scope",
+      name: "scope",
+      type: "string",
+      default: "MOBPROC",
+      description:
+        "The OAuth scope of the API to call, e.g. MOBPROC. Leave empty to keep the scope of the grant.",
+    },
+    {
+      displayName: "Refresh Token",
+      name: "refreshToken",
+      type: "string",
+      typeOptions: { password: true },
+      default: "",
+      required: true,
+      description:
+        "The current refresh token. Tangoe replaces it on every refresh: n8n stores the new one here automatically, so paste a token only when you provision a new one.",
+    },
+    {
+      displayName: "Parameter Placement",
+      name: "placement",
+      type: "options",
+      options: [
+        {
+          name: "Query String (Tangoe Default)",
+          value: "query",
+          description: "As Tangoe documents it: the parameters in the URL of the POST",
+        },
+        {
+          name: "Form Body",
+          value: "body",
+          description: "RFC 6749: the parameters in an application/x-www-form-urlencoded body",
+        },
+      ],
+      default: "query",
+      description: "Where the refresh request carries its parameters",
+    },
+    {
+      displayName: "API Base URL",
+      name: "apiBaseUrl",
+      type: "string",
+      default: "",
+      required: true,
+      placeholder: "https://api.example.com",
+      description:
+        "The Tangoe API's base URL. The Tangoe node sends paths below it, and the credential test calls it (any answer but 401 passes).",
+    },
+    {
+      displayName: "Access Token",
+      name: "accessToken",
+      type: "hidden",
+      typeOptions: { expirable: true, password: true },
+      default: "",
+    },
+    {
+      displayName: "Access Token Expires At",
+      name: "expiresAt",
+      type: "hidden",
+      default: "",
+    },
+  ]
+
+  /**
+   * Refreshes the access token. n8n calls this when the stored access token is empty and when a
+   * request with it got a 401 (a credential test included); it saves every returned field, the
+   * rotated refresh token included, before it retries the request.
+   */
+  async preAuthentication(
+    this: IHttpRequestHelper,
+    credentials: ICredentialDataDecryptedObject,
+  ): Promise<IDataObject> {
+    const outcome = await refreshCredential(this.helpers.httpRequest, readCredentialData(credentials))
+    return {
+      accessToken: outcome.accessToken,
+      refreshToken: outcome.refreshToken,
+      expiresAt: new Date(outcome.expiresAt).toISOString(),
+    }
+  }
+
+  authenticate: IAuthenticateGeneric = {
+    type: "generic",
+    properties: {
+      headers: {
+        Authorization: "=Bearer {{$credentials.accessToken}}",
+      },
+    },
+  }
+
+  test: ICredentialTestRequest = {
+    request: {
+      baseURL: "={{$credentials.apiBaseUrl}}",
+      url: "",
+      method: "GET",
+      ignoreHttpStatusErrors: { ignore: true, except: [401] },
+    },
+    rules: [
+      {
+        type: "responseCode",
+        properties: {
+          value: 401,
+          message:
+            "The token refresh worked (and the new refresh token was saved), but the API at the API Base URL refused the new access token: check the API Base URL and the scope.",
+        },
+      },
+    ],
+  }
+}

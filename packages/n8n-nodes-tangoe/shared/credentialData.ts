@@ -1,0 +1,74 @@
+/**
+ * The fields of the Tangoe credential as n8n hands them to the credential's hooks and to the node,
+ * read into a typed shape. Names here are the credential's property names: n8n stores the values
+ * under them, so renaming one breaks saved credentials.
+ */
+import type { ICredentialDataDecryptedObject } from "n8n-workflow"
+
+/** The credential type's name, as nodes and workflows refer to it. */
+export const CREDENTIAL_NAME = "tangoeApi"
+
+/** Tangoe's token endpoints by environment (the same values core uses). */
+export const TOKEN_URLS = {
+  production: "https://oauth.tangoe.com/as/token.oauth2",
+  qa: "https://oauthqa.tangoe.com/as/token.oauth2",
+} as const
+
+/** Which token endpoint the credential uses. */
+export type EnvironmentChoice = "production" | "qa" | "custom"
+
+/** Where the refresh parameters go: the query string (Tangoe's documented form) or a form body. */
+export type PlacementChoice = "query" | "body"
+
+/** The credential's fields, typed. */
+export interface TangoeCredentialData {
+  readonly environment: EnvironmentChoice
+  /** Only for `environment: "custom"`. */
+  readonly tokenUrl: string
+  readonly clientId: string
+  readonly clientSecret: string
+  /** Empty: no scope parameter is sent. */
+  readonly scope: string
+  readonly refreshToken: string
+  readonly placement: PlacementChoice
+  /** The Tangoe API's base URL, for the node's relative paths and the credential test. */
+  readonly apiBaseUrl: string
+  /** The current access token (hidden; empty until the first refresh). */
+  readonly accessToken: string
+  /** When the access token expires, ISO 8601 (hidden; empty until the first refresh). */
+  readonly expiresAt: string
+}
+
+const text = (value: unknown): string => (typeof value === "string" ? value : "")
+
+/** Reads the credential's fields; anything missing or of the wrong type becomes an empty string. */
+export function readCredentialData(data: ICredentialDataDecryptedObject): TangoeCredentialData {
+  const environment = text(data.environment)
+  return {
+    environment: environment === "qa" || environment === "custom" ? environment : "production",
+    tokenUrl: text(data.tokenUrl).trim(),
+    clientId: text(data.clientId).trim(),
+    clientSecret: text(data.clientSecret),
+    scope: text(data.scope).trim(),
+    refreshToken: text(data.refreshToken).trim(),
+    placement: text(data.placement) === "body" ? "body" : "query",
+    apiBaseUrl: text(data.apiBaseUrl).trim(),
+    accessToken: text(data.accessToken),
+    expiresAt: text(data.expiresAt),
+  }
+}
+
+/** The token URL the credential's environment stands for. */
+export function tokenUrlOf(data: TangoeCredentialData): string {
+  return data.environment === "custom" ? data.tokenUrl : TOKEN_URLS[data.environment]
+}
+
+/**
+ * When the stored access token expires, in epoch milliseconds, or `undefined` when unknown (never
+ * refreshed, or an unreadable value).
+ */
+export function expiresAtMillis(data: TangoeCredentialData): number | undefined {
+  if (data.accessToken === "" || data.expiresAt === "") return undefined
+  const millis = Date.parse(data.expiresAt)
+  return Number.isFinite(millis) ? millis : undefined
+}

@@ -1,0 +1,256 @@
+/**
+ * End to end in a REAL n8n (2.41.1, installed once into a cache folder outside the repository; the
+ * first run installs it, which takes minutes): the packed package loaded from n8n's community-nodes
+ * folder, credentials and workflows imported, workflows run with `n8n execute` against the local
+ * PingFederate simulator on 127.0.0.1. Nothing is skipped: without n8n the hook installs it.
+ */
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ensureN8nInstalled, leakedSecrets, N8n, nodeOutput, packPackage, tail } from "./support/n8n.mts"
+import {
+  CREDENTIAL_TYPE,
+  generateItems,
+  httpRequestWithTangoe,
+  tangoeApiRequest,
+  tangoeGetAccessToken,
+  workflow,
+} from "./support/workflows.mts"
+
+const credential = { id: "TangoeE2eCred001", name: "Tangoe (simulator)" }
+const WF = {
+  api: "TangoeE2eWfApi01",
+  parallel: "TangoeE2eWfPar01",
+  stock: "TangoeE2eWfHttp1",
+  token: "TangoeE2eWfTok01",
+}
+
+describe("the package in a real n8n", { timeout: 240_000 }, () => {
+  let n8n: N8n
+  let sim: Simulator
+  let client: SeededClient
+  let scratch: string
+  /** Every refresh and access token seen, to scan n8n's output for (values never printed). */
+  const seenTokens: Record<string, string> = {}
+  const outputs: string[] = []
+
+  const stored = async () => {
+    const data = await n8n.storedCredential(credential.id)
+    const refreshToken = String(data.refreshToken ?? "")
+    const accessToken = String(data.accessToken ?? "")
+    seenTokens[`refreshToken#${Object.keys(seenTokens).length}`] = refreshToken
+    seenTokens[`accessToken#${Object.keys(seenTokens).length}`] = accessToken
+    return { refreshToken, accessToken, expiresAt: String(data.expiresAt ?? "") }
+  }
+
+  const execute = async (id: string) => {
+    const result = await n8n.execute(id)
+    outputs.push(result.stdout, result.stderr)
+    if (result.code !== 0) {
+      throw new Error(
+        `n8n execute ${id} exited ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+      )
+    }
+    return result
+  }
+
+  beforeAll(async () => {
+    const install = await ensureN8nInstalled()
+    console.info(`n8n ready in ${install.dir} (${install.seconds} s)`)
+    scratch = await mkdtemp(join(tmpdir(), "tangoe-n8n-pack-"))
+    const tarball = await packPackage(scratch)
+    n8n = await N8n.create(install.dir, tarball)
+    sim = await startSimulator({ host: "127.0.0.1", port: 0, environment: "qa" })
+    const seeded = sim.clients[0]
+    if (seeded === undefined) throw new Error("the simulator seeded no client")
+    client = seeded
+    seenTokens.initialRefreshToken = client.refreshToken
+    await n8n.importCredentials([
+      {
+        id: credential.id,
+        name: credential.name,
+        type: CREDENTIAL_TYPE,
+        data: {
+          environment: "custom",
+          tokenUrl: sim.tokenUrl,
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          scope: client.scope,
+          refreshToken: client.refreshToken,
+          placement: "query",
+          // The simulator protects one path: make it the base, so the credential test's GET hits it.
+          apiBaseUrl: sim.apiUrl,
+          accessToken: "",
+          expiresAt: "",
+        },
+      },
+    ])
+    await n8n.importWorkflows([
+      workflow(WF.api, "Tangoe API request", [tangoeApiRequest(credential, sim.apiUrl)]),
+      workflow(WF.parallel, "Tangoe parallel", [generateItems(3), tangoeApiRequest(credential, sim.apiUrl)]),
+      workflow(WF.stock, "HTTP Request with Tangoe credential", [
+        httpRequestWithTangoe(credential, sim.apiUrl),
+      ]),
+      workflow(WF.token, "Tangoe get access token", [tangoeGetAccessToken(credential, 7201)]),
+    ])
+  }, 30 * 60_000)
+
+  afterAll(async () => {
+    await sim?.close()
+    await n8n?.dispose()
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true })
+  })
+
+  it("(a) first run: refreshes, calls the API (200), and n8n persists the rotated refresh token", async () => {
+    sim.resetStats()
+    const result = await execute(WF.api)
+    expect(nodeOutput(result.json, "Tangoe")).toEqual([
+      { ok: true, client_id: client.clientId, scope: client.scope },
+    ])
+    const stats = sim.stats()
+    expect({ refreshes: stats.refreshes, failures: stats.failures }).toEqual({ refreshes: 1, failures: 0 })
+    const after = await stored()
+    expect(after.refreshToken !== client.refreshToken).toBe(true)
+    expect(sim.isLive(after.refreshToken)).toBe(true)
+    expect(sim.isLive(client.refreshToken)).toBe(false)
+    expect(sim.isAccessTokenValid(after.accessToken)).toBe(true)
+    expect(Date.parse(after.expiresAt)).toBeGreaterThan(Date.now())
+    console.info(`(a) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("(b) after the access token expires: 401, one refresh, 200", async () => {
+    const before = await stored()
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const result = await execute(WF.api)
+    expect(nodeOutput(result.json, "Tangoe").map((item) => item.ok)).toEqual([true])
+    const stats = sim.stats()
+    expect(stats).toMatchObject({ refreshes: 1, failures: 0, apiUnauthorized: 1, apiRequests: 2 })
+    const after = await stored()
+    expect(after.refreshToken !== before.refreshToken).toBe(true)
+    expect(sim.isLive(after.refreshToken)).toBe(true)
+    console.info(`(b) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("(c) three parallel requests after expiry in one execution: one refresh, no failure", async () => {
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const result = await execute(WF.parallel)
+    const items = nodeOutput(result.json, "Tangoe")
+    expect(items.map((item) => item.ok)).toEqual([true, true, true])
+    const stats = sim.stats()
+    expect(stats).toMatchObject({
+      refreshes: 1,
+      failures: 0,
+      tokenRequests: 1,
+      apiUnauthorized: 3,
+      apiRequests: 6,
+    })
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
+    console.info(`(c) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("(d) two n8n processes refreshing at once after expiry: both succeed, the stored refresh token stays live", async () => {
+    const before = await stored()
+    sim.expireAccessTokens()
+    sim.resetStats()
+    // Force the race: the first process's refresh rotates the token, then its answer is held back for
+    // 10 s. The second process starts once the rotation happened, so it still reads the old tokens
+    // from the database, gets a 401, refreshes with the now-dead refresh token (invalid_grant), and
+    // must recover by waiting for the first process to store the new one.
+    sim.injectFaults({ kind: "delay", ms: 10_000, phase: "afterRotation" })
+    const first = execute(WF.api)
+    const startedAt = Date.now()
+    while (sim.isLive(before.refreshToken)) {
+      if (Date.now() - startedAt > 60_000) {
+        sim.clearFaults()
+        throw new Error("the first process never refreshed")
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const second = execute(WF.api)
+    const [one, two] = await Promise.all([first, second]).finally(() => sim.clearFaults())
+    expect(nodeOutput(one.json, "Tangoe").map((item) => item.ok)).toEqual([true])
+    expect(nodeOutput(two.json, "Tangoe").map((item) => item.ok)).toEqual([true])
+    const stats = sim.stats()
+    expect(stats).toMatchObject({
+      tokenRequests: 2,
+      refreshes: 1,
+      failures: 1,
+      errors: { invalid_grant: 1 },
+      apiUnauthorized: 2,
+      apiRequests: 4,
+    })
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
+    console.info(`(d) ${one.millis}/${two.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("(e) n8n's HTTP Request node with the credential as Predefined Credential Type: 200", async () => {
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const result = await execute(WF.stock)
+    expect(nodeOutput(result.json, "HTTP Request").map((item) => item.ok)).toEqual([true])
+    const stats = sim.stats()
+    expect(stats).toMatchObject({ refreshes: 1, failures: 0 })
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
+    console.info(`(e) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("Get Access Token refreshes ahead of expiry and n8n persists the rotation", async () => {
+    const before = await stored()
+    sim.resetStats()
+    const result = await execute(WF.token)
+    const item = nodeOutput(result.json, "Tangoe")[0] ?? {}
+    const after = await stored()
+    // Compared as booleans: a failing assertion must not print a token.
+    expect(item.authorization === `Bearer ${after.accessToken}`).toBe(true)
+    expect(Object.keys(item).sort()).toEqual(["authorization", "expiresAt", "expiresIn", "tokenType"])
+    expect(after.refreshToken !== before.refreshToken).toBe(true)
+    expect(sim.isLive(after.refreshToken)).toBe(true)
+    expect(sim.isAccessTokenValid(after.accessToken)).toBe(true)
+    expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0 })
+    // This output carries the access token by design; drop it from the scan below.
+    outputs.splice(outputs.length - 2, 2, result.stderr)
+  })
+
+  it("the credential's Test button (n8n's editor API): passes, and after expiry refreshes and persists the rotation", async () => {
+    const server = await n8n.startServer()
+    try {
+      // What the editor does: load the credential (secrets come back redacted), then test it.
+      const testCredential = async () => {
+        const loaded = (await server.rest("GET", `/rest/credentials/${credential.id}?includeData=true`)) as {
+          data: Record<string, unknown>
+        }
+        return await server.rest("POST", "/rest/credentials/test", {
+          credentials: { id: credential.id, name: credential.name, type: CREDENTIAL_TYPE, data: loaded.data },
+        })
+      }
+      const passed = { status: "OK", message: "Connection successful!" }
+
+      // A live access token: n8n 2.41.1 tests with it as it is (no refresh, nothing rotates).
+      sim.resetStats()
+      expect(await testCredential()).toEqual(passed)
+      expect(sim.stats()).toMatchObject({ tokenRequests: 0, apiRequests: 1 })
+
+      // An expired one: the test's request gets a 401, n8n runs the refresh and saves the rotation.
+      const before = await stored()
+      sim.expireAccessTokens()
+      sim.resetStats()
+      expect(await testCredential()).toEqual(passed)
+      expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0, apiUnauthorized: 1, apiRequests: 2 })
+      const after = await stored()
+      expect(after.refreshToken !== before.refreshToken).toBe(true)
+      expect(sim.isLive(after.refreshToken)).toBe(true)
+      expect(sim.isLive(before.refreshToken)).toBe(false)
+    } finally {
+      outputs.push(await server.stop())
+    }
+  })
+
+  it("no refresh token, client secret or access token appears in anything n8n printed", () => {
+    const secrets = { clientSecret: client.clientSecret, ...seenTokens }
+    expect(leakedSecrets(outputs.join("\n"), secrets)).toEqual([])
+  })
+})

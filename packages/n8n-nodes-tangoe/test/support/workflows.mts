@@ -1,0 +1,101 @@
+/**
+ * Workflows and credentials in the shapes `n8n import:workflow` and `n8n import:credentials` take.
+ * Each workflow starts with a Manual Trigger; nodes refer to the credential by id and name.
+ */
+import { PACKAGE_NAME } from "./n8n.mts"
+
+/** The credential type's name. */
+export const CREDENTIAL_TYPE = "tangoeApi"
+
+/** A credential reference as nodes hold it. */
+export interface CredentialRef {
+  readonly id: string
+  readonly name: string
+}
+
+/** A node of a workflow (position and id filled in by {@link workflow}). */
+export interface NodeSpec {
+  readonly name: string
+  readonly type: string
+  readonly typeVersion: number
+  readonly parameters: Record<string, unknown>
+  readonly credentials?: Record<string, CredentialRef>
+}
+
+/** A linear workflow: Manual Trigger → nodes[0] → nodes[1] → … */
+export function workflow(id: string, name: string, nodes: readonly NodeSpec[]): object {
+  const all: NodeSpec[] = [
+    { name: "Start", type: "n8n-nodes-base.manualTrigger", typeVersion: 1, parameters: {} },
+    ...nodes,
+  ]
+  const connections: Record<string, unknown> = {}
+  for (let i = 0; i + 1 < all.length; i++) {
+    const from = all[i]
+    const to = all[i + 1]
+    if (from !== undefined && to !== undefined) {
+      connections[from.name] = { main: [[{ node: to.name, type: "main", index: 0 }]] }
+    }
+  }
+  return {
+    id,
+    name,
+    active: false,
+    nodes: all.map((node, index) => ({
+      id: `${id}-node-${index}`,
+      position: [index * 220, 0],
+      ...node,
+    })),
+    connections,
+    settings: { executionOrder: "v1" },
+    pinData: {},
+  }
+}
+
+/** The Tangoe node, "API Request" operation. */
+export function tangoeApiRequest(credential: CredentialRef, url: string, options: object = {}): NodeSpec {
+  return {
+    name: "Tangoe",
+    type: `${PACKAGE_NAME}.tangoe`,
+    typeVersion: 1,
+    parameters: { operation: "apiRequest", method: "GET", url, options },
+    credentials: { [CREDENTIAL_TYPE]: credential },
+  }
+}
+
+/** The Tangoe node, "Get Access Token" operation. */
+export function tangoeGetAccessToken(credential: CredentialRef, minValidity: number): NodeSpec {
+  return {
+    name: "Tangoe",
+    type: `${PACKAGE_NAME}.tangoe`,
+    typeVersion: 1,
+    parameters: { operation: "getAccessToken", minValidity, includeAccessToken: false },
+    credentials: { [CREDENTIAL_TYPE]: credential },
+  }
+}
+
+/** n8n's Debug Helper generating `count` items. */
+export function generateItems(count: number): NodeSpec {
+  return {
+    name: "Items",
+    type: "n8n-nodes-base.debugHelper",
+    typeVersion: 1,
+    parameters: { category: "randomData", randomDataType: "nanoid", randomDataCount: count },
+  }
+}
+
+/** n8n's stock HTTP Request node with "Predefined Credential Type" = the Tangoe credential. */
+export function httpRequestWithTangoe(credential: CredentialRef, url: string): NodeSpec {
+  return {
+    name: "HTTP Request",
+    type: "n8n-nodes-base.httpRequest",
+    typeVersion: 4.2,
+    parameters: {
+      method: "GET",
+      url,
+      authentication: "predefinedCredentialType",
+      nodeCredentialType: CREDENTIAL_TYPE,
+      options: {},
+    },
+    credentials: { [CREDENTIAL_TYPE]: credential },
+  }
+}
