@@ -1,0 +1,54 @@
+/**
+ * What the playground prints: prefixed log lines from the simulator (rotations numbered) and
+ * Node-RED, and the "ready" banner that says where to look. Nothing here ever holds a secret:
+ * the simulator's log lines are masked at the source, and the banner is built from URLs,
+ * numbers and paths.
+ *
+ * @internal
+ */
+
+/** The first line of the ready banner; tests wait for it. */
+export const READY_LINE = "Tangoe playground is running (127.0.0.1 only)."
+
+/** Prefixes the simulator's masked request lines and numbers the rotations. */
+export const simulatorLogger = (write: (line: string) => void): ((line: string) => void) => {
+  let rotations = 0
+  return (line) => {
+    if (/\brefreshed\b/.test(line)) {
+      rotations++
+      write(`[sim] ${line}  <- rotation #${rotations}: the refresh token rolled`)
+    } else {
+      write(`[sim] ${line}`)
+    }
+  }
+}
+
+/** The banner printed once the flow is deployed. */
+export const readyBanner = (facts: {
+  readonly editorUrl: string
+  readonly simUrl: string
+  readonly adminUrl: string
+  readonly accessTokenLifetime: number
+  readonly interval: number
+  readonly userDir: string
+  readonly userDirCreated: boolean
+  readonly tabLabel: string
+}): string => {
+  const rotateEvery = Math.max(1, Math.round(facts.accessTokenLifetime / 2))
+  return [
+    "",
+    READY_LINE,
+    `  Node-RED editor   ${facts.editorUrl}   (flow tab "${facts.tabLabel}")`,
+    `  Simulator         ${facts.simUrl}   (state, no secrets: ${facts.adminUrl}/state)`,
+    `  Access tokens live ${facts.accessTokenLifetime} s, so the refresh token rotates about every ${rotateEvery} s;`,
+    `  the flow calls GET /api/v1/ping every ${facts.interval} s.`,
+    "What to look at:",
+    '  - the "tangoe token" node\'s status: green "valid until HH:MM" (yellow "refreshing" while it rotates)',
+    '  - the debug sidebar (bug icon, top right): 200 {"ok":true,…} (status and body) for every',
+    '    call; the "API response" debug node\'s status shows the HTTP status, 200',
+    '  - the [sim] lines below: one masked line per request; "rotation #n" marks each rolled refresh token',
+    `User dir: ${facts.userDir} (${facts.userDirCreated ? "new" : "reused; --fresh starts over"})`,
+    "Ctrl-C stops the simulator and Node-RED.",
+    "",
+  ].join("\n")
+}
