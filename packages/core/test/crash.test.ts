@@ -27,11 +27,11 @@ import { fileStore } from "../src/FileStore.ts"
 import { bundleWorker, startWorker, type Worker, workerConfig } from "./fixtures/manager-harness.ts"
 
 /**
- * Kills per mode (with and without grace): 100 each, 200 in all by default, which keeps the test
- * near a minute on two busy cores (each restart costs a process start). TANGOE_CRASH_CYCLES=200
- * runs 200 per mode. LANES_PER_MODE workers per mode run side by side.
+ * Kills per mode (with and without grace): 200 each by default, 40-120 s on two cores (each restart
+ * costs a process start). TANGOE_CRASH_CYCLES sets another count. LANES_PER_MODE workers per mode
+ * run side by side.
  */
-const CYCLES = Number(process.env.TANGOE_CRASH_CYCLES ?? 100)
+const CYCLES = Number(process.env.TANGOE_CRASH_CYCLES ?? 200)
 const LANES_PER_MODE = 1
 const GRACE_SECONDS = 5
 
@@ -172,9 +172,10 @@ describe("crash safety: kill -9 while refreshing", () => {
     assert.strictEqual(withGrace.kills, perLane * LANES_PER_MODE)
     assert.strictEqual(withGrace.lost, 0)
     assert.strictEqual(withGrace.storedDead, 0)
-    // The kills did land in the window (otherwise the grace lane proves nothing).
-    assert.isAbove(withGrace.inWindow + noGrace.inWindow, 0)
+    // Kills did land in the window in both lanes (otherwise the grace lane proves nothing).
+    assert.isAbove(withGrace.inWindow, 0)
+    assert.isAbove(noGrace.inWindow, 0)
     // The workers printed nothing else (no secret, no error).
     assert.deepStrictEqual([...noGrace.unexpected, ...withGrace.unexpected], [])
-  }, 170_000)
+  }, 300_000)
 })
