@@ -12,7 +12,7 @@
  *   every third of the lease while `effect` runs and released by its owner only. A save made
  *   under a lease that expired while another process took the lock is refused (fencing):
  *   a process paused past its lease cannot overwrite what the new holder does.
- * - Values are token-file text (see core's FileStore): plain JSON, or AES-256-GCM with a raw key
+ * - Values are token-file text (core's `storeCodec`, the file store's format): plain JSON, or AES-256-GCM with a raw key
  *   or a scrypt passphrase, exactly the file store's scheme.
  * - Redis unreachable: every operation fails at once with a `StoreError` (reason `Io`) naming the
  *   URL without its password; the client reconnects in the background with backoff. Nothing is
@@ -23,10 +23,14 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { ConnectionOptions } from "node:tls"
 import {
+  invalidStoredTokenInput,
+  nextStoredToken,
+  type StoreCodecError,
   StoreConflict,
   type StoredToken,
   type StoredTokenInput,
   type StoreError,
+  storeCodec,
   TokenStore,
   type TokenStoreShape,
 } from "@tangoe-token/core"
@@ -35,10 +39,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
-import { type CodecFailure, checkKey, makeCodec } from "./internal/codec.ts"
 import { openConnection } from "./internal/connection.ts"
-import { invalidInputField, nextRecord } from "./internal/coreStore.ts"
 import { parseEndpoint } from "./internal/endpoint.ts"
 import { type EnvironmentName, storeKeys } from "./internal/keys.ts"
 import { CurrentLease, makeRefreshLock } from "./internal/lease.ts"
@@ -188,10 +191,14 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
     environment: options.environment,
     clientId: options.clientId,
   })
-  const key = checkKey(options.encryptionKey)
-  if (key !== undefined && "invalid" in key) {
-    throw new RedisStoreConfigError({ field: "encryptionKey", expected: `a usable key: ${key.invalid}` })
+  const codecResult = storeCodec({ encryptionKey: options.encryptionKey })
+  if (Result.isFailure(codecResult)) {
+    throw new RedisStoreConfigError({
+      field: "encryptionKey",
+      expected: `a usable key: ${codecResult.failure.detail ?? "a Redacted passphrase or 32 bytes"}`,
+    })
   }
+  const codec = codecResult.success
   const leaseMs = millis("lockLease", options.lockLease, 10_000, 100)
   const lockTimeoutMs = millis("lockTimeout", options.lockTimeout, 30_000, 0)
   const connectTimeoutMs = millis("connectTimeout", options.connectTimeout, 5_000)
@@ -201,7 +208,6 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
 
   const location = `${endpoint.display} key ${keys.token}`
   const error = storeErrors(location)
-  const codec = makeCodec(key)
   const connection = openConnection({
     endpoint,
     tls: options.tls,
@@ -220,7 +226,7 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
     error,
   })
 
-  const codecError = (operation: "load" | "save") => (f: CodecFailure) =>
+  const codecError = (operation: "load" | "save") => (f: StoreCodecError) =>
     error({ operation, reason: f.reason, detail: f.detail })
 
   /** `[generation, fp, data]` of the stored hash, each undefined when absent. */
@@ -248,8 +254,7 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
   const load: Effect.Effect<StoredToken | undefined, StoreError> = Effect.gen(function* () {
     const { data } = yield* readHash("load")
     if (data === undefined) return undefined
-    const decoded = yield* Effect.mapError(codec.decode(data), codecError("load"))
-    return decoded.record
+    return yield* Effect.mapError(codec.decode(data), codecError("load"))
   })
 
   const save = (
@@ -257,7 +262,7 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
     expected: Redacted.Redacted<string> | undefined,
   ): Effect.Effect<StoredToken, StoreError | StoreConflict> =>
     Effect.gen(function* () {
-      const invalid = invalidInputField(next)
+      const invalid = invalidStoredTokenInput(next)
       if (invalid !== undefined)
         return yield* Effect.fail(error({ operation: "save", reason: "InvalidInput", detail: invalid }))
       const expectedFp = expected === undefined ? "" : fingerprint(expected)
@@ -281,13 +286,10 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
         }
         const generationRead = current.generation ?? "0"
         const record: StoredToken = {
-          ...nextRecord(next, undefined, yield* Clock.currentTimeMillis),
+          ...nextStoredToken(next, undefined, yield* Clock.currentTimeMillis),
           generation: Number(generationRead) + 1,
         }
-        const data = yield* Effect.mapError(
-          codec.encode(record, codec.headerOf(current.data)),
-          codecError("save"),
-        )
+        const data = yield* Effect.mapError(codec.encode(record, current.data), codecError("save"))
         const reply = parseSaveReply(
           yield* connection.send(
             "save",
