@@ -3,7 +3,10 @@ import { defineConfig } from "tsdown"
 /**
  * One executable ESM entry (`dist/cli.mjs`) with @tangoe-token/core and effect bundled in (they are
  * devDependencies: the published package has no runtime dependency). The full command-line parser
- * is split into a chunk loaded only when needed, so `tangoe-token token` starts fast.
+ * is split into a chunk loaded only when needed, so `tangoe-token token` starts fast; so is the
+ * Redis store (@tangoe-token/store-redis and @redis/client), loaded only for a `redis://` store.
+ * Core and effect sit in one shared chunk (`core-*.mjs`), so there is one copy of each: store-redis
+ * has core as a peer and imports the same module.
  */
 export default defineConfig({
   entry: { cli: "src/cli.ts" },
@@ -15,4 +18,9 @@ export default defineConfig({
   platform: "node",
   target: "node22",
   deps: { alwaysBundle: [/.*/] },
+  // rolldown would name both shared chunks "dist" (after their packages' entry files).
+  outputOptions: {
+    chunkFileNames: (chunk) =>
+      `${chunk.moduleIds.some((id) => id.includes("@redis")) ? "redis-store" : chunk.name === "dist" ? "core" : "[name]"}-[hash].mjs`,
+  },
 })

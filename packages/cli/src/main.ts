@@ -53,7 +53,7 @@ const common = {
   ),
   store: optionalString(
     "store",
-    "token store file (env TANGOE_STORE; default $XDG_STATE_HOME/tangoe-token/token.json)",
+    "token store: a file, or redis://[user[:password]@]host[:port][/db] / rediss://… to share one token through Redis (env TANGOE_STORE, password also TANGOE_REDIS_PASSWORD; default $XDG_STATE_HOME/tangoe-token/token.json)",
   ),
   config: optionalString(
     "config",

@@ -9,14 +9,26 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { CLI, type Home, json, makeHome, readStore, removeHomes, run, runs } from "./support/cli.ts"
+import {
+  addClient,
+  addLiveTokens,
+  CLI,
+  type Home,
+  json,
+  type Ledger,
+  makeHome,
+  readStore,
+  removeHomes,
+  run,
+  runs,
+} from "./support/cli.ts"
 
 let sim: Simulator
 /** Client secrets and refresh tokens: never in any output. */
 const secrets = new Set<string>()
+const clients: Ledger["clients"] = []
 /** Access tokens: only in the output of `token` and `header`. */
 const accessTokens = new Set<string>()
-const clients: Array<{ sim: Simulator; client: SeededClient }> = []
 
 beforeAll(async () => {
   sim = await startSimulator({ environment: "qa" })
@@ -28,13 +40,7 @@ afterAll(async () => {
 })
 
 /** A new client on `on` whose secret and refresh token are remembered for the final scan. */
-const newClient = (on: Simulator = sim): SeededClient => {
-  const client = on.addClient({ scopes: ["MOBPROC"] })
-  clients.push({ sim: on, client })
-  secrets.add(client.clientSecret)
-  secrets.add(client.refreshToken)
-  return client
-}
+const newClient = (on: Simulator = sim): SeededClient => addClient({ secrets, clients }, on)
 
 const settingsFlags = (client: SeededClient, on: Simulator = sim) => [
   "--token-url",
@@ -551,9 +557,7 @@ describe.skipIf(!hasScript)("on a terminal", () => {
 
 describe("secrets", () => {
   it("no client secret or refresh token appears in any output; access tokens only from token/header", () => {
-    for (const { sim: on, client } of clients) {
-      for (const t of on.liveRefreshTokens(client.clientId)) secrets.add(t)
-    }
+    addLiveTokens({ secrets, clients })
     for (const r of runs) {
       if (!r.printsToken || r.code !== 0 || r.args.includes("--help")) continue
       const out = r.args.includes("--json") ? JSON.parse(r.stdout) : { value: r.stdout.trim() }

@@ -2,7 +2,7 @@ import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
 import { UsageError } from "../src/internal/errors.ts"
 import { defaultConfigPath, defaultStorePath } from "../src/internal/paths.ts"
-import { clientRequest, resolveSettings } from "../src/internal/settings.ts"
+import { clientRequest, isRedisUrl, redisUrlLabel, resolveSettings } from "../src/internal/settings.ts"
 
 const file = {
   environment: "qa",
@@ -130,5 +130,44 @@ describe("clientRequest", () => {
     expect(request.timeout).toBe(2500)
     expect(String(request.clientSecret)).not.toContain('x"')
     expect(JSON.stringify(request)).not.toContain('"x"')
+  })
+})
+
+describe("a Redis token store", () => {
+  it("is selected by a redis:// or rediss:// URL from any level, kept Redacted and shown without its password", () => {
+    const url = "rediss://app:pa%40ss-77@cache.internal:6380/2?x=1"
+    for (const [flags, e, f] of [
+      [{ store: url }, { HOME: "/h" }, undefined],
+      [{}, { HOME: "/h", TANGOE_STORE: url }, undefined],
+      [{}, { HOME: "/h" }, { store: url }],
+    ] as const) {
+      const s = resolveSettings({ flags, env: e, file: f })
+      expect(s.storeUrl && Redacted.value(s.storeUrl)).toBe(url)
+      expect(s.storePath).toBe("rediss://app@cache.internal:6380/2")
+      expect(JSON.stringify(s)).not.toContain("pa%40ss-77")
+    }
+    const file = resolveSettings({
+      flags: { store: "/srv/redis.json" },
+      env: { HOME: "/h" },
+      file: undefined,
+    })
+    expect([file.storeUrl, file.storePath]).toEqual([undefined, "/srv/redis.json"])
+    expect(isRedisUrl("REDIS://h")).toBe(true)
+    expect(isRedisUrl("./redis://x")).toBe(false)
+  })
+
+  it("takes the password from TANGOE_REDIS_PASSWORD, Redacted", () => {
+    const s = resolveSettings({
+      flags: { store: "redis://127.0.0.1:6379" },
+      env: { HOME: "/h", TANGOE_REDIS_PASSWORD: "env-redis-pw" },
+      file: undefined,
+    })
+    expect(s.redisPassword && Redacted.value(s.redisPassword)).toBe("env-redis-pw")
+    expect(`${JSON.stringify(s)} ${String(s.redisPassword)}`).not.toContain("env-redis-pw")
+  })
+
+  it("labels a URL it cannot parse without quoting it", () => {
+    expect(redisUrlLabel("redis://:sekret@[::1")).toBe("redis://(an invalid URL)")
+    expect(redisUrlLabel("redis://:sekret@h:1/0")).toBe("redis://h:1/0")
   })
 })

@@ -51,7 +51,10 @@ const configToSave = (settings: Settings, previous: ConfigFile | undefined): Con
     ...(settings.placement === undefined ? {} : { placement: settings.placement }),
     ...(settings.clientAuth === undefined ? {} : { clientAuth: settings.clientAuth }),
     ...(settings.timeoutSeconds === undefined ? {} : { timeout: settings.timeoutSeconds }),
-    ...(settings.sources.store === "default" ? {} : { store: settings.storePath }),
+    // A Redis URL is saved as given (its password too: this file is mode 0600, like the client secret).
+    ...(settings.sources.store === "default"
+      ? {}
+      : { store: settings.storeUrl === undefined ? settings.storePath : Redacted.value(settings.storeUrl) }),
   }
 }
 

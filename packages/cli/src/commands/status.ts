@@ -5,7 +5,7 @@
  *
  * JSON shape: `{"state","validUntil","expiresInSeconds","lastRefreshAt","generation","store",
  * "config","configFound","environment","clientId","scope","clientSecretSet","sources"}` where
- * `state` is `"valid"` (a cached access token is still valid), `"expired"` (a refresh token is stored;
+ * `store` is the file path or the Redis URL without its password; `state` is `"valid"` (a cached access token is still valid), `"expired"` (a refresh token is stored;
  * the next `token` refreshes) or `"empty"` (nothing stored: run `init`); absent values are `null`.
  *
  * @internal
@@ -31,7 +31,7 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
   const [configPath] = resolveConfigPath(options, process.env)
   const file = await readConfigFile(configPath, out.warn)
   const settings = resolveSettings({ flags: options, env: process.env, file })
-  const record = await loadStored(settings)
+  const { record, location } = await loadStored(settings)
   const now = Date.now()
   const expiresAt = record?.accessToken === undefined ? undefined : record.expiresAt
   const state =
@@ -43,7 +43,7 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     expiresInSeconds: state === "valid" ? expiresInSeconds : null,
     lastRefreshAt: iso(record?.issuedAt),
     generation: record?.generation ?? null,
-    store: settings.storePath,
+    store: location,
     config: settings.configPath,
     configFound: file !== undefined,
     environment: settings.environmentLabel,

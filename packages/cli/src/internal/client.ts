@@ -1,7 +1,11 @@
 /**
- * Opens core's token client and file store for resolved settings. Every token rule (refresh ahead,
- * single flight across processes through the store's lock, write-ahead of the rotated refresh
- * token, replay on 401) is core's; this module only wires settings to it.
+ * Opens core's token client and the token store for resolved settings. Every token rule (refresh
+ * ahead, single flight across processes through the store's lock, write-ahead of the rotated
+ * refresh token, replay on 401) is core's; this module only wires settings to it.
+ *
+ * The store is core's file store, or, for a `redis://` / `rediss://` URL, the shared Redis store of
+ * @tangoe-token/store-redis. That one (and its Redis client) is a separate chunk of the bundle,
+ * loaded only when a Redis URL is given, so the file-store fast path does not pay for it.
  *
  * @internal
  */
@@ -14,10 +18,18 @@ import {
 } from "@tangoe-token/core"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import { UsageError } from "./errors.ts"
 import { clientRequest, type Settings } from "./settings.ts"
 
-/** The file store of the settings (encrypted when `TANGOE_STORE_KEY` is set). Throws core's `StoreError`. */
-export const openStore = (settings: Settings): TokenStoreShape => {
+/** A store and how to release it (the Redis connection; nothing for a file). */
+export interface OpenStore {
+  readonly store: TokenStoreShape
+  /** What to show as the store's location (never a password). */
+  readonly location: string
+  readonly close: () => Promise<void>
+}
+
+const openFileStore = (settings: Settings): OpenStore => {
   const result = Effect.runSync(
     Effect.result(
       fileStore(
@@ -27,37 +39,80 @@ export const openStore = (settings: Settings): TokenStoreShape => {
     ),
   )
   if (Result.isFailure(result)) throw result.failure
-  return result.success
+  return { store: result.success, location: settings.storePath, close: async () => {} }
 }
 
-/** What the store holds, read without refreshing (for `status`). Throws core's `StoreError`. */
-export const loadStored = async (settings: Settings): Promise<StoredToken | undefined> => {
-  const store = openStore(settings)
-  const result = await Effect.runPromise(Effect.result(store.load))
-  if (Result.isFailure(result)) throw result.failure
-  return result.success
-}
-
-/** A token client on the settings' file store; a provisioned refresh token (env, flag, stdin) seeds it. */
-export const openClient = (settings: Settings): TokenClient => {
-  const request = clientRequest(settings)
-  return createTokenClient({
-    ...request,
-    ...(settings.refreshToken === undefined ? {} : { refreshToken: settings.refreshToken }),
-    store: openStore(settings),
-    ...(settings.noRetry ? { retry: false as const } : {}),
+const openRedisStore = async (
+  settings: Settings,
+  url: NonNullable<Settings["storeUrl"]>,
+): Promise<OpenStore> => {
+  if (settings.clientId === undefined) {
+    throw new UsageError({
+      message:
+        "no client id — a Redis token store keeps one token per client id: pass --client-id, set TANGOE_CLIENT_ID, or run tangoe-token init",
+    })
+  }
+  const { redisStore } = await import("@tangoe-token/store-redis")
+  // Throws RedisStoreConfigError (exit code 2) for an unusable URL; its message never quotes the URL.
+  const store = redisStore({
+    url,
+    environment: settings.environment,
+    clientId: settings.clientId,
+    password: settings.redisPassword,
+    encryptionKey: settings.storeKey,
+    // A one-shot command: an idle connection must not keep it alive.
+    unref: true,
   })
+  return { store, location: store.url, close: store.close }
 }
 
-/** Runs `use` with a client and closes the client afterwards, whatever happens. */
+/**
+ * The token store of the settings: the Redis store for a Redis URL, else the file store (both
+ * encrypted when `TANGOE_STORE_KEY` is set). Throws core's `StoreError`, a `UsageError` or
+ * store-redis's `RedisStoreConfigError`. Close it when done.
+ */
+export const openStore = (settings: Settings): Promise<OpenStore> =>
+  settings.storeUrl === undefined
+    ? Promise.resolve(openFileStore(settings))
+    : openRedisStore(settings, settings.storeUrl)
+
+/** What the store holds, read without refreshing (for `status`), and where it is. Throws core's `StoreError`. */
+export const loadStored = async (
+  settings: Settings,
+): Promise<{ readonly record: StoredToken | undefined; readonly location: string }> => {
+  const opened = await openStore(settings)
+  try {
+    const result = await Effect.runPromise(Effect.result(opened.store.load))
+    if (Result.isFailure(result)) throw result.failure
+    return { record: result.success, location: opened.location }
+  } finally {
+    await opened.close()
+  }
+}
+
+/**
+ * Runs `use` with a client on the settings' store (a provisioned refresh token from env, flag or
+ * stdin seeds it), then closes the client and the store, whatever happens.
+ */
 export const withClient = async <A>(
   settings: Settings,
   use: (client: TokenClient) => Promise<A>,
 ): Promise<A> => {
-  const client = openClient(settings)
+  const request = clientRequest(settings)
+  const opened = await openStore(settings)
   try {
-    return await use(client)
+    const client = createTokenClient({
+      ...request,
+      ...(settings.refreshToken === undefined ? {} : { refreshToken: settings.refreshToken }),
+      store: opened.store,
+      ...(settings.noRetry ? { retry: false as const } : {}),
+    })
+    try {
+      return await use(client)
+    } finally {
+      await client.close()
+    }
   } finally {
-    await client.close()
+    await opened.close()
   }
 }

@@ -23,7 +23,7 @@ export interface ConfigFile {
   readonly clientAuth?: string | undefined
   /** Seconds. */
   readonly timeout?: number | undefined
-  /** The token store file. */
+  /** The token store: a file, or a `redis://` / `rediss://` URL (the shared Redis store). */
   readonly store?: string | undefined
 }
 

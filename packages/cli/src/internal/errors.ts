@@ -22,13 +22,13 @@ export class ApiUnavailable extends Data.TaggedError("ApiUnavailable")<{ readonl
  * - 0: done.
  * - 1: an unexpected failure (a bug, or a server answer that fits no other class: `InvalidRequest`,
  *   `UnsupportedGrantType`).
- * - 2: usage: a missing or invalid setting or flag, an unusable settings file.
+ * - 2: usage: a missing or invalid setting or flag (a Redis URL store-redis refuses), an unusable settings file.
  * - 3: a person must re-provision credentials: the refresh token was refused (`InvalidGrant`) or none is
  *   stored (`NotProvisioned`), or the client id/secret/scope were refused (`InvalidClient`,
  *   `UnauthorizedClient`, `InvalidScope`). Retrying cannot help; run `tangoe-token init` again.
  * - 4: the server is unavailable or misbehaved (`Transport`, `Timeout`, `ServerError`, `RateLimited`,
  *   `MalformedResponse`, or the API of `request` could not be reached). Retrying later can help.
- * - 5: the token store failed (`StoreError`, `StoreConflict`): fix the file or its permissions.
+ * - 5: the token store failed (`StoreError`, `StoreConflict`): fix the file or its permissions, or the Redis server.
  * - 6: `request` got an HTTP error status (>= 400) from the API.
  */
 export const ExitCode = {
@@ -44,6 +44,7 @@ export const ExitCode = {
 const byTag: Readonly<Record<string, number>> = {
   UsageError: ExitCode.usage,
   InvalidConfig: ExitCode.usage,
+  RedisStoreConfigError: ExitCode.usage,
   InvalidGrant: ExitCode.reprovision,
   NotProvisioned: ExitCode.reprovision,
   InvalidClient: ExitCode.reprovision,

@@ -10,9 +10,12 @@
  * | scope          | --scope            | TANGOE_SCOPE           | scope          | none                 |
  * | refresh token  | --refresh-token ⚠  | TANGOE_REFRESH_TOKEN   | (token store)  | the stored one       |
  * | token store    | --store            | TANGOE_STORE           | store          | XDG state folder     |
+ * | Redis password | —                  | TANGOE_REDIS_PASSWORD  | (in the URL)   | the URL's            |
  * | settings file  | --config           | TANGOE_CONFIG          | —              | XDG config folder    |
  *
- * Within one level a token URL wins over an environment name.
+ * Within one level a token URL wins over an environment name. A token store given as a
+ * `redis://` or `rediss://` URL selects the shared Redis store (@tangoe-token/store-redis); the URL
+ * may carry a password, so it is kept `Redacted` and shown without it.
  *
  * @internal
  */
@@ -58,7 +61,12 @@ export interface Settings {
   readonly timeoutSeconds: number | undefined
   /** `--no-retry`: one token request per refresh. */
   readonly noRetry: boolean
+  /** The token store as shown: the file path, or the Redis URL without its password. */
   readonly storePath: string
+  /** The Redis URL when the store is a `redis://` / `rediss://` URL (it may hold a password). */
+  readonly storeUrl: Redacted.Redacted<string> | undefined
+  /** `TANGOE_REDIS_PASSWORD`: the Redis password (overrides the URL's). */
+  readonly redisPassword: Redacted.Redacted<string> | undefined
   readonly configPath: string
   /** `TANGOE_STORE_KEY`: a passphrase that encrypts the token store (AES-256-GCM). */
   readonly storeKey: Redacted.Redacted<string> | undefined
@@ -100,6 +108,26 @@ const toEnvironment = (value: string): Environment =>
 /** Shows a token URL without its query string (it should have none, but never print one). */
 const labelOf = (value: string): string => value.replace(/[?#].*$/, "")
 
+/** Whether a token store setting names a Redis server rather than a file. */
+export const isRedisUrl = (store: string): boolean => /^rediss?:\/\//i.test(store)
+
+/** A Redis URL as it may be shown: without its password (and without query or fragment). Never throws. */
+export const redisUrlLabel = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ""
+    parsed.search = ""
+    parsed.hash = ""
+    return parsed.href
+  } catch {
+    return `${url.slice(0, url.indexOf(":"))}://(an invalid URL)`
+  }
+}
+
+/** A non-empty secret as `Redacted`, else `undefined`. */
+const secret = (value: string | undefined): Redacted.Redacted<string> | undefined =>
+  value === undefined || value === "" ? undefined : Redacted.make(value)
+
 /** Resolves every setting from flags, environment variables and the settings file. */
 export const resolveSettings = (input: {
   readonly flags: SettingFlags
@@ -138,21 +166,23 @@ export const resolveSettings = (input: {
     [env.TANGOE_REFRESH_TOKEN, "env"],
   )
   const [store, storeSource] = pick([flags.store, "flag"], [env.TANGOE_STORE, "env"], [file.store, "config"])
-  const storeKey = env.TANGOE_STORE_KEY
+  const redis = store !== undefined && isRedisUrl(store)
   return {
     environment: toEnvironment(environment),
     environmentLabel: labelOf(environment),
     clientId,
-    clientSecret: clientSecret === undefined ? undefined : Redacted.make(clientSecret),
+    clientSecret: secret(clientSecret),
     scope,
-    refreshToken: refreshToken === undefined ? undefined : Redacted.make(refreshToken),
+    refreshToken: secret(refreshToken),
     placement: flags.placement ?? file.placement,
     clientAuth: flags.clientAuth ?? file.clientAuth,
     timeoutSeconds: flags.timeout ?? file.timeout,
     noRetry: flags.noRetry === true,
-    storePath: store ?? defaultStorePath(env),
+    storePath: store === undefined ? defaultStorePath(env) : redis ? redisUrlLabel(store) : store,
+    storeUrl: redis ? Redacted.make(store) : undefined,
+    redisPassword: secret(env.TANGOE_REDIS_PASSWORD),
     configPath,
-    storeKey: storeKey === undefined || storeKey === "" ? undefined : Redacted.make(storeKey),
+    storeKey: secret(env.TANGOE_STORE_KEY),
     sources: {
       environment: environmentSource,
       clientId: clientIdSource,

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { SeededClient, Simulator } from "@tangoe-token/pingfederate-sim"
 
 /** The built command. */
 export const CLI = join(import.meta.dirname, "..", "..", "dist", "cli.mjs")
@@ -96,3 +97,26 @@ export const readStore = (path: string): { refreshToken: string; accessToken?: s
 
 /** Parses a run's stdout as one JSON document. */
 export const json = (r: Run): Record<string, unknown> => JSON.parse(r.stdout)
+
+/** The simulator clients a test file made, with their secrets, for its final scan of every output. */
+export interface Ledger {
+  /** Client secrets, refresh tokens (and any other value no output may show). */
+  readonly secrets: Set<string>
+  readonly clients: Array<{ readonly sim: Simulator; readonly client: SeededClient }>
+}
+
+/** A new client (scope MOBPROC) on `on`, its secret and refresh token recorded in `ledger`. */
+export const addClient = (ledger: Ledger, on: Simulator): SeededClient => {
+  const client = on.addClient({ scopes: ["MOBPROC"] })
+  ledger.clients.push({ sim: on, client })
+  ledger.secrets.add(client.clientSecret)
+  ledger.secrets.add(client.refreshToken)
+  return client
+}
+
+/** Adds every refresh token still live for the ledger's clients to its secrets. */
+export const addLiveTokens = (ledger: Ledger): void => {
+  for (const { sim, client } of ledger.clients) {
+    for (const token of sim.liveRefreshTokens(client.clientId)) ledger.secrets.add(token)
+  }
+}
