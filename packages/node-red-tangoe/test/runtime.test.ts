@@ -11,7 +11,7 @@ import { dirname, join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Collector, startCollector } from "./support/collector.ts"
-import { simulatorCredentialsNode } from "./support/flows.ts"
+import { functionNode, postNode, simulatorCredentialsNode } from "./support/flows.ts"
 import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
 
 const CREDENTIAL_SECRET = "e2e credential secret, not a token"
@@ -23,23 +23,8 @@ let red: NodeRedProcess
 const seenRefreshTokens = new Set<string>()
 
 const flows = (credentials?: object): object[] => {
-  const post = (id: string, path: string) => ({
-    id,
-    z: "f1",
-    type: "http request",
-    method: "POST",
-    ret: "txt",
-    url: `${collector.url}${path}`,
-    wires: [[]],
-  })
-  const report = (id: string, func: string, next: string) => ({
-    id,
-    z: "f1",
-    type: "function",
-    func,
-    outputs: 1,
-    wires: [[next]],
-  })
+  const post = (id: string, path: string) => postNode(id, `${collector.url}${path}`)
+  const report = functionNode
   return [
     { id: "f1", type: "tab", label: "tangoe e2e" },
     simulatorCredentialsNode("cfg", sim.tokenUrl, credentials ? { credentials } : {}),

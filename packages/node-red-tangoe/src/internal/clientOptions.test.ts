@@ -38,6 +38,14 @@ describe("resolveClientOptions", () => {
     })
   })
 
+  it("passes a redis:// or rediss:// URL on (trimmed), and leaves an empty one out", () => {
+    const url = "rediss://app:s3cret-value@cache.internal:6380/1"
+    expect(resolveClientOptions({ id: "n" }, { ...secrets, redisUrl: ` ${url} ` })).toMatchObject({
+      redisUrl: url,
+    })
+    expect(resolveClientOptions({ id: "n" }, { ...secrets, redisUrl: " " })).not.toHaveProperty("redisUrl")
+  })
+
   it.each([
     [{ environment: "custom" }, secrets, "tokenUrl"],
     [{ environment: "staging" }, secrets, "environment"],
@@ -48,6 +56,8 @@ describe("resolveClientOptions", () => {
     [{ clientAuth: "jwt" }, secrets, "clientAuth"],
     [{ refreshAhead: "-1" }, secrets, "refreshAhead"],
     [{ refreshAhead: "soon" }, secrets, "refreshAhead"],
+    [{}, { ...secrets, redisUrl: "http://:s3cret-value@cache:6379" }, "redisUrl"],
+    [{}, { ...secrets, redisUrl: "redis://:s3cret-value@[::1" }, "redisUrl"],
   ])("names the field to fix: %j -> %s", (config, given, field) => {
     const resolved = resolveClientOptions({ id: "n", ...config }, given)
     expect(isProblem(resolved)).toBe(true)

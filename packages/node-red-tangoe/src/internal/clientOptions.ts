@@ -7,6 +7,7 @@
  */
 import type { Environment } from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
+import { isRedisUrl } from "./redisUrl.ts"
 
 /** The editor settings of a `tangoe-credentials` node (flows.json). */
 export interface CredentialsConfig {
@@ -30,6 +31,11 @@ export interface CredentialsSecrets {
   readonly rotatedRefreshToken?: string | undefined
   /** Core's origin fingerprint of the provisioned token `rotatedRefreshToken` descends from. */
   readonly rotatedOrigin?: string | undefined
+  /**
+   * Optional: a `redis://` / `rediss://` URL (it may carry a password, hence a credential). When
+   * set, the token lives in Redis, shared by every runtime deployed with these credentials.
+   */
+  readonly redisUrl?: string | undefined
 }
 
 /** Credential fields and their kinds, as registered with the runtime. */
@@ -39,6 +45,7 @@ export const CREDENTIAL_FIELDS = {
   refreshToken: { type: "password" },
   rotatedRefreshToken: { type: "password" },
   rotatedOrigin: { type: "password" },
+  redisUrl: { type: "password" },
 } as const
 
 /** What `createTokenClient` needs from a config node (store and key come from elsewhere). */
@@ -52,6 +59,8 @@ export interface ResolvedClientOptions {
   readonly clientAuth: "params" | "basic"
   /** In milliseconds. */
   readonly refreshAhead: number
+  /** The shared Redis store's URL, when one is set (not a token-client option: the store's). */
+  readonly redisUrl?: string
 }
 
 const notConfigured = (field: string, message: string): TokenProblem => ({
@@ -99,6 +108,10 @@ export const resolveClientOptions = (
   if (!Number.isFinite(minutes) || minutes < 0 || minutes > 1440) {
     return notConfigured("refreshAhead", "refresh ahead must be a number of minutes between 0 and 1440.")
   }
+  const redisUrl = secrets.redisUrl?.trim()
+  if (redisUrl && !isRedisUrl(redisUrl)) {
+    return notConfigured("redisUrl", "the Redis URL must be a redis:// or rediss:// URL, or empty.")
+  }
   const scope = config.scope?.trim()
   return {
     environment,
@@ -109,6 +122,7 @@ export const resolveClientOptions = (
     placement,
     clientAuth,
     refreshAhead: Math.round(minutes * 60_000),
+    ...(redisUrl ? { redisUrl } : {}),
   }
 }
 

@@ -6,6 +6,10 @@
  * it to flows_cred.json too. The user-entered `refreshToken` is handed to core as the
  * provisioned token: core keeps the stored (rotated) one unless a new token was typed.
  *
+ * With the optional Redis URL set, the store is the shared Redis store instead (see
+ * redisStore.ts, a chunk of the bundle loaded only then): the same mirroring and seeding apply,
+ * and the store's connection is closed with the node.
+ *
  * @internal
  */
 
@@ -32,6 +36,7 @@ import {
 } from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
 import type { NodeAPI, RuntimeNode } from "./red.ts"
+import { redisUrlPassword } from "./redisUrl.ts"
 import { sideStoreKey, sideStorePath } from "./sideStore.ts"
 
 /** The config node's type name. */
@@ -39,7 +44,12 @@ export const CREDENTIALS_TYPE = "tangoe-credentials"
 
 /** What a config node offers the nodes that use it: a client, or the problem that prevents one. */
 export type TokenSource =
-  | { readonly client: TokenClient; readonly secrets: ReadonlyArray<string | undefined> }
+  | {
+      readonly client: TokenClient
+      readonly secrets: ReadonlyArray<string | undefined>
+      /** Releases the store (the Redis connection) once the client is closed. */
+      readonly closeStore: () => Promise<void>
+    }
   | { readonly problem: TokenProblem; readonly secrets: ReadonlyArray<string | undefined> }
 
 /** A `tangoe-credentials` node as the runtime holds it. */
@@ -115,17 +125,51 @@ const openTokenSource = (
   config: CredentialsConfig,
   secrets: CredentialsSecrets,
 ): TokenSource => {
-  const known = [secrets.clientSecret, secrets.refreshToken, secrets.rotatedRefreshToken]
-  const options = resolveClientOptions(config, secrets)
-  if (isProblem(options)) {
-    node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: options.message }))
-    return { problem: options, secrets: known }
+  const known = [
+    secrets.clientSecret,
+    secrets.refreshToken,
+    secrets.rotatedRefreshToken,
+    secrets.redisUrl,
+    secrets.redisUrl === undefined ? undefined : redisUrlPassword(secrets.redisUrl),
+  ]
+  const notConfigured = (problem: TokenProblem): TokenSource => {
+    node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: problem.message }))
+    return { problem, secrets: known }
   }
-  const client = createTokenClient({
-    ...options,
-    store: openStore(RED, node, seedFrom(secrets, options.refreshToken)),
+  const resolved = resolveClientOptions(config, secrets)
+  if (isProblem(resolved)) return notConfigured(resolved)
+  const { redisUrl, ...options } = resolved
+  const seed = seedFrom(secrets, options.refreshToken)
+  if (redisUrl === undefined) {
+    const client = createTokenClient({ ...options, store: openStore(RED, node, seed) })
+    return { client, secrets: known, closeStore: async () => {} }
+  }
+  // The Redis store and its client are a separate chunk, loaded only by nodes that use Redis.
+  const opening = import("./redisStore.ts").then((m) => m.openRedisStore(redisUrl, options))
+  void opening.then((redis) => {
+    if ("_tag" in redis) node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: redis.message }))
   })
-  return { client, secrets: known }
+  const store = Effect.flatMap(
+    Effect.promise(() => opening),
+    (redis) =>
+      "_tag" in redis
+        ? Effect.fail(
+            new StoreError({
+              operation: "load",
+              location: "Redis",
+              reason: "InvalidInput",
+              detail: "redisUrl",
+            }),
+          )
+        : Effect.succeed(
+            seedWhenEmpty(
+              mirrorSaves(redis, (saved) => mirrorIntoCredentials(RED, node.id, saved)),
+              seed,
+            ),
+          ),
+  )
+  const closeStore = () => opening.then((redis) => ("_tag" in redis ? undefined : redis.close()))
+  return { client: createTokenClient({ ...options, store }), secrets: known, closeStore }
 }
 
 /** Registers the `tangoe-credentials` config node type. */
@@ -140,8 +184,9 @@ export const registerCredentialsNode = (RED: NodeAPI): void => {
         // The side store file is kept even when the node is deleted: undoing the deletion (or
         // importing the flow again) must find the live refresh token, never a dead one.
         const source = node.tangoe
-        if ("client" in source) void source.client.close().finally(done)
-        else done()
+        if ("client" in source) {
+          void source.client.close().finally(source.closeStore).finally(done)
+        } else done()
       })
     },
     { credentials: CREDENTIAL_FIELDS },

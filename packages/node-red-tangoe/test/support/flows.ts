@@ -13,3 +13,24 @@ export const simulatorCredentialsNode = (id: string, tokenUrl: string, overrides
   refreshAhead: 5,
   ...overrides,
 })
+
+/** A function node on tab `f1` that runs `func` and wires its output to `next`. */
+export const functionNode = (id: string, func: string, next: string) => ({
+  id,
+  z: "f1",
+  type: "function",
+  func,
+  outputs: 1,
+  wires: [[next]],
+})
+
+/** An `http request` node on tab `f1` that POSTs `msg.payload` to `url` (e.g. a test collector). */
+export const postNode = (id: string, url: string) => ({
+  id,
+  z: "f1",
+  type: "http request",
+  method: "POST",
+  ret: "txt",
+  url,
+  wires: [[]],
+})

@@ -49,7 +49,8 @@ export const packPackage = async (): Promise<PackedPackage> => {
   }
 }
 
-const freePort = (): Promise<number> =>
+/** A free TCP port on 127.0.0.1 (free when checked). */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once("error", reject)
