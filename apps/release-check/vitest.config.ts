@@ -1,0 +1,7 @@
+import { mergeConfig } from "vitest/config"
+import { sharedTestConfig } from "../../vitest.shared.ts"
+
+/** One long end-to-end file: its setup publishes twice and installs from a local registry. */
+export default mergeConfig(sharedTestConfig, {
+  test: { testTimeout: 240_000, hookTimeout: 600_000, fileParallelism: false },
+})
