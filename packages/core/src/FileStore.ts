@@ -34,28 +34,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { sweepStrays, WriteStepError, writeAtomic } from "./internal/store/atomicFile.ts"
-import {
-  defaultScrypt,
-  deriveKey,
-  type KeyMaterial,
-  keyMaterial,
-  newSalt,
-  open,
-  seal,
-} from "./internal/store/crypto.ts"
-import {
-  type EncryptedHeader,
-  encryptedFile,
-  headerAad,
-  parseFile,
-  plainFile,
-  recordFromJson,
-  recordToJson,
-} from "./internal/store/fileFormat.ts"
 import { withFileLock } from "./internal/store/fileLock.ts"
 import { errnoCode, fsStoreError } from "./internal/store/fsError.ts"
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
+import { type StoreCodec, type StoreCodecError, storeCodec } from "./StoreCodec.ts"
 import { StoreError, type StoreOperation } from "./StoreError.ts"
 import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
 
@@ -84,8 +68,8 @@ export interface FileStoreOptions {
 
 interface Current {
   readonly record: StoredToken | undefined
-  /** The encryption header of the file read, reused by the next save (same salt). */
-  readonly header: EncryptedHeader | undefined
+  /** The file's text as read: the next save reuses its encryption salt. */
+  readonly text: string | undefined
 }
 
 const fail = (operation: StoreOperation, location: string, reason: StoreError["reason"], detail?: string) =>
@@ -112,13 +96,10 @@ export const fileStore = (
 ): Effect.Effect<TokenStoreShape, StoreError> =>
   Effect.suspend(() => {
     const location = resolve(path)
-    let key: KeyMaterial | undefined
-    if (options.encryptionKey !== undefined) {
-      const material = keyMaterial(options.encryptionKey)
-      if (typeof material === "string") return fail("load", location, "InvalidKey", material)
-      key = material
-    }
-    return Effect.succeed(makeFileStore(location, key, options))
+    const codec = storeCodec({ encryptionKey: options.encryptionKey })
+    return Result.isFailure(codec)
+      ? Effect.fail(fromCodec("load", location, codec.failure))
+      : Effect.succeed(makeFileStore(location, codec.success, options))
   })
 
 /**
@@ -132,11 +113,11 @@ export const layerFileStore = (
   options: FileStoreOptions = {},
 ): Layer.Layer<TokenStore, StoreError> => Layer.effect(TokenStore)(fileStore(path, options))
 
-const makeFileStore = (
-  location: string,
-  key: KeyMaterial | undefined,
-  options: FileStoreOptions,
-): TokenStoreShape => {
+/** A codec failure (bad key, corrupt file…) as the store error of `operation` on this file. */
+const fromCodec = (operation: StoreOperation, location: string, error: StoreCodecError) =>
+  new StoreError({ operation, location, reason: error.reason, detail: error.detail })
+
+const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreOptions): TokenStoreShape => {
   const timeoutMs = Duration.toMillis(options.lockTimeout ?? Duration.seconds(30))
   const staleMs = Duration.toMillis(options.lockLease ?? Duration.seconds(10))
   const refreshLock = withFileLock({
@@ -153,38 +134,6 @@ const makeFileStore = (
     timeoutMs,
     staleMs,
   })
-  const derived = new Map<string, Promise<Buffer>>()
-
-  const keyFor = (operation: StoreOperation, header: EncryptedHeader): Effect.Effect<Buffer, StoreError> => {
-    if (key === undefined) return fail(operation, location, "KeyRequired")
-    if (key.kdf !== header.kdf) {
-      return fail(
-        operation,
-        location,
-        "WrongKey",
-        key.kdf === "raw" ? "the file was written with a passphrase" : "the file was written with a raw key",
-      )
-    }
-    if (key.kdf === "raw") return Effect.succeed(key.key)
-    const { passphrase } = key
-    const salt = header.salt ?? Buffer.alloc(0)
-    const params = header.scrypt ?? defaultScrypt
-    const id = `${salt.toString("base64")}/${params.N}/${params.r}/${params.p}`
-    return Effect.tryPromise({
-      try: () => {
-        let pending = derived.get(id)
-        if (pending === undefined) {
-          pending = deriveKey(passphrase, salt, params)
-          derived.set(id, pending)
-          pending.catch(() => derived.delete(id))
-        }
-        return pending
-      },
-      catch: () =>
-        new StoreError({ operation, location, reason: "InvalidKey", detail: "key derivation failed" }),
-    })
-  }
-
   const readCurrent = (operation: StoreOperation): Effect.Effect<Current, StoreError> =>
     Effect.gen(function* () {
       const text = yield* Effect.tryPromise({
@@ -194,31 +143,9 @@ const makeFileStore = (
           ),
         catch: (e) => fsStoreError(operation, location, "cannot read the file", e, "read"),
       })
-      if (text === undefined) return { record: undefined, header: undefined }
-      const parsed = parseFile(text)
-      let token: unknown
-      let header: EncryptedHeader | undefined
-      switch (parsed._tag) {
-        case "Invalid":
-          return yield* fail(operation, location, parsed.reason, parsed.detail)
-        case "Plain":
-          token = parsed.token
-          break
-        case "Encrypted": {
-          header = parsed.header
-          const secret = yield* keyFor(operation, header)
-          const plaintext = open(secret, parsed.sealed, headerAad(header))
-          if (plaintext === undefined) return yield* fail(operation, location, "WrongKey")
-          try {
-            token = JSON.parse(plaintext)
-          } catch {
-            return yield* fail(operation, location, "Corrupt", "the decrypted content is not JSON")
-          }
-        }
-      }
-      const record = recordFromJson(token)
-      if ("invalid" in record) return yield* fail(operation, location, "Corrupt", record.invalid)
-      return { record, header }
+      if (text === undefined) return { record: undefined, text: undefined }
+      const record = yield* Effect.mapError(codec.decode(text), (e) => fromCodec(operation, location, e))
+      return { record, text }
     })
 
   /** Narrows a file readable by others to 0600, with a warning. Best effort. */
@@ -232,23 +159,6 @@ const makeFileStore = (
       return undefined
     }
   }).pipe(Effect.flatMap((warning) => (warning === undefined ? Effect.void : Effect.logWarning(warning))))
-
-  const encode = (
-    record: StoredToken,
-    previous: EncryptedHeader | undefined,
-  ): Effect.Effect<string, StoreError> => {
-    const json = recordToJson(record)
-    if (key === undefined) return Effect.succeed(plainFile(json))
-    const header: EncryptedHeader =
-      key.kdf === "raw"
-        ? { kdf: "raw" }
-        : previous?.kdf === "scrypt"
-          ? previous
-          : { kdf: "scrypt", salt: newSalt(), scrypt: defaultScrypt }
-    return Effect.map(keyFor("save", header), (secret) =>
-      encryptedFile(header, seal(secret, JSON.stringify(json), headerAad(header))),
-    )
-  }
 
   const ensureFolder = (operation: StoreOperation) =>
     Effect.tryPromise({
@@ -281,7 +191,9 @@ const makeFileStore = (
           const conflict = checkExpected(location, current.record, expected)
           if (conflict !== undefined) return yield* Effect.fail(conflict)
           const record = nextRecord(next, current.record, yield* Clock.currentTimeMillis)
-          yield* write(yield* encode(record, current.header))
+          yield* write(
+            yield* Effect.mapError(codec.encode(record, current.text), (e) => fromCodec("save", location, e)),
+          )
           yield* Effect.promise(() => sweepStrays(location))
           return record
         }),

@@ -421,8 +421,10 @@ describe("file store: lock files left by others", () => {
               parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
             ),
         )
-        yield* Effect.sleep(100)
-        assert.match(readFileSync(`/proc/${zombie}/stat`, "utf8"), /\) Z /)
+        // Wait (up to 3 s on a loaded machine) until the child has exited and is a zombie.
+        const isZombie = () => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, "utf8"))
+        for (let i = 0; i < 60 && !isZombie(); i++) yield* Effect.sleep(50)
+        assert.isTrue(isZombie(), "the child should be a zombie by now")
         lockFile(path, { pid: zombie, ...me(), nonce: "n-zombie", startedAt: Date.now() })
         const store = yield* storeAt(path, { lockTimeout: 5_000 })
         const started = Date.now()
