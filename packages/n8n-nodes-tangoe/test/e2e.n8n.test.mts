@@ -50,7 +50,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     outputs.push(result.stdout, result.stderr)
     if (result.code !== 0) {
       throw new Error(
-        `n8n execute ${id} exited ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+        `n8n execute ${id} exited ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
       )
     }
     return result

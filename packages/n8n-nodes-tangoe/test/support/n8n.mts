@@ -7,11 +7,11 @@
 import { execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
+import { freePort } from "@tangoe-token/test-support/ports"
 
 const run = promisify(execFile)
 
@@ -38,19 +38,6 @@ export function nodeFirstPath(): string {
   return [dirname(process.execPath), process.env.PATH ?? ""].join(delimiter)
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolvePort(port))
-    })
-  })
-}
-
 /** Packs this package with `pnpm pack` (dist must be built) and returns the tarball's path. */
 export async function packPackage(destination: string): Promise<string> {
   const { stdout } = await run("pnpm", ["pack", "--pack-destination", destination], {
@@ -69,6 +56,8 @@ export async function packPackage(destination: string): Promise<string> {
 /** What one n8n command did. */
 export interface CommandResult {
   readonly code: number | null
+  /** The signal that ended the process, when it did not exit by itself. */
+  readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
   readonly millis: number
@@ -147,9 +136,9 @@ export class N8n {
         clearTimeout(timer)
         reject(error)
       })
-      child.once("close", (code) => {
+      child.once("close", (code, signal) => {
         clearTimeout(timer)
-        resolveResult({ code, stdout, stderr, millis: Date.now() - started })
+        resolveResult({ code, signal, stdout, stderr, millis: Date.now() - started })
       })
     })
   }
@@ -159,7 +148,7 @@ export class N8n {
     const result = await this.command(args, timeoutMillis)
     if (result.code !== 0) {
       throw new Error(
-        `n8n ${args[0]} exited with ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+        `n8n ${args[0]} exited with ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
       )
     }
     return result
