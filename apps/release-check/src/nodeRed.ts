@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto"
 import { writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
-import { createServer } from "node:net"
 import { dirname, join } from "node:path"
+import { freePort } from "@tangoe-token/test-support/ports"
 import { type Running, start } from "./consumer.ts"
 import { cleanEnv } from "./exec.ts"
 
@@ -28,17 +28,6 @@ export interface NodeSet {
   readonly types: readonly string[]
   readonly err?: unknown
 }
-
-/** A free TCP port on 127.0.0.1. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** A running Node-RED and its admin API. */
 export interface NodeRed {

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { freePort } from "@tangoe-token/test-support/ports"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureN8nInstalled, N8n, nodeOutput } from "../../../packages/n8n-nodes-tangoe/test/support/n8n.mts"
 import {
@@ -21,7 +22,7 @@ import {
 import { type Consumer, makeConsumer, npmEnv, npmInstall, start } from "../src/consumer.ts"
 import { mustRun, run } from "../src/exec.ts"
 import { describeLint, lintTarball, type PackageLint } from "../src/lintPackage.ts"
-import { freePort, startNodeRed } from "../src/nodeRed.ts"
+import { startNodeRed } from "../src/nodeRed.ts"
 import { ensureVerdaccio, type LocalRegistry, startRegistry } from "../src/registry.ts"
 import {
   commitAll,

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { redisStore } from "@tangoe-token/store-redis"
+import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -23,7 +24,6 @@ import {
   run,
   runs,
 } from "./support/cli.ts"
-import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 const PASSWORD = `redis-pw-${randomBytes(8).toString("hex")}`
 

@@ -10,11 +10,11 @@ import { randomBytes } from "node:crypto"
 import { readFile, rm } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Collector, startCollector } from "./support/collector.ts"
 import { functionNode, postNode, simulatorCredentialsNode } from "./support/flows.ts"
 import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
-import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 const PASSWORD = `e2e-redis-pw-${randomBytes(8).toString("hex")}`
 /** How long the runtimes keep calling: at 3-second tokens, several rotations. */

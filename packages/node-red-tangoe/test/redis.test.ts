@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { redisStore } from "@tangoe-token/store-redis"
+import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -25,7 +26,6 @@ import {
   removeFlatRuntime,
   type TestNode,
 } from "./support/nodeRed.ts"
-import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 const PASSWORD = `nr-redis-pw-${randomBytes(8).toString("hex")}`
 const CONFIG = "cfg1"

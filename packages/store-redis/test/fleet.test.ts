@@ -6,12 +6,13 @@
  * for secrets.
  */
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { freePort } from "@tangoe-token/test-support/ports"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { redisStore } from "../src/index.ts"
 import { defined, loaded, run, sleep } from "./support/effects.ts"
 import { errorsByTag, type Fleet, startFleet, total, type WorkerStats } from "./support/fleet.ts"
-import { freePort, type RedisServer, startRedis } from "./support/redisServer.ts"
+import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 const PASSWORD = "fleet-redis-pw-3d9b27e1"
 const LIFETIME_S = 2

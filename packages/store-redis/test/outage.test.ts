@@ -6,12 +6,13 @@
 import { type AddressInfo, createServer, type Socket } from "node:net"
 import { inspect } from "node:util"
 import type { StoreError } from "@tangoe-token/core"
+import { freePort } from "@tangoe-token/test-support/ports"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, describe, expect, it } from "vitest"
 import { redisStore } from "../src/index.ts"
 import { defined, failure, run, sleep, timedStoreFailure, tokenInput } from "./support/effects.ts"
-import { freePort, type RedisServer, startRedis } from "./support/redisServer.ts"
+import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 const PASSWORD = "redis-pw-7f3a9c1e5b"
 const servers: RedisServer[] = []

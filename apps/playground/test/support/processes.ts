@@ -1,22 +1,9 @@
 /**
- * Process helpers for the tests: free loopback ports, and the descendants of a pid read from
+ * Process helpers for the tests: two distinct free loopback ports, and the descendants of a pid read from
  * /proc (Linux), so a test can prove every process the playground started is gone.
  */
 import { readdirSync, readFileSync } from "node:fs"
-import { createServer } from "node:net"
-
-/** A port that was free on 127.0.0.1 a moment ago. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      )
-    })
-  })
+import { freePort } from "@tangoe-token/test-support/ports"
 
 /** Two distinct free ports. */
 export const freePorts = async (): Promise<[number, number]> => {

@@ -7,10 +7,10 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { promisify } from "node:util"
+import { freePort } from "@tangoe-token/test-support/ports"
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
@@ -48,19 +48,6 @@ export const packPackage = async (): Promise<PackedPackage> => {
     files: info.files.map((f) => f.path),
   }
 }
-
-/** A free TCP port on 127.0.0.1 (free when checked). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      )
-    })
-  })
 
 /** A Node-RED 5 runtime in a child process. */
 export class NodeRedProcess {
