@@ -38,11 +38,14 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
       ...buildTokenRequest(request, MAX_BODY_BYTES),
       timeoutMillis: Duration.toMillis(request.timeout),
     }
-    const secrets = knownSecrets([
-      request.clientSecret,
-      request.refreshToken,
-      basicCredentials(request.clientId, request.clientSecret),
-    ])
+    // Every encoding of every secret, built only if an error message needs masking.
+    let masked: ReadonlyArray<string> | undefined
+    const secrets = () =>
+      (masked ??= knownSecrets([
+        request.clientSecret,
+        request.refreshToken,
+        basicCredentials(request.clientId, request.clientSecret),
+      ]))
     const sentAt = yield* Clock.currentTimeMillis
     const response = yield* transport.send(httpRequest).pipe(
       Effect.mapError(
@@ -81,13 +84,18 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
         message: error.message,
       }),
     ),
-    Effect.withSpan("tangoe.refresh", {
-      attributes: {
-        "tangoe.environment": request.environment,
-        "tangoe.placement": request.placement,
-        "tangoe.client_auth": request.clientAuth,
+    Effect.withSpan(
+      "tangoe.refresh",
+      {
+        attributes: {
+          "tangoe.environment": request.environment,
+          "tangoe.placement": request.placement,
+          "tangoe.client_auth": request.clientAuth,
+        },
       },
-    }),
+      // A stack trace per refresh costs more than the rest of the span; its name says where it is.
+      { captureStackTrace: false },
+    ),
   )
 
 /**

@@ -120,7 +120,7 @@ describe("response decoding", () => {
             scope: undefined,
             refreshToken: Redacted.make("current"),
             sentAt: 0,
-            secrets: ["current"],
+            secrets: () => ["current"],
           },
           0,
         )

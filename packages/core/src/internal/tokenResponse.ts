@@ -88,7 +88,8 @@ export interface ResponseContext {
   /** When the request was sent (epoch ms). */
   readonly sentAt: number
   /** Every form of every secret of the request, for masking. */
-  readonly secrets: ReadonlyArray<string>
+  /** The secrets to mask, computed only when an error needs them (never on success). */
+  readonly secrets: () => ReadonlyArray<string>
 }
 
 const parseJsonObject = (body: string): Record<string, unknown> | undefined => {
@@ -123,7 +124,7 @@ const toTokenSet = (
         contentType: contentTypeOf(response),
         field: field ?? "(the body)",
         expected: field === undefined ? "a JSON object" : (EXPECTED[field] ?? "valid"),
-        excerpt: excerpt(response.body, ctx.secrets),
+        excerpt: excerpt(response.body, ctx.secrets()),
       }),
     )
   }
@@ -164,10 +165,10 @@ const oauthErrorOf = (
   const raw = decoded.success.error_description
   return typeof raw === "string" && raw.length > 0
     ? {
-        error: maskKnown(decoded.success.error, ctx.secrets),
-        error_description: description(raw, ctx.secrets),
+        error: maskKnown(decoded.success.error, ctx.secrets()),
+        error_description: description(raw, ctx.secrets()),
       }
-    : { error: maskKnown(decoded.success.error, ctx.secrets) }
+    : { error: maskKnown(decoded.success.error, ctx.secrets()) }
 }
 
 const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshError => {
@@ -208,7 +209,7 @@ export const interpretResponse = (
         contentType,
         excerpt:
           reason === "notJson" || reason === "unexpectedStatus"
-            ? excerpt(response.body, ctx.secrets)
+            ? excerpt(response.body, ctx.secrets())
             : undefined,
       }),
     )

@@ -131,7 +131,9 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
   /** Digests of access tokens an API rejected (401): never handed out again, even if a store holds them. */
   const rejected: Array<string> = []
 
-  const isRejected = (token: Redacted.Redacted<string>) => rejected.includes(digest(Redacted.value(token)))
+  // Hashes only once an API has rejected something: the hot path pays nothing.
+  const isRejected = (token: Redacted.Redacted<string>) =>
+    rejected.length > 0 && rejected.includes(digest(Redacted.value(token)))
 
   /** The access token that may be handed out right now, if any. */
   const servable = (now: number): HeldAccess | undefined => {
