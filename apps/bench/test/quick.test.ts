@@ -1,0 +1,153 @@
+/**
+ * Runs `pnpm bench --quick` end to end (one real process, every scenario against a real simulator)
+ * and checks the output's shape and the correctness facts. Never a timing or a ratio: the machine is
+ * shared and noisy; the figures are for the README, not for CI.
+ */
+import { execFile } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { CACHED } from "../src/contenders/cached.ts"
+import type { MachineInfo } from "../src/machine.ts"
+import type { ScenarioResult } from "../src/result.ts"
+
+const run = promisify(execFile)
+const main = join(import.meta.dirname, "..", "src", "main.ts")
+const IDS = ["hotPath", "expiry", "roundTrip", "footprint", "outage", "cliStartup", "scale"]
+
+interface Report {
+  readonly mode: string
+  readonly startedAt: string
+  readonly machine: { readonly start: MachineInfo; readonly end: MachineInfo }
+  readonly results: ReadonlyArray<ScenarioResult>
+}
+
+let dir = ""
+let report: Report
+let markdown = ""
+const byId = (id: string): ScenarioResult => {
+  const found = report.results.find((r) => r.id === id)
+  if (found === undefined) throw new Error(`no result ${id}`)
+  return found
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tangoe-bench-test-"))
+  const out = join(dir, "quick.json")
+  const { stdout } = await run(process.execPath, [main, "--quick", "--out", out], {
+    timeout: 170_000,
+    maxBuffer: 1 << 22,
+  })
+  markdown = stdout
+  report = JSON.parse(await readFile(out, "utf8")) as Report
+}, 180_000)
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe("bench --quick: shape", () => {
+  it("runs every scenario once, in order, in quick mode, with the machine described", () => {
+    expect(report.mode).toBe("quick")
+    expect(report.results.map((r) => r.id)).toEqual(IDS)
+    expect(report.machine.start.cores).toBeGreaterThan(0)
+    expect(report.machine.start.node).toMatch(/^v\d+/)
+    expect(report.machine.end.loadAverage).toHaveLength(3)
+  })
+
+  it("gives every row every column and every target a limit and a verdict", () => {
+    for (const r of report.results) {
+      expect(r.columns.length, r.id).toBeGreaterThan(0)
+      expect(r.rows.length, r.id).toBeGreaterThan(0)
+      for (const row of r.rows) expect(Object.keys(row).sort(), r.id).toEqual([...r.columns].sort())
+      expect(r.targets.length, r.id).toBeGreaterThan(0)
+      for (const t of r.targets) {
+        expect(t.limit.length).toBeGreaterThan(0)
+        expect([true, false, null]).toContain(t.holds)
+        expect(t.value === null || typeof t.value === "number").toBe(true)
+      }
+    }
+  })
+
+  it("prints a Markdown report: the targets table and one table per scenario", () => {
+    expect(markdown).toContain("## Targets")
+    expect(markdown).toContain("| scenario | target | limit | measured | verdict | detail |")
+    for (const r of report.results) expect(markdown).toContain(`## ${r.title}`)
+  })
+})
+
+describe("bench --quick: correctness facts", () => {
+  it("hot path: every contender measured, and no token request sent while measuring", () => {
+    const r = byId("hotPath")
+    expect(r.rows.map((row) => row.contender)).toEqual([...CACHED])
+    for (const row of r.rows) expect(row["median ops/s"]).toBeGreaterThan(0)
+    expect(r.facts.tokenRequestsDuringMeasurement).toBe(0)
+  })
+
+  it("expiry: our client sent exactly 1 token request for 1,000 concurrent callers and served them all", () => {
+    const r = byId("expiry")
+    expect(r.facts.callers).toBe(1000)
+    expect(r.facts.oursRequestsMax).toBe(1)
+    expect(r.facts.oursRequestsMin).toBe(1)
+    expect(r.facts.oursServedMin).toBe(1000)
+    const effect = r.rows.find((row) => row.contender === "@tangoe-token/core (Effect)")
+    expect(effect?.["token requests (per round)"]).toBe("1")
+    expect(effect?.["callers served"]).toBe("1000")
+  })
+
+  it("expiry: the scenario sees a stampede when there is one (the naive cache sends one request per caller)", () => {
+    expect(byId("expiry").facts.naiveRequestsMax).toBe(1000)
+  })
+
+  it("round trip: every refresh of every library reached the simulator and rotated", () => {
+    const f = byId("roundTrip").facts
+    expect(f.tokenRequests).toBe(f.refreshesExpected)
+    expect(f.successfulRotations).toBe(f.refreshesExpected)
+    expect(f.failures).toBe(0)
+  })
+
+  it("footprint: the n8n package has no runtime dependency and every module loaded", () => {
+    const r = byId("footprint")
+    expect(r.facts.n8nDependencies).toBe(0)
+    expect(r.facts.n8nBundleBytes).toBeGreaterThan(0)
+    expect(r.rows).toHaveLength(r.facts.modulesMeasured as number)
+    for (const row of r.rows) expect(row["median load ms"]).toBeGreaterThan(0)
+  })
+
+  it("outage: the client saw the outage and served a token after recovery, in both variants", () => {
+    const r = byId("outage")
+    expect(r.facts.allServed).toBe(true)
+    expect(r.facts.minRequestsDuringOutage).toBeGreaterThanOrEqual(1)
+    expect(r.rows).toHaveLength(2)
+  })
+
+  it("CLI: `tangoe-token token` printed a live token from its store and sent no token request", () => {
+    const f = byId("cliStartup").facts
+    expect(f.tokenFailures).toBe(0)
+    expect(f.printedValidToken).toBe(true)
+    expect(f.tokenRequestsDuringRuns).toBe(0)
+  })
+
+  it("scale: 1,000 clients (and the warm-up one) each got a token with one request each, keep-warm is scheduled, close() clears every timer", () => {
+    const f = byId("scale").facts
+    expect(f.clients).toBe(1000)
+    expect(f.served).toBe(1000)
+    expect(f.tokenRequests).toBe(1001)
+    expect(f.timersWithClients).toBeGreaterThan(0)
+    expect(f.timersAfterClose).toBe(0)
+  })
+})
+
+describe("bench: arguments", () => {
+  it("refuses an unknown scenario with exit code 2 and the list of known ones", async () => {
+    const failure = await run(process.execPath, [main, "--quick", "--only", "nope"]).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    )
+    expect(failure?.code).toBe(2)
+    expect(failure?.stderr).toContain("unknown scenario nope")
+    expect(failure?.stderr).toContain("hotPath")
+  })
+})
