@@ -615,7 +615,7 @@ describe("release through a local registry", () => {
         ])
       })
       const result = await timed("n8n execute", () => n8n.execute("ReleaseCheckWf01"))
-      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0)
+      expect(result.ok, `${result.stdout}\n${result.stderr}`).toBe(true)
       expect(nodeOutput(result.json, "Tangoe")).toEqual([
         { ok: true, client_id: client.clientId, scope: client.scope },
       ])

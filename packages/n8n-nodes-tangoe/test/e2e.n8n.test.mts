@@ -48,7 +48,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
   const execute = async (id: string) => {
     const result = await n8n.execute(id)
     outputs.push(result.stdout, result.stderr)
-    if (result.code !== 0) {
+    if (!result.ok) {
       throw new Error(
         `n8n execute ${id} exited ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
       )
