@@ -5,7 +5,7 @@
  */
 
 import { inspect } from "node:util"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -14,7 +14,7 @@ import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import { memoryStore } from "../src/MemoryStore.ts"
 import { InvalidConfig, InvalidGrant, Transport } from "../src/RefreshError.ts"
 import { StoreError } from "../src/StoreError.ts"
@@ -30,18 +30,11 @@ import {
   withManager,
 } from "./fixtures/manager-stores.ts"
 import { assertNoSecrets } from "./fixtures/store-assert.ts"
+import { useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
-beforeAll(async () => {
-  sim = await startSimulator({ environment: "qa" })
-})
-afterAll(async () => {
-  await sim?.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.configure({ gracePeriod: 0, accessTokenLifetime: 7200 })
-  sim.resetStats()
+useSharedSimulator((started) => {
+  sim = started
 })
 
 const failureOf = async <A>(promise: Promise<A>): Promise<unknown> =>

@@ -6,7 +6,7 @@
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { afterAll, assert, beforeAll, beforeEach, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../src/HttpTransport.ts"
 import {
   InvalidClient,
@@ -23,19 +23,11 @@ import {
 } from "../src/RefreshError.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
-import { exitOf, failureOf, requestFor, successOf } from "./support/sim.ts"
+import { exitOf, failureOf, requestFor, successOf, useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
-
-beforeAll(async () => {
-  sim = await startSimulator({ environment: "qa" })
-})
-afterAll(async () => {
-  await sim?.close()
-})
-beforeEach(() => {
-  sim.clearFaults()
-  sim.configure({ gracePeriod: 0, rollingInterval: 0, omitRefreshToken: false, reuseDetection: false })
+useSharedSimulator((started) => {
+  sim = started
 })
 
 /** A transport that rewrites one query parameter before sending, to make the server see a bad request. */

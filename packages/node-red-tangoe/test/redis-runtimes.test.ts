@@ -13,7 +13,7 @@ import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Collector, startCollector } from "./support/collector.ts"
-import { functionNode, postNode, simulatorCredentialsNode } from "./support/flows.ts"
+import { tokenApiFlow } from "./support/flows.ts"
 import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
 
 const PASSWORD = `e2e-redis-pw-${randomBytes(8).toString("hex")}`
@@ -27,41 +27,17 @@ let packed: PackedPackage
 const runtimes: NodeRedProcess[] = []
 
 /** inject -> tangoe token -> GET the protected API -> POST the status code to /result-<label>. */
-const flows = (label: string, credentials: object): object[] => [
-  { id: "f1", type: "tab", label: `tangoe redis ${label}` },
-  simulatorCredentialsNode("cfg", sim.tokenUrl, { credentials }),
-  {
-    id: "go",
-    z: "f1",
-    type: "inject",
-    props: [{ p: "payload" }],
-    payload: "",
-    payloadType: "str",
-    wires: [["tok"]],
-  },
-  { id: "tok", z: "f1", type: "tangoe token", account: "cfg", wires: [["api"]] },
-  {
-    id: "api",
-    z: "f1",
-    type: "http request",
-    method: "GET",
-    ret: "obj",
-    url: sim.apiUrl,
-    wires: [["report"]],
-  },
-  functionNode("report", "return { payload: { statusCode: msg.statusCode } };", "post"),
-  postNode("post", `${collector.url}/result-${label}`),
-  {
-    id: "catcher",
-    z: "f1",
-    type: "catch",
-    scope: ["tok", "api"],
-    uncaught: false,
-    wires: [["report-error"]],
-  },
-  functionNode("report-error", "return { payload: { error: msg.error } };", "post-error"),
-  postNode("post-error", `${collector.url}/error-${label}`),
-]
+const flows = (label: string, credentials: object): object[] =>
+  tokenApiFlow({
+    label: `tangoe redis ${label}`,
+    tokenUrl: sim.tokenUrl,
+    apiUrl: sim.apiUrl,
+    credentials,
+    resultUrl: `${collector.url}/result-${label}`,
+    resultPayload: "return { payload: { statusCode: msg.statusCode } };",
+    errorUrl: `${collector.url}/error-${label}`,
+    errorPayload: "return { payload: { error: msg.error } };",
+  })
 
 /** Fires runtime `label`'s inject and waits for its API result; returns the status code. */
 const call = async (red: NodeRedProcess, label: string): Promise<number> => {

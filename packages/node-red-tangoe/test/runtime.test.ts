@@ -11,7 +11,7 @@ import { dirname, join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Collector, startCollector } from "./support/collector.ts"
-import { functionNode, postNode, simulatorCredentialsNode } from "./support/flows.ts"
+import { functionNode, postNode, tokenApiFlow } from "./support/flows.ts"
 import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
 
 const CREDENTIAL_SECRET = "e2e credential secret, not a token"
@@ -22,57 +22,30 @@ let packed: PackedPackage
 let red: NodeRedProcess
 const seenRefreshTokens = new Set<string>()
 
-const flows = (credentials?: object): object[] => {
-  const post = (id: string, path: string) => postNode(id, `${collector.url}${path}`)
-  const report = functionNode
-  return [
-    { id: "f1", type: "tab", label: "tangoe e2e" },
-    simulatorCredentialsNode("cfg", sim.tokenUrl, credentials ? { credentials } : {}),
-    {
-      id: "go",
-      z: "f1",
-      type: "inject",
-      props: [{ p: "payload" }],
-      payload: "",
-      payloadType: "str",
-      wires: [["tok"]],
-    },
-    {
-      id: "rotate",
-      z: "f1",
-      type: "inject",
-      props: [{ p: "payload" }, { p: "refresh", v: "true", vt: "bool" }],
-      payload: "",
-      payloadType: "str",
-      wires: [["tok"]],
-    },
-    { id: "tok", z: "f1", type: "tangoe token", account: "cfg", wires: [["api"]] },
-    {
-      id: "api",
-      z: "f1",
-      type: "http request",
-      method: "GET",
-      ret: "obj",
-      url: sim.apiUrl,
-      wires: [["report"]],
-    },
-    report("report", "return { payload: { statusCode: msg.statusCode, token: msg.token } };", "post-result"),
-    post("post-result", "/result"),
-    {
-      id: "catcher",
-      z: "f1",
-      type: "catch",
-      scope: ["tok", "api"],
-      uncaught: false,
-      wires: [["report-error"]],
-    },
-    report("report-error", "return { payload: { error: msg.error, typed: msg._error } };", "post-error"),
-    post("post-error", "/error"),
-    { id: "watch", z: "f1", type: "status", scope: ["tok"], wires: [["report-status"]] },
-    report("report-status", "return { payload: { status: msg.status } };", "post-status"),
-    post("post-status", "/status"),
-  ]
-}
+const flows = (credentials?: object): object[] => [
+  ...tokenApiFlow({
+    label: "tangoe e2e",
+    tokenUrl: sim.tokenUrl,
+    apiUrl: sim.apiUrl,
+    credentials,
+    resultUrl: `${collector.url}/result`,
+    resultPayload: "return { payload: { statusCode: msg.statusCode, token: msg.token } };",
+    errorUrl: `${collector.url}/error`,
+    errorPayload: "return { payload: { error: msg.error, typed: msg._error } };",
+  }),
+  {
+    id: "rotate",
+    z: "f1",
+    type: "inject",
+    props: [{ p: "payload" }, { p: "refresh", v: "true", vt: "bool" }],
+    payload: "",
+    payloadType: "str",
+    wires: [["tok"]],
+  },
+  { id: "watch", z: "f1", type: "status", scope: ["tok"], wires: [["report-status"]] },
+  functionNode("report-status", "return { payload: { status: msg.status } };", "post-status"),
+  postNode("post-status", `${collector.url}/status`),
+]
 
 const posted = (path: string) => collector.posts.filter((p) => p.path === path)
 

@@ -34,3 +34,51 @@ export const postNode = (id: string, url: string) => ({
   url,
   wires: [[]],
 })
+
+/** What {@link tokenApiFlow} builds on: the simulator, where to report, and how. */
+export interface TokenApiFlowOptions {
+  readonly label: string
+  readonly tokenUrl: string
+  readonly apiUrl: string
+  /** The credentials of the config node `cfg` (omitted: none are deployed with the flow). */
+  readonly credentials?: object | undefined
+  /** Where the API result is POSTed (a collector URL) and the function body that shapes it. */
+  readonly resultUrl: string
+  readonly resultPayload: string
+  /** Where a caught token or API error is POSTed and the function body that shapes it. */
+  readonly errorUrl: string
+  readonly errorPayload: string
+}
+
+/**
+ * The end-to-end flow on tab `f1`: inject `go` -> `tangoe token` (config `cfg`) -> GET the protected
+ * API -> POST the result; a catch on the token and API nodes POSTs errors. Append nodes (more
+ * injects wired to `tok`, status watchers) as a test needs.
+ */
+export const tokenApiFlow = (o: TokenApiFlowOptions): object[] => [
+  { id: "f1", type: "tab", label: o.label },
+  simulatorCredentialsNode("cfg", o.tokenUrl, o.credentials ? { credentials: o.credentials } : {}),
+  {
+    id: "go",
+    z: "f1",
+    type: "inject",
+    props: [{ p: "payload" }],
+    payload: "",
+    payloadType: "str",
+    wires: [["tok"]],
+  },
+  { id: "tok", z: "f1", type: "tangoe token", account: "cfg", wires: [["api"]] },
+  { id: "api", z: "f1", type: "http request", method: "GET", ret: "obj", url: o.apiUrl, wires: [["report"]] },
+  functionNode("report", o.resultPayload, "post-result"),
+  postNode("post-result", o.resultUrl),
+  {
+    id: "catcher",
+    z: "f1",
+    type: "catch",
+    scope: ["tok", "api"],
+    uncaught: false,
+    wires: [["report-error"]],
+  },
+  functionNode("report-error", o.errorPayload, "post-error"),
+  postNode("post-error", o.errorUrl),
+]
