@@ -7,11 +7,12 @@
  * outside the workspace and used the way its README says.
  */
 import { existsSync } from "node:fs"
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { freePort } from "@tangoe-token/test-support/ports"
+import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureN8nInstalled, N8n, nodeOutput } from "../../../packages/n8n-nodes-tangoe/test/support/n8n.mts"
 import {
@@ -20,9 +21,11 @@ import {
   workflow,
 } from "../../../packages/n8n-nodes-tangoe/test/support/workflows.mts"
 import { type Consumer, makeConsumer, npmEnv, npmInstall, start } from "../src/consumer.ts"
+import { compareVersions, installedCopies, latestOfMajor, lowestOfCaret } from "../src/effectCopies.ts"
 import { mustRun, run } from "../src/exec.ts"
 import { describeLint, lintTarball, type PackageLint } from "../src/lintPackage.ts"
 import { startNodeRed } from "../src/nodeRed.ts"
+import { markedProgram, pointAtSimulator } from "../src/quickStarts.ts"
 import { ensureVerdaccio, type LocalRegistry, startRegistry } from "../src/registry.ts"
 import {
   commitAll,
@@ -211,7 +214,8 @@ describe("release through a local registry", () => {
     )) as {
       startSimulator(options: { clients: readonly object[] }): Promise<Simulator>
     }
-    sim = await simModule.startSimulator({ clients: [{}, {}, {}, {}, {}] })
+    // Clients 0-4: one per package check; 5-12: the README quick starts, 4 per effect version.
+    sim = await simModule.startSimulator({ clients: Array.from({ length: 13 }, () => ({})) })
     console.info(`release check: setup took ${Math.round((Date.now() - started) / 1000)} s`)
   }, 600_000)
 
@@ -414,6 +418,146 @@ describe("release through a local registry", () => {
     }
   })
 
+  /** The README of a published tarball, as npm users read it. */
+  const publishedReadme = (name: Published): string =>
+    latest
+      .get(name)
+      ?.contents.files.find((f) => f.path === "README.md")
+      ?.content.toString("utf8") ?? ""
+
+  /** The published core's peer range for effect, e.g. `^4.0.0`. */
+  const effectPeerRange = async (name: Published): Promise<string> => {
+    const doc = await packument(name)
+    const range = doc.versions[latest.get(name)?.version ?? ""]?.peerDependencies?.effect
+    if (range === undefined) throw new Error(`${name} does not declare effect as a peer dependency`)
+    return range
+  }
+
+  const effectVersions: Record<"lowest" | "latest", () => Promise<string>> = {
+    lowest: async () => lowestOfCaret(await effectPeerRange("@tangoe-token/core")),
+    latest: () => latestOfMajor(4, { cwd: work, env: npmEnv(scopeRc) }),
+  }
+
+  it("core and store-redis declare effect as a peer (one range, the same in both), never as a dependency", async () => {
+    const ranges = new Set<string>()
+    for (const name of ["@tangoe-token/core", "@tangoe-token/store-redis"] as const) {
+      const manifest = (await packument(name)).versions[latest.get(name)?.version ?? ""]
+      expect(manifest?.dependencies?.effect, `${name}: effect must not be a dependency`).toBeUndefined()
+      ranges.add(await effectPeerRange(name))
+    }
+    expect([...ranges]).toHaveLength(1)
+    // The adapters bundle core and effect: no copy of either can come from, or reach, the user's.
+    for (const name of [
+      "@tangoe-token/cli",
+      "@tangoe-token/node-red-tangoe",
+      "@tangoe-token/n8n-nodes-tangoe",
+    ] as const) {
+      const item = latest.get(name)
+      const manifest = JSON.parse(
+        item?.contents.files.find((f) => f.path === "package.json")?.content.toString("utf8") ?? "{}",
+      ) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> }
+      for (const field of [manifest.dependencies ?? {}, manifest.peerDependencies ?? {}]) {
+        expect(
+          Object.keys(field).filter((d) => d === "effect" || d.startsWith("@tangoe-token/")),
+          name,
+        ).toEqual([])
+      }
+      const imports = (item?.contents.files ?? [])
+        .filter((f) => /^dist\/.*\.(c|m)?js$/.test(f.path))
+        .flatMap((f) =>
+          [
+            ...f.content
+              .toString("utf8")
+              .matchAll(
+                /(?:require\(|from\s*|import\()\s*["'](effect|@tangoe-token\/core)(?:\/[^"']*)?["']/g,
+              ),
+          ].map((m) => `${f.path}: ${m[0]}`),
+        )
+      expect(imports, `${name} loads effect or core from node_modules`).toEqual([])
+    }
+  })
+
+  describe.each(["lowest", "latest"] as const)("with the %s effect 4.x the user installed", (which) => {
+    let redis: RedisServer | undefined
+    afterAll(async () => {
+      await redis?.stop()
+    })
+
+    it("npm lays out one copy of effect, and the README quick starts of core and store-redis run", async () => {
+      const effectVersion = await effectVersions[which]()
+      const consumer = await makeConsumer(join(work, `effect-${which}`), scopeRc)
+      await timed(`npm install core + store-redis + effect@${effectVersion}`, () =>
+        npmInstall(consumer, [
+          `@tangoe-token/core@${latest.get("@tangoe-token/core")?.version}`,
+          `@tangoe-token/store-redis@${latest.get("@tangoe-token/store-redis")?.version}`,
+          `effect@${effectVersion}`,
+        ]),
+      )
+      const copies = await installedCopies(consumer.dir, "effect")
+      expect(copies).toEqual([{ path: join(consumer.dir, "node_modules", "effect"), version: effectVersion }])
+      const ls = await run("npm", ["ls", "effect", "--all"], { cwd: consumer.dir, env: npmEnv(scopeRc) })
+      console.info(`release check: effect ${which} (${effectVersion}): npm ls effect --all\n${ls.stdout}`)
+      expect(ls.code, ls.stdout + ls.stderr).toBe(0)
+      expect(ls.stdout.match(/effect@\d/g)?.length).toBeGreaterThanOrEqual(3) // the user's, core's and store-redis's edges …
+      expect(new Set(ls.stdout.match(/effect@[\w.-]+/g))).toEqual(new Set([`effect@${effectVersion}`])) // … one version
+
+      redis ??= await startRedis()
+      const programs = [
+        ["@tangoe-token/core", "core-promise"],
+        ["@tangoe-token/core", "core-effect"],
+        ["@tangoe-token/store-redis", "store-redis-promise"],
+        ["@tangoe-token/store-redis", "store-redis-effect"],
+      ] as const
+      for (const [index, [pkg, name]] of programs.entries()) {
+        const client = sim.clients[5 + (which === "lowest" ? 0 : 4) + index] as SeededClient
+        const dir = join(consumer.dir, name)
+        await mkdir(dir, { recursive: true })
+        await writeFile(join(dir, "program.mts"), pointAtSimulator(markedProgram(publishedReadme(pkg), name)))
+        const passphrase = `quick start passphrase ${which} ${name}`
+        const result = await mustRun(process.execPath, ["program.mts"], {
+          cwd: dir,
+          env: npmEnv(scopeRc, {
+            CHECK_TOKEN_URL: sim.tokenUrl,
+            CHECK_API_URL: sim.apiUrl,
+            TANGOE_CLIENT_ID: client.clientId,
+            TANGOE_CLIENT_SECRET: client.clientSecret,
+            TANGOE_REFRESH_TOKEN: client.refreshToken,
+            TOKEN_STORE_PASSPHRASE: passphrase,
+            REDIS_URL: `redis://127.0.0.1:${redis.port}/${index}`,
+          }),
+          timeout: 60_000,
+        })
+        expect(result.stdout.trim().split("\n").at(-1), `${name}: the API's status`).toBe("200")
+        expect(sim.isLive(client.refreshToken), `${name}: the provisioned token was rotated`).toBe(false)
+        for (const secret of [client.clientSecret, client.refreshToken, passphrase]) {
+          expect(result.stdout + result.stderr, `${name} printed a secret`).not.toContain(secret)
+        }
+      }
+    })
+  })
+
+  it("an effect outside the supported range is refused by npm at install time, not at run time", async () => {
+    const range = await effectPeerRange("@tangoe-token/core")
+    const previousMajor = Number(lowestOfCaret(range).split(".")[0]) - 1
+    const outside = await latestOfMajor(previousMajor, { cwd: work, env: npmEnv(scopeRc) })
+    expect(compareVersions(outside, lowestOfCaret(range))).toBeLessThan(0)
+    const consumer = await makeConsumer(join(work, "effect-outside"), scopeRc)
+    const result = await run(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        `@tangoe-token/core@${latest.get("@tangoe-token/core")?.version}`,
+        `effect@${outside}`,
+      ],
+      { cwd: consumer.dir, env: npmEnv(scopeRc), timeout: 300_000 },
+    )
+    expect(result.code, result.stdout).not.toBe(0)
+    expect(result.stderr).toContain("ERESOLVE")
+    expect(result.stderr).toContain(`peer effect@"${range}"`)
+  })
+
   it("pingfederate-sim: `npx pingfederate-sim --port 0` prints its JSON line and serves a refresh", async () => {
     const version = latest.get("@tangoe-token/pingfederate-sim")?.version
     const npx = start(
@@ -498,12 +642,14 @@ describe("release through a local registry", () => {
     expect(result.stderr).not.toContain(client.refreshToken)
   })
 
-  it("node-red: installs into a fresh user dir, loads (GET /nodes: enabled), and its example flow gets 200", async () => {
+  it("node-red: installs into a user dir that has its own effect, loads (GET /nodes: enabled), and its example flow gets 200", async () => {
     const version = latest.get("@tangoe-token/node-red-tangoe")?.version
+    const effectLatest = await effectVersions.latest()
     const userDir = join(work, "node-red-user")
     const consumer = await makeConsumer(userDir, scopeRc)
     await timed("npm install node-red-tangoe into a user dir", () =>
-      npmInstall(consumer, [`@tangoe-token/node-red-tangoe@${version}`]),
+      // The user dir already has an effect of its own (another node's, or the user's): ours is bundled and ignores it.
+      npmInstall(consumer, [`@tangoe-token/node-red-tangoe@${version}`, `effect@${effectLatest}`]),
     )
     const nodeRed = await timed("Node-RED start", () => startNodeRed(userDir))
     try {
@@ -587,7 +733,34 @@ describe("release through a local registry", () => {
     )
 
     const install = await timed("n8n install (cached)", ensureN8nInstalled)
-    const n8n = await N8n.create(install.dir, item.tgz)
+    // Installed by hand exactly as the README says (its npm line, run in the nodes folder): only our package.
+    const commands = markedProgram(publishedReadme("@tangoe-token/n8n-nodes-tangoe"), "n8n-manual-install")
+      .split("\n")
+      .filter((line) => line.startsWith("npm "))
+    expect(commands).toEqual(["npm install --omit=peer @tangoe-token/n8n-nodes-tangoe"])
+    let installed: ReadonlyArray<string> = []
+    const n8n = await N8n.createWith(install.dir, async (nodesDir) => {
+      const [npm, ...args] = (commands[0] ?? "").split(" ")
+      await timed("npm install (README's manual n8n command)", () =>
+        mustRun(npm ?? "npm", args, { cwd: nodesDir, env: npmEnv(scopeRc), timeout: 300_000 }),
+      )
+      installed = (await installedCopies(nodesDir, "n8n-workflow")).map((c) => c.path)
+      const top = await readdir(join(nodesDir, "node_modules"))
+      installed = [
+        ...installed,
+        ...top.filter((entry) => !entry.startsWith(".") && entry !== "@tangoe-token"),
+      ]
+      const scoped = await readdir(join(nodesDir, "node_modules", "@tangoe-token"))
+      expect(scoped).toEqual(["n8n-nodes-tangoe"])
+      const manifest = JSON.parse(
+        await readFile(
+          join(nodesDir, "node_modules", "@tangoe-token", "n8n-nodes-tangoe", "package.json"),
+          "utf8",
+        ),
+      ) as { version: string }
+      expect(manifest.version).toBe(item.version)
+    })
+    expect(installed, "the manual install brought packages besides ours").toEqual([])
     try {
       const client = sim.clients[3] as SeededClient
       const credential = { id: "ReleaseCheckCred", name: "Tangoe (release check)" }

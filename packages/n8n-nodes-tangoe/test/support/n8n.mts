@@ -90,18 +90,29 @@ export class N8n {
 
   /** A fresh user folder with the package tarball unpacked into `.n8n/nodes/node_modules/<name>`. */
   static async create(installDir: string, tarball: string): Promise<N8n> {
+    return N8n.createWith(installDir, async (nodesDir) => {
+      const target = join(nodesDir, "node_modules", ...PACKAGE_NAME.split("/"))
+      const unpack = join(nodesDir, "..", "..", "unpack")
+      await mkdir(unpack, { recursive: true })
+      await run("tar", ["-xzf", tarball, "-C", unpack], { timeout: 60_000 })
+      await mkdir(dirname(target), { recursive: true })
+      await rename(join(unpack, "package"), target)
+    })
+  }
+
+  /**
+   * A fresh user folder whose nodes folder (`.n8n/nodes`, with n8n's own `package.json`) `install`
+   * fills, as a user would (e.g. with the README's npm command).
+   */
+  static async createWith(installDir: string, install: (nodesDir: string) => Promise<void>): Promise<N8n> {
     const userFolder = await mkdtemp(join(tmpdir(), "tangoe-n8n-e2e-"))
-    const nodeModules = join(userFolder, ".n8n", "nodes", "node_modules")
-    const target = join(nodeModules, ...PACKAGE_NAME.split("/"))
-    const unpack = join(userFolder, "unpack")
-    await mkdir(unpack, { recursive: true })
-    await run("tar", ["-xzf", tarball, "-C", unpack], { timeout: 60_000 })
-    await mkdir(dirname(target), { recursive: true })
-    await rename(join(unpack, "package"), target)
+    const nodesDir = join(userFolder, ".n8n", "nodes")
+    await mkdir(nodesDir, { recursive: true })
     await writeFile(
-      join(userFolder, ".n8n", "nodes", "package.json"),
-      `${JSON.stringify({ name: "installed-nodes", private: true }, null, 2)}\n`,
+      join(nodesDir, "package.json"),
+      `${JSON.stringify({ name: "installed-nodes", private: true, dependencies: {} }, null, 2)}\n`,
     )
+    await install(nodesDir)
     return new N8n(installDir, userFolder)
   }
 
