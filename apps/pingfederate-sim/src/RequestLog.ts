@@ -32,6 +32,11 @@ export interface LoggedRequest {
   readonly fault?: string
   /** Whether the request rolled (or reissued) a refresh token: the server accepted the refresh. */
   readonly refreshed: boolean
+  /**
+   * A grant other than refresh_token that succeeded: `password` (a new token family from a service
+   * account) or `validate_bearer` (a token validated). Absent otherwise.
+   */
+  readonly grant?: "password" | "validate_bearer"
   /** Time from arrival to the end of the response (or of the connection), in milliseconds. */
   readonly durationMs: number
 }
@@ -54,5 +59,36 @@ export interface SimulatorStats {
   readonly failures: number
   readonly errors: Readonly<Record<string, number>>
   readonly apiRequests: number
+  /** API answers with status 401 (the ping API's token rejection; the Tangoe API's when configured so). */
   readonly apiUnauthorized: number
+  /** Successful password grants (each one starts a token family); per account in `serviceAccountStats()`. */
+  readonly passwordGrants: number
+  /** Successful `validate_bearer` requests. */
+  readonly validations: number
+  /** API answers with status 403 (a rejected token by default, a wrong tenant or client). */
+  readonly apiForbidden: number
+}
+
+/**
+ * One request the protected APIs received, with the headers it carried, so a test can assert what a
+ * client sent (the tenant, `client_id`, the context and correlation headers…). Secrets are masked:
+ * `Authorization` keeps only its scheme (`Bearer [redacted]`), and `Cookie`, `Proxy-Authorization`
+ * and any header or query parameter whose name mentions a secret, token or password show
+ * `[redacted]`.
+ *
+ * @category state
+ * @since 0.2.0
+ */
+export interface ReceivedApiRequest {
+  /** When it arrived, in milliseconds since the epoch (by the simulator's clock). */
+  readonly at: number
+  readonly method: string
+  /** The path, without the query string. */
+  readonly path: string
+  /** The query parameters (the last value of a repeated one), secrets masked. */
+  readonly query: Readonly<Record<string, string>>
+  /** The headers as received, names in lower case, repeated ones joined with `, `, secrets masked. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The status answered. */
+  readonly status: number
 }

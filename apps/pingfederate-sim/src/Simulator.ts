@@ -1,8 +1,10 @@
 /**
  * `startSimulator`: a local PingFederate token endpoint for one Tangoe environment, on a real
- * loopback HTTP server. It serves `POST /as/token.oauth2` (the refresh_token grant, with rolling
- * refresh tokens), a protected sample API at `GET /api/v1/ping`, and an admin endpoint under
- * `/__admin` on the same port; tests drive the same state through the returned `Simulator`.
+ * loopback HTTP server. It serves `POST /as/token.oauth2` (the refresh_token grant with rolling
+ * refresh tokens, the password grant with service accounts, and validate_bearer), a protected sample
+ * API at `GET /api/v1/ping`, a Tangoe-style API under `/mobileprocurement/v1` (tenant and client
+ * headers, Tangoe error bodies, pagination), and an admin endpoint under `/__admin` on the same port;
+ * tests drive the same state through the returned `Simulator`.
  *
  * @since 0.1.0
  */
@@ -14,14 +16,17 @@ import type { Fault } from "./Fault.ts"
 import { toFault } from "./FaultSpec.ts"
 import { ADMIN_PATH, handleAdminRequest } from "./internal/admin.ts"
 import { handleApiRequest } from "./internal/api.ts"
+import { ApiRequestLog } from "./internal/apiRequestLog.ts"
 import { CONFIG_KEYS, DEFAULT_CONFIG, mergeConfig } from "./internal/config.ts"
 import { FaultQueue } from "./internal/faults.ts"
 import { type Area, type Outcome, Recorder } from "./internal/recorder.ts"
 import { jsonResponse, methodNotAllowedResponse, send } from "./internal/responses.ts"
+import { type AccountStatus, type SeededAccount, ServiceAccounts } from "./internal/serviceAccounts.ts"
+import { COLLECTION_PATH, handleTangoeApiRequest, TANGOE_API_PATH } from "./internal/tangoeApi.ts"
 import { handleTokenRequest } from "./internal/tokenEndpoint.ts"
-import { type Clock, TokenRegistry } from "./internal/tokens.ts"
-import { fail, integer, onlyKeys, record, text } from "./internal/validate.ts"
-import type { LoggedRequest, SimulatorStats } from "./RequestLog.ts"
+import { type Clock, type RevokeTarget, TokenRegistry } from "./internal/tokens.ts"
+import { fail, integer, onlyKeys, record, seconds, text } from "./internal/validate.ts"
+import type { LoggedRequest, ReceivedApiRequest, SimulatorStats } from "./RequestLog.ts"
 import { SimulatorOptionsError } from "./SimulatorOptionsError.ts"
 
 /**
@@ -41,6 +46,26 @@ export interface SimulatorConfig {
   readonly rollingInterval: number
   /** When true, responses carry no `refresh_token` and the current one stays live; default false. */
   readonly omitRefreshToken: boolean
+  /**
+   * A refresh token unused for this long dies with `invalid_grant` (idle expiry, as a production
+   * chain dies when nobody refreshes); default 0 (never). `ageRefreshTokens` moves time for it.
+   * @since 0.2.0
+   */
+  readonly refreshTokenIdleTimeout: number
+  /**
+   * Wrong passwords in a row that lock a service account (it then gets `invalid_grant` saying it is
+   * locked, even with the right password, until `unlockServiceAccount`); default 0 (never locks).
+   * @since 0.2.0
+   */
+  readonly lockoutThreshold: number
+  /**
+   * The Tangoe-style API's status for a missing, unknown, expired or revoked access token: 403 (the
+   * default: Tangoe's docs list no 401) or 401. The ping API always answers 401.
+   * @since 0.2.0
+   */
+  readonly apiRejectionStatus: 401 | 403
+  /** How many items the Tangoe-style API's sample collection holds; default 24, 0 for an empty one. @since 0.2.0 */
+  readonly apiCollectionSize: number
 }
 
 /**
@@ -54,9 +79,57 @@ export interface ClientSpec {
   readonly clientId?: string | undefined
   readonly clientSecret?: string | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
-  /** Leave out `"refresh_token"` to get `unauthorized_client`. */
+  /**
+   * Default `["refresh_token", "password", "urn:pingidentity.com:oauth2:grant_type:validate_bearer"]`.
+   * Leave one out to get `unauthorized_client` for it.
+   */
   readonly grantTypes?: ReadonlyArray<string> | undefined
+  /**
+   * The client's tenant code: `validate_bearer` reports it for the client's tokens, and the Tangoe-style
+   * API wants it in `X-TNGO-TENANT`; default `"ACME"`.
+   * @since 0.2.0
+   */
+  readonly tenant?: string | undefined
 }
+
+/**
+ * A Tangoe service account for the password grant. `username` is `command://name`,
+ * `rivermine://name`, or a bare name (a Tangoe-platform user); a missing password is random.
+ *
+ * @category options
+ * @since 0.2.0
+ */
+export interface ServiceAccountSpec {
+  readonly username: string
+  readonly password?: string | undefined
+}
+
+/**
+ * A registered service account with its password (a secret, on purpose: it is how a test gets it).
+ *
+ * @category state
+ * @since 0.2.0
+ */
+export type SeededServiceAccount = SeededAccount
+
+/**
+ * A service account's counts and lock state (no password): successful `passwordGrants`,
+ * `failedPasswords` (wrong passwords and attempts while locked), the `consecutiveFailures` the lockout
+ * counts, and `locked`.
+ *
+ * @category state
+ * @since 0.2.0
+ */
+export type ServiceAccountStats = AccountStatus
+
+/**
+ * Which token families `revoke` kills: the one a refresh token (current or retired) belongs to, every
+ * family of a client, or every family granted to a service account.
+ *
+ * @category state
+ * @since 0.2.0
+ */
+export type RevokeSpec = RevokeTarget
 
 /**
  * Options of `startSimulator`; every field is optional.
@@ -76,6 +149,15 @@ export interface SimulatorOptions {
   readonly reuseDetection?: boolean | undefined
   readonly rollingInterval?: number | undefined
   readonly omitRefreshToken?: boolean | undefined
+  readonly refreshTokenIdleTimeout?: number | undefined
+  readonly lockoutThreshold?: number | undefined
+  readonly apiRejectionStatus?: 401 | 403 | undefined
+  readonly apiCollectionSize?: number | undefined
+  /**
+   * Service accounts for the password grant (the CLI's `--service-account`). Without any, the server
+   * does not offer the password grant (`unsupported_grant_type`). @since 0.2.0
+   */
+  readonly serviceAccounts?: ReadonlyArray<ServiceAccountSpec> | undefined
   /** Clients to register, each issued one refresh token; default one random client with scope MOBPROC. */
   readonly clients?: ReadonlyArray<ClientSpec> | undefined
   /** Faults queued from the start (the CLI's `--fault`). */
@@ -101,6 +183,8 @@ export interface SeededClient {
   /** The space-delimited scope the refresh token was granted. */
   readonly scope: string
   readonly refreshToken: string
+  /** The client's tenant code (send it as `X-TNGO-TENANT`). @since 0.2.0 */
+  readonly tenant: string
 }
 
 /**
@@ -118,9 +202,31 @@ export interface Simulator {
   readonly apiUrl: string
   /** `${url}/__admin`. */
   readonly adminUrl: string
+  /** `${url}/mobileprocurement/v1`: the Tangoe-style API's base. @since 0.2.0 */
+  readonly apiBaseUrl: string
+  /** `${url}/mobileprocurement/v1/orders`: its paginated sample collection. @since 0.2.0 */
+  readonly collectionUrl: string
   readonly environment: string
   /** The clients registered so far, with their first refresh tokens. */
   readonly clients: ReadonlyArray<SeededClient>
+  /** The service accounts registered so far, with their passwords. @since 0.2.0 */
+  readonly serviceAccounts: ReadonlyArray<SeededServiceAccount>
+  /** Registers a service account. Throws `SimulatorOptionsError` for a malformed or taken username. @since 0.2.0 */
+  addServiceAccount(spec: ServiceAccountSpec): SeededServiceAccount
+  /** Each service account's grant and failure counts and lock state (no password). @since 0.2.0 */
+  serviceAccountStats(): Array<ServiceAccountStats>
+  /** Unlocks one service account (or every one) and clears its run of failures; returns how many were locked. @since 0.2.0 */
+  unlockServiceAccount(username?: string): number
+  /** Revokes token families (their refresh and access tokens die at once); returns how many were live. @since 0.2.0 */
+  revoke(target: RevokeSpec): number
+  /**
+   * Makes every refresh token (optionally only a client's) look unused for `seconds` more; with
+   * `refreshTokenIdleTimeout` set, those idle past it are now dead. Returns how many live tokens were aged.
+   * @since 0.2.0
+   */
+  ageRefreshTokens(seconds: number, clientId?: string): number
+  /** The requests the protected APIs received, with their headers (secrets masked), oldest first. @since 0.2.0 */
+  apiRequests(): ReadonlyArray<ReceivedApiRequest>
   /** Registers a client and issues it a refresh token. Throws `SimulatorOptionsError` for a bad spec. */
   addClient(spec?: ClientSpec): SeededClient
   /** Starts a new token family for a registered client; `scope` defaults to all the client's scopes. */
@@ -183,6 +289,24 @@ const notFound = (res: ServerResponse): Outcome => {
   return { status: 404, error: "not_found" }
 }
 
+/** Checks a revoke target: exactly one of `refreshToken`, `clientId`, `username`. */
+const revokeTarget = (input: unknown): RevokeTarget => {
+  const target = record("revoke", input)
+  onlyKeys("revoke", target, ["refreshToken", "clientId", "username"])
+  const keys = Object.keys(target).filter((k) => target[k] !== undefined)
+  if (keys.length !== 1) {
+    return fail("revoke", "exactly one of refreshToken, clientId, username", `${keys.length} of them`)
+  }
+  // A refresh token is a secret: an error describes it by its type only.
+  if (target.refreshToken !== undefined) {
+    return typeof target.refreshToken === "string" && target.refreshToken !== ""
+      ? { refreshToken: target.refreshToken }
+      : fail("revoke.refreshToken", "a non-empty string", typeof target.refreshToken)
+  }
+  if (target.clientId !== undefined) return { clientId: text("revoke.clientId", target.clientId) }
+  return { username: text("revoke.username", target.username) }
+}
+
 /** Listens, or rejects with a `SimulatorOptionsError` naming the port (e.g. already in use). */
 const listen = (server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -228,6 +352,8 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultQueue()
   faults.push((options.faults ?? []).map((fault, i) => toFault(fault, `faults[${i}]`)))
   const recorder = new Recorder(options.log)
+  const apiLog = new ApiRequestLog()
+  const accounts = new ServiceAccounts()
   const seeded: Array<SeededClient> = []
 
   const addClient = (spec: ClientSpec = {}, option = "client"): SeededClient => {
@@ -238,12 +364,18 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       clientSecret: client.clientSecret,
       scope: client.scopes.join(" "),
       refreshToken: registry.issueRefreshToken(client.clientId),
+      tenant: client.tenant,
     }
     seeded.push(seededClient)
     return seededClient
   }
   const clientSpecs = options.clients ?? [{}]
   for (const [i, spec] of clientSpecs.entries()) addClient(spec, `clients[${i}]`)
+  const addServiceAccount = (spec: ServiceAccountSpec, option = "serviceAccount"): SeededServiceAccount =>
+    accounts.add(record(option, spec), option)
+  for (const [i, spec] of (options.serviceAccounts ?? []).entries()) {
+    addServiceAccount(spec, `serviceAccounts[${i}]`)
+  }
 
   const closing = new AbortController()
   const sleep = (ms: number): Promise<boolean> =>
@@ -252,7 +384,15 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       () => false,
     )
 
-  const tokenDeps = { registry, faults, environment, sleep }
+  const tokenDeps = {
+    registry,
+    faults,
+    environment,
+    sleep,
+    clock,
+    grants: { registry, accounts, lockoutThreshold: () => config.lockoutThreshold },
+  }
+  let tangoeApiDeps: Parameters<typeof handleTangoeApiRequest>[0] | undefined
   let sim: Simulator | undefined
 
   const route = async (
@@ -274,6 +414,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         "api",
         req.method === "GET" ? handleApiRequest(registry, req, res) : methodNotAllowed(res, "GET"),
       ]
+    }
+    if ((path === TANGOE_API_PATH || path.startsWith(`${TANGOE_API_PATH}/`)) && tangoeApiDeps !== undefined) {
+      return ["api", handleTangoeApiRequest(tangoeApiDeps, req, res, path, query)]
     }
     if ((path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`)) && sim !== undefined) {
       return ["admin", await handleAdminRequest({ sim, recorder, registry }, req, res, path)]
@@ -308,6 +451,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       outcome = { status: 500, error: "server_error", failure: "server_error" }
     }
     recorder.record(area, req.method ?? "?", path, at, at + (performance.now() - started), outcome)
+    if (area === "api") apiLog.record(req, at, path, query, outcome.status)
   }
 
   const server = createServer((req, res) => void onRequest(req, res))
@@ -318,6 +462,12 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   })
   const port = await listen(server, requestedPort, host)
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+  tangoeApiDeps = {
+    registry,
+    baseUrl: url,
+    rejectionStatus: () => config.apiRejectionStatus,
+    collectionSize: () => config.apiCollectionSize,
+  }
 
   let closed: Promise<void> | undefined
   sim = {
@@ -325,10 +475,30 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     tokenUrl: `${url}${TOKEN_PATH}`,
     apiUrl: `${url}${API_PATH}`,
     adminUrl: `${url}${ADMIN_PATH}`,
+    apiBaseUrl: `${url}${TANGOE_API_PATH}`,
+    collectionUrl: `${url}${COLLECTION_PATH}`,
     environment,
     get clients() {
       return [...seeded]
     },
+    get serviceAccounts() {
+      return accounts.seeded
+    },
+    addServiceAccount: (spec) => addServiceAccount(spec),
+    serviceAccountStats: () => accounts.status(),
+    unlockServiceAccount: (username) => {
+      if (username !== undefined && !accounts.has(text("username", username))) {
+        fail("username", "the username of a registered service account", username)
+      }
+      return accounts.unlock(username)
+    },
+    revoke: (target) => registry.revoke(revokeTarget(target)),
+    ageRefreshTokens: (by, clientId) =>
+      registry.ageRefreshTokens(
+        seconds("seconds", by),
+        clientId === undefined ? undefined : text("clientId", clientId),
+      ),
+    apiRequests: () => apiLog.entries(),
     addClient: (spec) => addClient(spec),
     issueRefreshToken: (clientId, scope) => registry.issueRefreshToken(clientId, scope),
     configure: (partial) => {
@@ -346,7 +516,11 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     expireAccessTokens: () => void registry.expireAccessTokens(),
     stats: () => recorder.stats(),
     requests: () => recorder.requests(),
-    resetStats: () => recorder.reset(),
+    resetStats: () => {
+      recorder.reset()
+      apiLog.reset()
+      accounts.resetCounts()
+    },
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing.abort()

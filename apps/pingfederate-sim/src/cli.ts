@@ -28,6 +28,8 @@ const main = async (): Promise<void> => {
       adminUrl: sim.adminUrl,
       environment: sim.environment,
       clients: sim.clients,
+      apiBaseUrl: sim.apiBaseUrl,
+      serviceAccounts: sim.serviceAccounts,
     })}\n`,
   )
   const stop = (signal: NodeJS.Signals) => {

@@ -6,10 +6,14 @@
  */
 export type { Fault, FaultKind } from "./Fault.ts"
 export { parseFaultSpec, toFault } from "./FaultSpec.ts"
-export type { LoggedRequest, SimulatorStats } from "./RequestLog.ts"
+export type { LoggedRequest, ReceivedApiRequest, SimulatorStats } from "./RequestLog.ts"
 export {
   type ClientSpec,
+  type RevokeSpec,
   type SeededClient,
+  type SeededServiceAccount,
+  type ServiceAccountSpec,
+  type ServiceAccountStats,
   type Simulator,
   type SimulatorConfig,
   type SimulatorOptions,

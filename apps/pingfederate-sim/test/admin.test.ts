@@ -117,6 +117,9 @@ describe("the admin endpoint", () => {
       errors: {},
       apiRequests: 0,
       apiUnauthorized: 0,
+      passwordGrants: 0,
+      validations: 0,
+      apiForbidden: 0,
     })
     expect(sim.requests()).toEqual([])
     expect(sim.pendingFaults()).toEqual([])

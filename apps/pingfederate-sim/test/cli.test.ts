@@ -120,13 +120,21 @@ describe("the pingfederate-sim CLI", () => {
       "1",
     ])
     const first = cli.first
-    expect(Object.keys(first)).toEqual(["tokenUrl", "apiUrl", "adminUrl", "environment", "clients"])
+    expect(Object.keys(first)).toEqual([
+      "tokenUrl",
+      "apiUrl",
+      "adminUrl",
+      "environment",
+      "clients",
+      "apiBaseUrl",
+      "serviceAccounts",
+    ])
     expect(first.tokenUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/as\/token\.oauth2$/)
     expect(first.tokenUrl).not.toMatch(/:0\//)
     const clients = first.clients as Array<Record<string, string>>
     expect(clients.map((c) => Object.keys(c))).toEqual([
-      ["environment", "clientId", "clientSecret", "scope", "refreshToken"],
-      ["environment", "clientId", "clientSecret", "scope", "refreshToken"],
+      ["environment", "clientId", "clientSecret", "scope", "refreshToken", "tenant"],
+      ["environment", "clientId", "clientSecret", "scope", "refreshToken", "tenant"],
     ])
     const [a, b] = clients as [Record<string, string>, Record<string, string>]
     expect(a).toMatchObject({

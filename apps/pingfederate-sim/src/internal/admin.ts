@@ -9,6 +9,7 @@ import type { Fault } from "../Fault.ts"
 import { toFault } from "../FaultSpec.ts"
 import type { ClientSpec, SeededClient, Simulator } from "../Simulator.ts"
 import { SimulatorOptionsError } from "../SimulatorOptionsError.ts"
+import { CHAIN_ROUTES } from "./adminChains.ts"
 import { MAX_ADMIN_BODY_BYTES, readBody } from "./body.ts"
 import { describeFault } from "./faults.ts"
 import type { Outcome, Recorder } from "./recorder.ts"
@@ -38,8 +39,10 @@ const state = ({ sim, recorder, registry }: AdminDeps): unknown => ({
     clientId: c.clientId,
     scopes: c.scopes,
     grantTypes: c.grantTypes,
+    tenant: c.tenant,
     liveRefreshTokens: registry.liveRefreshTokens(c.clientId).length,
   })),
+  serviceAccounts: sim.serviceAccountStats(),
   tokens: registry.summary(),
   pendingFaults: sim.pendingFaults().map(describeFault),
   stats: recorder.stats(),
@@ -74,7 +77,7 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
   "/clients": {
     POST: ({ sim }, body) => {
       const spec = record("client", body ?? {})
-      onlyKeys("client", spec, ["clientId", "clientSecret", "scopes", "grantTypes"])
+      onlyKeys("client", spec, ["clientId", "clientSecret", "scopes", "grantTypes", "tenant"])
       if (spec.scopes !== undefined && !Array.isArray(spec.scopes))
         fail("client.scopes", "an array of scopes", spec.scopes)
       if (spec.grantTypes !== undefined && !Array.isArray(spec.grantTypes)) {
@@ -113,6 +116,17 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
       return [200, { reset: true }]
     },
   },
+  ...Object.fromEntries(
+    Object.entries(CHAIN_ROUTES).map(([path, methods]) => [
+      path,
+      Object.fromEntries(
+        Object.entries(methods).map(([method, handler]) => [
+          method,
+          ({ sim }: AdminDeps, body: unknown) => handler(sim, body),
+        ]),
+      ),
+    ]),
+  ),
 }
 
 const problem = (status: number, error: string, description: string) =>

@@ -19,6 +19,8 @@ export interface Outcome {
   readonly error?: string | undefined
   readonly fault?: string | undefined
   readonly refreshed?: boolean
+  /** A grant other than refresh_token that succeeded: `password` or `validate_bearer`. */
+  readonly grant?: "password" | "validate_bearer" | undefined
   /** For token requests: the key counted under `errors` when the request failed. */
   readonly failure?: string | undefined
 }
@@ -30,6 +32,9 @@ interface Counts {
   errors: Record<string, number>
   apiRequests: number
   apiUnauthorized: number
+  passwordGrants: number
+  validations: number
+  apiForbidden: number
 }
 
 const zero = (): Counts => ({
@@ -39,6 +44,9 @@ const zero = (): Counts => ({
   errors: {},
   apiRequests: 0,
   apiUnauthorized: 0,
+  passwordGrants: 0,
+  validations: 0,
+  apiForbidden: 0,
 })
 
 /** Formats a log line: time, method, path, status, duration, then the facts that are set. */
@@ -48,6 +56,7 @@ export const formatLine = (entry: LoggedRequest): string => {
     entry.clientAuth !== "none" ? `auth=${entry.clientAuth}` : undefined,
     entry.clientId !== undefined ? `client=${JSON.stringify(entry.clientId)}` : undefined,
     entry.refreshed ? "refreshed" : undefined,
+    entry.grant !== undefined ? `granted=${entry.grant}` : undefined,
     entry.error !== undefined ? `error=${entry.error}` : undefined,
     entry.fault !== undefined ? `fault=${entry.fault}` : undefined,
   ].filter((f) => f !== undefined)
@@ -92,6 +101,7 @@ export class Recorder {
       ...(outcome.error !== undefined ? { error: outcome.error } : {}),
       ...(outcome.fault !== undefined ? { fault: outcome.fault } : {}),
       refreshed: outcome.refreshed === true,
+      ...(outcome.grant !== undefined ? { grant: outcome.grant } : {}),
       durationMs: Math.max(0, Math.round(endedAt - startedAt)),
     }
     this.#log?.(formatLine(entry))
@@ -103,6 +113,8 @@ export class Recorder {
     if (area === "token") {
       counts.tokenRequests++
       if (entry.refreshed) counts.refreshes++
+      if (entry.grant === "password") counts.passwordGrants++
+      if (entry.grant === "validate_bearer") counts.validations++
       if (outcome.failure !== undefined) {
         counts.failures++
         counts.errors[outcome.failure] = (counts.errors[outcome.failure] ?? 0) + 1
@@ -110,6 +122,7 @@ export class Recorder {
     } else if (area === "api") {
       counts.apiRequests++
       if (outcome.status === 401) counts.apiUnauthorized++
+      if (outcome.status === 403) counts.apiForbidden++
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * `POST /as/token.oauth2`: the refresh_token grant as PingFederate answers it, with the next queued
+ * `POST /as/token.oauth2`: the refresh_token grant as PingFederate answers it (and the password and
+ * validate_bearer grants of `grants.ts`), with the next queued
  * fault applied. Faults that do not process the request act first; the others let the request be
  * processed (so a valid refresh token rolls) and then spoil, delay or cut the response.
  */
@@ -7,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Fault } from "../Fault.ts"
 import { MAX_TOKEN_BODY_BYTES, readBody } from "./body.ts"
 import { describeFault, type FaultQueue, processesRequest } from "./faults.ts"
+import { type GrantDeps, passwordGrant, validateBearer } from "./grants.ts"
 import { type ClientAuthMethod, type Placement, parseTokenRequest } from "./params.ts"
 import type { Outcome } from "./recorder.ts"
 import {
@@ -17,7 +19,7 @@ import {
   type PreparedResponse,
   send,
 } from "./responses.ts"
-import type { Refreshed, TokenRegistry } from "./tokens.ts"
+import { type Refreshed, type TokenRegistry, VALIDATE_BEARER } from "./tokens.ts"
 
 /** What the token endpoint needs from its simulator. */
 export interface TokenEndpointDeps {
@@ -26,6 +28,10 @@ export interface TokenEndpointDeps {
   readonly environment: string
   /** Waits `ms`; resolves false when the simulator closed meanwhile. */
   readonly sleep: (ms: number) => Promise<boolean>
+  /** The password and validate_bearer grants' state. */
+  readonly grants: GrantDeps
+  /** Milliseconds since the epoch (the simulator's clock). */
+  readonly clock: () => number
 }
 
 /** The documented success body, in the documented key order. */
@@ -44,7 +50,10 @@ interface Processed {
   readonly clientAuth: ClientAuthMethod
   readonly clientId: string | undefined
   readonly error: string | undefined
+  /** A token set the body faults may spoil (refresh and password grants). */
   readonly success: SuccessBody | undefined
+  /** Set when a grant other than refresh_token succeeded. */
+  readonly grant?: "password" | "validate_bearer" | undefined
 }
 
 /** `expires_in` is an integer: a fractional lifetime is rounded up, and is at least 1 (the expiry itself is exact). */
@@ -128,10 +137,39 @@ const processRequest = async (
       clientId,
     )
   }
+  // A server without service accounts is a PingFederate without a password credential validator: it
+  // does not offer the password grant at all (unsupported_grant_type, as before any account exists).
+  if (grantType === "password" && deps.grants.accounts.any) {
+    const outcome = passwordGrant(deps.grants, client, params)
+    if (!outcome.ok) return failed(outcome.error, placement, clientAuth, clientId)
+    const success = successBody(outcome.tokens)
+    return {
+      response: jsonResponse(200, success),
+      placement,
+      clientAuth,
+      clientId,
+      error: undefined,
+      success,
+      grant: "password",
+    }
+  }
+  if (grantType === VALIDATE_BEARER) {
+    const outcome = validateBearer(deps.grants, client, params, deps.clock())
+    if (!outcome.ok) return failed(outcome.error, placement, clientAuth, clientId)
+    return {
+      response: jsonResponse(200, outcome.body),
+      placement,
+      clientAuth,
+      clientId,
+      error: undefined,
+      success: undefined,
+      grant: "validate_bearer",
+    }
+  }
   if (grantType !== "refresh_token") {
     const unsupported = oauthError(
       "unsupported_grant_type",
-      `Unsupported grant_type ${JSON.stringify(grantType.slice(0, 80))}; this token endpoint serves refresh_token`,
+      `Unsupported grant_type ${JSON.stringify(grantType.slice(0, 80))}; this token endpoint serves refresh_token, ${VALIDATE_BEARER}${deps.grants.accounts.any ? " and password" : ""}`,
     )
     return failed(unsupported, placement, clientAuth, clientId)
   }
@@ -265,7 +303,8 @@ export const handleTokenRequest = async (
     clientId: processed.clientId,
     error: processed.error,
     fault: faultName,
-    refreshed: processed.success !== undefined,
+    refreshed: processed.success !== undefined && processed.grant === undefined,
+    grant: processed.grant,
   }
   const plain = (): Outcome => {
     send(res, processed.response)

@@ -19,6 +19,8 @@ export interface TokenPolicy {
   readonly reuseDetection: boolean
   readonly rollingInterval: number
   readonly omitRefreshToken: boolean
+  /** A refresh token unused for this long dies (`invalid_grant`); 0 = never. */
+  readonly refreshTokenIdleTimeout: number
 }
 
 /** A registered client. */
@@ -27,6 +29,8 @@ export interface Client {
   readonly clientSecret: string
   readonly scopes: ReadonlyArray<string>
   readonly grantTypes: ReadonlyArray<string>
+  /** The tenant code `validate_bearer` answers for this client's tokens, and the sample API expects. */
+  readonly tenant: string
 }
 
 /** What a client registration may say; missing ids and secrets are random. */
@@ -35,11 +39,27 @@ export interface ClientInput {
   readonly clientSecret?: string | undefined
   readonly scopes?: ReadonlyArray<string> | undefined
   readonly grantTypes?: ReadonlyArray<string> | undefined
+  readonly tenant?: string | undefined
 }
+
+/**
+ * Whom a token family was granted to: the source system (`command`, `rivermine`, or `tangoe` for a
+ * Tangoe-platform user) and the name, as `validate_bearer` reports them; `username` is the service
+ * account's full username when the family came from a password grant.
+ */
+export interface Subject {
+  readonly platform: string
+  readonly identifier: string
+  readonly username?: string | undefined
+}
+
+/** The subject of families issued by the API, the admin endpoint or the CLI (no service account). */
+export const SEEDED_SUBJECT: Subject = { platform: "command", identifier: "api.account.sim" }
 
 interface Family {
   readonly id: number
   readonly clientId: string
+  readonly subject: Subject
   /** The scope originally granted: a refresh may narrow it, never widen it (RFC 6749 §6). */
   readonly scopes: ReadonlyArray<string>
   current: string
@@ -49,6 +69,8 @@ interface Family {
 interface RefreshRecord {
   readonly family: Family
   readonly issuedAt: number
+  /** Issue or last use: the idle timeout counts from here (the admin's "age" moves it back). */
+  activeAt: number
   /** When a newer token replaced it; its grace period starts here. */
   retiredAt: number | undefined
 }
@@ -75,15 +97,32 @@ export type RefreshOutcome =
   | ({ readonly ok: true } & Refreshed)
   | { readonly ok: false; readonly error: OAuthError; readonly revokedFamily: boolean }
 
+/** Which families `revoke` kills: a refresh token's, a client's, or a service account's. */
+export type RevokeTarget =
+  | { readonly refreshToken: string }
+  | { readonly clientId: string }
+  | { readonly username: string }
+
 /** Why an access token is not accepted, or the client and scope it belongs to. */
 export type AccessCheck =
-  | { readonly ok: true; readonly clientId: string; readonly scope: string }
+  | {
+      readonly ok: true
+      readonly clientId: string
+      readonly scope: string
+      /** When it expires, by the registry's clock (milliseconds). */
+      readonly expiresAt: number
+      readonly subject: Subject
+    }
   | { readonly ok: false; readonly reason: string }
 
 /** The default scope of a client registered without one. */
 export const DEFAULT_SCOPES: ReadonlyArray<string> = ["MOBPROC"]
+/** PingFederate's grant type for access token validation (docs: concepts/security/access_tokens/validate_token). */
+export const VALIDATE_BEARER = "urn:pingidentity.com:oauth2:grant_type:validate_bearer"
 /** The grant types a client is registered with by default. */
-export const DEFAULT_GRANT_TYPES: ReadonlyArray<string> = ["refresh_token"]
+export const DEFAULT_GRANT_TYPES: ReadonlyArray<string> = ["refresh_token", "password", VALIDATE_BEARER]
+/** The default tenant code of a client (Tangoe assigns one per customer). */
+export const DEFAULT_TENANT = "ACME"
 
 /** Above this many stored refresh tokens, records that can only ever answer `invalid_grant` are dropped. */
 const REFRESH_SWEEP_AT = 100_000
@@ -100,7 +139,7 @@ export const splitScope = (scope: string): Array<string> => [
 const digest = (value: string): Buffer => createHash("sha256").update(value).digest()
 
 /** Compares secrets in constant time (over their digests, so lengths do not leak either). */
-const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
+export const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b))
 
 /** The token state of one environment. */
 export class TokenRegistry {
@@ -142,7 +181,14 @@ export class TokenRegistry {
     const grantTypes = [...(input.grantTypes ?? DEFAULT_GRANT_TYPES)].map((g, i) =>
       text(`${option}.grantTypes[${i}]`, g),
     )
-    const client: Client = { clientId, clientSecret: input.clientSecret ?? randomHex(32), scopes, grantTypes }
+    const tenant = input.tenant === undefined ? DEFAULT_TENANT : text(`${option}.tenant`, input.tenant)
+    const client: Client = {
+      clientId,
+      clientSecret: input.clientSecret ?? randomHex(32),
+      scopes,
+      grantTypes,
+      tenant,
+    }
     this.#clients.set(clientId, client)
     return client
   }
@@ -150,6 +196,11 @@ export class TokenRegistry {
   /** The registered clients, in registration order. */
   get clients(): ReadonlyArray<Client> {
     return [...this.#clients.values()]
+  }
+
+  /** The registered client with this id, if any. */
+  client(clientId: string): Client | undefined {
+    return this.#clients.get(clientId)
   }
 
   /** The client with this id and secret, or undefined (unknown id or wrong secret). */
@@ -167,9 +218,83 @@ export class TokenRegistry {
     if (scopes.length === 0 || outside !== undefined) {
       fail("scope", `scopes of client ${clientId} (${client.scopes.join(" ")})`, scope)
     }
-    const family: Family = { id: this.#nextFamily++, clientId, scopes, current: "", revoked: false }
-    family.current = this.#newRefreshToken(family)
-    return family.current
+    return this.#newFamily(clientId, scopes, SEEDED_SUBJECT).current
+  }
+
+  /**
+   * A new grant for an authenticated client and subject (the password grant): checks the requested
+   * scope against the client's, starts a new token family and issues its first refresh and access
+   * tokens. Without `scope`, every scope of the client is granted.
+   */
+  grant(client: Client, requestedScope: string | undefined, subject: Subject): RefreshOutcome {
+    const policy = this.#policy()
+    const requested = requestedScope === undefined ? undefined : splitScope(requestedScope)
+    const notAllowed = requested?.find((s) => !client.scopes.includes(s))
+    if (notAllowed !== undefined) {
+      return this.#failure(oauthError("invalid_scope", `The client is not allowed the scope ${notAllowed}`))
+    }
+    const scopes = requested ?? client.scopes
+    const family = this.#newFamily(client.clientId, scopes, subject)
+    const scope = scopes.join(" ")
+    const accessToken = this.#newAccessToken(
+      client.clientId,
+      scope,
+      family,
+      this.#clock() + policy.accessTokenLifetime * 1000,
+    )
+    return {
+      ok: true,
+      accessToken,
+      refreshToken: family.current,
+      lifetime: policy.accessTokenLifetime,
+      scope,
+    }
+  }
+
+  /**
+   * Revokes token families: the one a refresh token (current or retired) belongs to, every family of a
+   * client, or every family granted to a service account. Their refresh and access tokens stop
+   * working at once. Returns how many live families were revoked.
+   */
+  revoke(target: RevokeTarget): number {
+    const families = new Set<Family>()
+    if ("refreshToken" in target) {
+      const record = this.#refresh.get(target.refreshToken)
+      if (record !== undefined) families.add(record.family)
+    } else {
+      for (const record of this.#refresh.values()) {
+        const { family } = record
+        if (
+          "clientId" in target
+            ? family.clientId === target.clientId
+            : family.subject.username === target.username
+        )
+          families.add(family)
+      }
+    }
+    let revoked = 0
+    for (const family of families) {
+      if (!family.revoked) revoked++
+      this.#revoke(family)
+    }
+    return revoked
+  }
+
+  /**
+   * Moves the last use of every stored refresh token (optionally only a client's) `seconds` into the
+   * past, as if nobody had used them for that long; with an idle timeout set they may now be dead.
+   * Returns how many live tokens were aged.
+   */
+  ageRefreshTokens(seconds: number, clientId?: string): number {
+    const now = this.#clock()
+    const policy = this.#policy()
+    let aged = 0
+    for (const record of this.#refresh.values()) {
+      if (clientId !== undefined && record.family.clientId !== clientId) continue
+      if (this.#accepts(record, now, policy)) aged++
+      record.activeAt -= seconds * 1000
+    }
+    return aged
   }
 
   /**
@@ -196,6 +321,14 @@ export class TokenRegistry {
     }
     if (family.revoked) {
       return this.#failure(oauthError("invalid_grant", "The refresh token has been revoked"))
+    }
+    if (this.#idle(record, now, policy)) {
+      return this.#failure(
+        oauthError(
+          "invalid_grant",
+          `The refresh token expired: unused for longer than ${policy.refreshTokenIdleTimeout} s`,
+        ),
+      )
     }
     if (!this.#withinGrace(record, now, policy)) {
       if (policy.reuseDetection) {
@@ -229,6 +362,7 @@ export class TokenRegistry {
       now - record.issuedAt < policy.rollingInterval * 1000
     ) {
       refreshToken = token
+      record.activeAt = now
     } else {
       const previous = this.#refresh.get(family.current)
       if (previous !== undefined && previous.retiredAt === undefined) previous.retiredAt = now
@@ -247,11 +381,7 @@ export class TokenRegistry {
   /** Whether the token endpoint would accept this refresh token right now (scope and client aside). */
   isLive(token: string): boolean {
     const record = this.#refresh.get(token)
-    return (
-      record !== undefined &&
-      !record.family.revoked &&
-      this.#withinGrace(record, this.#clock(), this.#policy())
-    )
+    return record !== undefined && this.#accepts(record, this.#clock(), this.#policy())
   }
 
   /** Every refresh token that would be accepted right now, optionally only a client's. */
@@ -261,7 +391,7 @@ export class TokenRegistry {
     const live: Array<string> = []
     for (const [token, record] of this.#refresh) {
       if (clientId !== undefined && record.family.clientId !== clientId) continue
-      if (!record.family.revoked && this.#withinGrace(record, now, policy)) live.push(token)
+      if (this.#accepts(record, now, policy)) live.push(token)
     }
     return live
   }
@@ -272,7 +402,13 @@ export class TokenRegistry {
     if (record === undefined) return { ok: false, reason: "The access token is unknown" }
     if (record.family.revoked) return { ok: false, reason: "The access token has been revoked" }
     if (this.#clock() >= record.expiresAt) return { ok: false, reason: "The access token expired" }
-    return { ok: true, clientId: record.clientId, scope: record.scope }
+    return {
+      ok: true,
+      clientId: record.clientId,
+      scope: record.scope,
+      expiresAt: record.expiresAt,
+      subject: record.family.subject,
+    }
   }
 
   /** Expires every access token issued so far; returns how many were still valid. */
@@ -301,6 +437,25 @@ export class TokenRegistry {
     }
   }
 
+  /** Not revoked, not idle past the timeout, and current or within its grace period. */
+  #accepts(record: RefreshRecord, now: number, policy: TokenPolicy): boolean {
+    return (
+      !record.family.revoked && !this.#idle(record, now, policy) && this.#withinGrace(record, now, policy)
+    )
+  }
+
+  #idle(record: RefreshRecord, now: number, policy: TokenPolicy): boolean {
+    return (
+      policy.refreshTokenIdleTimeout > 0 && now >= record.activeAt + policy.refreshTokenIdleTimeout * 1000
+    )
+  }
+
+  #newFamily(clientId: string, scopes: ReadonlyArray<string>, subject: Subject): Family {
+    const family: Family = { id: this.#nextFamily++, clientId, scopes, subject, current: "", revoked: false }
+    family.current = this.#newRefreshToken(family)
+    return family
+  }
+
   #withinGrace(record: RefreshRecord, now: number, policy: TokenPolicy): boolean {
     return record.retiredAt === undefined || now < record.retiredAt + policy.gracePeriod * 1000
   }
@@ -316,7 +471,8 @@ export class TokenRegistry {
   #newRefreshToken(family: Family): string {
     if (this.#refresh.size >= this.#refreshSweepAt) this.#sweepRefreshTokens()
     const token = randomAlphanumeric(REFRESH_TOKEN_LENGTH)
-    this.#refresh.set(token, { family, issuedAt: this.#clock(), retiredAt: undefined })
+    const now = this.#clock()
+    this.#refresh.set(token, { family, issuedAt: now, activeAt: now, retiredAt: undefined })
     return token
   }
 
