@@ -218,4 +218,125 @@ describe("the pingfederate-sim CLI", () => {
     expect(await cli.exit).toBe(0)
     expect(cli.stderr()).not.toContain("/as/token.oauth2")
   })
+
+  it("documents the service-account, chain and Tangoe-API flags in --help", () => {
+    const result = runToEnd(["--help"])
+    for (const flag of [
+      "--service-account",
+      "--lockout-threshold",
+      "--refresh-token-idle-timeout",
+      "--tenant",
+      "--api-rejection-status",
+      "--api-collection-size",
+      "/__admin/service-accounts",
+      "/__admin/revoke",
+      "/__admin/age-refresh-tokens",
+      "/__admin/api-requests",
+      "validate_bearer",
+      "/mobileprocurement/v1/orders",
+    ]) {
+      expect(result.stdout).toContain(flag)
+    }
+  })
+
+  it("exits 2 for a bad service account or Tangoe-API flag, never printing the password", () => {
+    for (const [args, pattern] of [
+      [["--service-account", "command://svc"], /--service-account: expected user:password/],
+      [
+        ["--service-account", "ldap://svc:hidden-pw"],
+        /serviceAccounts\[0\]\.username: expected command:\/\/name/,
+      ],
+      [
+        ["--service-account", "a:hidden-pw", "--service-account", "a:hidden-pw2"],
+        /serviceAccounts\[1\]\.username/,
+      ],
+      [["--lockout-threshold", "two"], /--lockout-threshold: expected an integer/],
+      [["--refresh-token-idle-timeout=-1"], /--refresh-token-idle-timeout: expected a number/],
+      [["--api-rejection-status", "402"], /--api-rejection-status: expected 401 or 403/],
+      [["--api-collection-size", "1e3"], /--api-collection-size: expected an integer/],
+    ] as const) {
+      const result = runToEnd(args)
+      expect(result.status).toBe(2)
+      expect(result.stderr).toMatch(pattern)
+      expect(result.stderr).not.toContain("hidden")
+      expect(result.stdout).toBe("")
+    }
+  })
+
+  it("seeds --service-account flags, prints them in the JSON line, and serves the password grant and the Tangoe API", async () => {
+    const cli = await run([
+      "--port",
+      "0",
+      "--service-account",
+      "command://svc.acme:pa:ss word",
+      "--service-account",
+      "svc.bare:",
+      "--tenant",
+      "XYZ",
+      "--lockout-threshold",
+      "3",
+      "--refresh-token-idle-timeout",
+      "600",
+      "--api-rejection-status",
+      "401",
+      "--api-collection-size",
+      "4",
+    ])
+    const first = cli.first
+    const accounts = first.serviceAccounts as Array<Record<string, string>>
+    expect(accounts[0]).toEqual({ username: "command://svc.acme", password: "pa:ss word" })
+    expect(accounts[1]?.username).toBe("svc.bare")
+    expect(accounts[1]?.password).toMatch(/^[A-Za-z0-9]{24}$/)
+    const [client] = first.clients as Array<Record<string, string>>
+    if (client === undefined) throw new Error("no client")
+    expect(client.tenant).toBe("XYZ")
+    const grant = await send(
+      `${first.tokenUrl}?${new URLSearchParams({
+        grant_type: "password",
+        client_id: client.clientId ?? "",
+        client_secret: client.clientSecret ?? "",
+        scope: "MOBPROC",
+        username: "command://svc.acme",
+        password: "pa:ss word",
+      })}`,
+      { method: "POST" },
+    )
+    expect(grant.status).toBe(200)
+    const accessToken = String(json(grant).access_token)
+    const api = await send(`${first.apiBaseUrl}/orders?limit=3`, {
+      headers: {
+        Authorization: `Bearer ${accessToken}`,
+        "X-TNGO-TENANT": "XYZ",
+        client_id: client.clientId ?? "",
+      },
+    })
+    expect(api.status).toBe(200)
+    expect(json(api)._meta).toMatchObject({ totalCount: 4, limit: 3 })
+    const rejected = await send(`${first.apiBaseUrl}/orders`, {
+      headers: { Authorization: "Bearer nope", "X-TNGO-TENANT": "XYZ", client_id: client.clientId ?? "" },
+    })
+    expect(rejected.status).toBe(401)
+    const state = json(await send(`${first.adminUrl}/state`))
+    expect(state).toMatchObject({
+      config: {
+        lockoutThreshold: 3,
+        refreshTokenIdleTimeout: 600,
+        apiRejectionStatus: 401,
+        apiCollectionSize: 4,
+      },
+      stats: { passwordGrants: 1 },
+    })
+    cli.child.kill("SIGTERM")
+    expect(await cli.exit).toBe(0)
+    const stderr = cli.stderr()
+    expect(stderr).toContain("granted=password")
+    for (const secret of [
+      "pa:ss word",
+      accounts[1]?.password,
+      accessToken,
+      String(json(grant).refresh_token),
+    ]) {
+      expect(stderr).not.toContain(String(secret))
+    }
+  })
 })
