@@ -4,7 +4,7 @@
  * past their idle timeout, and read what the protected APIs received. Only the route that creates a
  * service account answers a secret (its password), on purpose.
  */
-import type { Simulator } from "../Simulator.ts"
+import type { RevokeSpec, Simulator } from "../Simulator.ts"
 import { fail, onlyKeys, record, text } from "./validate.ts"
 
 /** One admin handler: the simulator and the parsed JSON body in, status and JSON body out. */
@@ -29,7 +29,7 @@ export const CHAIN_ROUTES: Readonly<Record<string, Readonly<Record<string, Chain
     },
   },
   "/revoke": {
-    POST: (sim, body) => [200, { revoked: sim.revoke(record("revoke", body ?? {}) as never) }],
+    POST: (sim, body) => [200, { revoked: sim.revoke(record("revoke", body ?? {}) as RevokeSpec) }],
   },
   "/age-refresh-tokens": {
     POST: (sim, body) => {
