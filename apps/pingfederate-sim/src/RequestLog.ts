@@ -77,7 +77,7 @@ export interface SimulatorStats {
  * `[redacted]`.
  *
  * @category state
- * @since 0.2.0
+ * @since 0.1.0
  */
 export interface ReceivedApiRequest {
   /** When it arrived, in milliseconds since the epoch (by the simulator's clock). */

@@ -49,22 +49,22 @@ export interface SimulatorConfig {
   /**
    * A refresh token unused for this long dies with `invalid_grant` (idle expiry, as a production
    * chain dies when nobody refreshes); default 0 (never). `ageRefreshTokens` moves time for it.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   readonly refreshTokenIdleTimeout: number
   /**
    * Wrong passwords in a row that lock a service account (it then gets `invalid_grant` saying it is
    * locked, even with the right password, until `unlockServiceAccount`); default 0 (never locks).
-   * @since 0.2.0
+   * @since 0.1.0
    */
   readonly lockoutThreshold: number
   /**
    * The Tangoe-style API's status for a missing, unknown, expired or revoked access token: 403 (the
    * default: Tangoe's docs list no 401) or 401. The ping API always answers 401.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   readonly apiRejectionStatus: 401 | 403
-  /** How many items the Tangoe-style API's sample collection holds; default 24, 0 for an empty one. @since 0.2.0 */
+  /** How many items the Tangoe-style API's sample collection holds; default 24, 0 for an empty one. @since 0.1.0 */
   readonly apiCollectionSize: number
 }
 
@@ -87,7 +87,7 @@ export interface ClientSpec {
   /**
    * The client's tenant code: `validate_bearer` reports it for the client's tokens, and the Tangoe-style
    * API wants it in `X-TNGO-TENANT`; default `"ACME"`.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   readonly tenant?: string | undefined
 }
@@ -97,7 +97,7 @@ export interface ClientSpec {
  * `rivermine://name`, or a bare name (a Tangoe-platform user); a missing password is random.
  *
  * @category options
- * @since 0.2.0
+ * @since 0.1.0
  */
 export interface ServiceAccountSpec {
   readonly username: string
@@ -108,7 +108,7 @@ export interface ServiceAccountSpec {
  * A registered service account with its password (a secret, on purpose: it is how a test gets it).
  *
  * @category state
- * @since 0.2.0
+ * @since 0.1.0
  */
 export type SeededServiceAccount = SeededAccount
 
@@ -118,7 +118,7 @@ export type SeededServiceAccount = SeededAccount
  * counts, and `locked`.
  *
  * @category state
- * @since 0.2.0
+ * @since 0.1.0
  */
 export type ServiceAccountStats = AccountStatus
 
@@ -127,7 +127,7 @@ export type ServiceAccountStats = AccountStatus
  * family of a client, or every family granted to a service account.
  *
  * @category state
- * @since 0.2.0
+ * @since 0.1.0
  */
 export type RevokeSpec = RevokeTarget
 
@@ -155,7 +155,7 @@ export interface SimulatorOptions {
   readonly apiCollectionSize?: number | undefined
   /**
    * Service accounts for the password grant (the CLI's `--service-account`). Without any, the server
-   * does not offer the password grant (`unsupported_grant_type`). @since 0.2.0
+   * does not offer the password grant (`unsupported_grant_type`). @since 0.1.0
    */
   readonly serviceAccounts?: ReadonlyArray<ServiceAccountSpec> | undefined
   /** Clients to register, each issued one refresh token; default one random client with scope MOBPROC. */
@@ -183,7 +183,7 @@ export interface SeededClient {
   /** The space-delimited scope the refresh token was granted. */
   readonly scope: string
   readonly refreshToken: string
-  /** The client's tenant code (send it as `X-TNGO-TENANT`). @since 0.2.0 */
+  /** The client's tenant code (send it as `X-TNGO-TENANT`). @since 0.1.0 */
   readonly tenant: string
 }
 
@@ -202,30 +202,30 @@ export interface Simulator {
   readonly apiUrl: string
   /** `${url}/__admin`. */
   readonly adminUrl: string
-  /** `${url}/mobileprocurement/v1`: the Tangoe-style API's base. @since 0.2.0 */
+  /** `${url}/mobileprocurement/v1`: the Tangoe-style API's base. @since 0.1.0 */
   readonly apiBaseUrl: string
-  /** `${url}/mobileprocurement/v1/orders`: its paginated sample collection. @since 0.2.0 */
+  /** `${url}/mobileprocurement/v1/orders`: its paginated sample collection. @since 0.1.0 */
   readonly collectionUrl: string
   readonly environment: string
   /** The clients registered so far, with their first refresh tokens. */
   readonly clients: ReadonlyArray<SeededClient>
-  /** The service accounts registered so far, with their passwords. @since 0.2.0 */
+  /** The service accounts registered so far, with their passwords. @since 0.1.0 */
   readonly serviceAccounts: ReadonlyArray<SeededServiceAccount>
-  /** Registers a service account. Throws `SimulatorOptionsError` for a malformed or taken username. @since 0.2.0 */
+  /** Registers a service account. Throws `SimulatorOptionsError` for a malformed or taken username. @since 0.1.0 */
   addServiceAccount(spec: ServiceAccountSpec): SeededServiceAccount
-  /** Each service account's grant and failure counts and lock state (no password). @since 0.2.0 */
+  /** Each service account's grant and failure counts and lock state (no password). @since 0.1.0 */
   serviceAccountStats(): Array<ServiceAccountStats>
-  /** Unlocks one service account (or every one) and clears its run of failures; returns how many were locked. @since 0.2.0 */
+  /** Unlocks one service account (or every one) and clears its run of failures; returns how many were locked. @since 0.1.0 */
   unlockServiceAccount(username?: string): number
-  /** Revokes token families (their refresh and access tokens die at once); returns how many were live. @since 0.2.0 */
+  /** Revokes token families (their refresh and access tokens die at once); returns how many were live. @since 0.1.0 */
   revoke(target: RevokeSpec): number
   /**
    * Makes every refresh token (optionally only a client's) look unused for `seconds` more; with
    * `refreshTokenIdleTimeout` set, those idle past it are now dead. Returns how many live tokens were aged.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   ageRefreshTokens(seconds: number, clientId?: string): number
-  /** The requests the protected APIs received, with their headers (secrets masked), oldest first. @since 0.2.0 */
+  /** The requests the protected APIs received, with their headers (secrets masked), oldest first. @since 0.1.0 */
   apiRequests(): ReadonlyArray<ReceivedApiRequest>
   /** Registers a client and issues it a refresh token. Throws `SimulatorOptionsError` for a bad spec. */
   addClient(spec?: ClientSpec): SeededClient

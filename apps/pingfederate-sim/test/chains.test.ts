@@ -96,31 +96,33 @@ describe("killing a token chain on demand", () => {
   })
 
   it("ages refresh tokens on demand (API and admin), optionally one client's, to kill the chain by idle expiry", async () => {
-    const sim = await start({ clients: [{}, {}] })
+    const time = manualClock()
+    const sim = await start({ clock: time.clock, clients: [{}, {}] })
     const [a, b] = sim.clients
     if (a === undefined || b === undefined) throw new Error("two clients expected")
     // Without an idle timeout, age alone kills nothing.
-    expect(sim.ageRefreshTokens(10_000)).toBe(2)
-    expect(sim.isLive(a.refreshToken)).toBe(true)
+    expect(sim.ageRefreshTokens(10)).toBe(2)
+    expect(sim.liveRefreshTokens()).toHaveLength(2)
     sim.configure({ refreshTokenIdleTimeout: 3600 })
-    const aged = await admin(sim, "/age-refresh-tokens", "POST", { seconds: 3600, clientId: a.clientId })
-    expect(json(aged)).toEqual({ aged: 0 }) // a's token was already idle past 3600 s by the first ageing
-    sim.configure({ refreshTokenIdleTimeout: 0 })
-    expect(sim.isLive(a.refreshToken)).toBe(true)
-    const fresh = await start({ clients: [{}, {}], refreshTokenIdleTimeout: 3600 })
-    const [c, d] = fresh.clients
-    if (c === undefined || d === undefined) throw new Error("two clients expected")
-    expect(
-      json(await admin(fresh, "/age-refresh-tokens", "POST", { seconds: 3600, clientId: c.clientId })),
-    ).toEqual({ aged: 1 })
-    expect(fresh.isLive(c.refreshToken)).toBe(false)
-    expect(fresh.isLive(d.refreshToken)).toBe(true)
-    expect((await refresh(fresh, c, c.refreshToken)).status).toBe(400)
-    expect((await refresh(fresh, d, d.refreshToken)).status).toBe(200)
-    for (const body of [{}, { seconds: -1 }, { seconds: "1" }, { seconds: 1, extra: 1 }]) {
-      expect((await admin(fresh, "/age-refresh-tokens", "POST", body)).status).toBe(400)
+    expect(sim.liveRefreshTokens()).toHaveLength(2)
+    const aged = await admin(sim, "/age-refresh-tokens", "POST", { seconds: 3590, clientId: a.clientId })
+    expect(json(aged)).toEqual({ aged: 1 })
+    expect(sim.isLive(a.refreshToken)).toBe(false)
+    expect(sim.isLive(b.refreshToken)).toBe(true)
+    expect((await refresh(sim, a, a.refreshToken)).status).toBe(400)
+    expect((await refresh(sim, b, b.refreshToken)).status).toBe(200)
+    // Dead tokens are not counted as aged again.
+    expect(sim.ageRefreshTokens(1, a.clientId)).toBe(0)
+    for (const body of [
+      {},
+      { seconds: -1 },
+      { seconds: "1" },
+      { seconds: 1, extra: 1 },
+      { seconds: 1, clientId: "" },
+    ]) {
+      expect((await admin(sim, "/age-refresh-tokens", "POST", body)).status).toBe(400)
     }
-    expect(() => fresh.ageRefreshTokens(-5)).toThrow(/seconds/)
+    expect(() => sim.ageRefreshTokens(-5)).toThrow(/seconds/)
   })
 
   it("takes the idle timeout from the config endpoint and rejects a bad one", async () => {
