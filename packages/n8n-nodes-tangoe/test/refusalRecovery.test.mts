@@ -1,8 +1,13 @@
-/** The node's retry after a refresh race lost to another process. */
+/**
+ * The node's translation of core's recovery after a refresh race lost to another process: the marker
+ * read through n8n's error wrapping, the credential re-read from n8n, n8n errors out. (The rule itself
+ * is tested in core's HostRefresh tests.)
+ */
+
+import { secretFingerprint as fingerprint } from "@tangoe-token/core/host"
 import { NodeApiError } from "n8n-workflow"
 import { describe, expect, it } from "vitest"
-import { waitForRotation, withRotationRetry } from "../nodes/Tangoe/rotationRetry.ts"
-import { fingerprint } from "../shared/fingerprint.ts"
+import { withRefusalRecovery } from "../nodes/Tangoe/refusalRecovery.ts"
 import { TangoeAuthError } from "../shared/TangoeAuthError.ts"
 import { fakeContext, fakeNode } from "./support/fakeContext.mts"
 
@@ -26,11 +31,11 @@ const contextWith = (refreshTokens: string[]) => {
   })
 }
 
-describe("withRotationRetry", () => {
+describe("withRefusalRecovery", () => {
   it("sends once more when the stored refresh token changed after invalid_grant", async () => {
     const { context } = contextWith(["rt-old", "rt-old", "rt-new"])
     let sends = 0
-    const result = await withRotationRetry(
+    const result = await withRefusalRecovery(
       context,
       0,
       async () => {
@@ -49,7 +54,7 @@ describe("withRotationRetry", () => {
     const refused = refusedFor("rt-old")
     let sends = 0
     await expect(
-      withRotationRetry(
+      withRefusalRecovery(
         fake.context,
         0,
         async () => {
@@ -67,7 +72,7 @@ describe("withRotationRetry", () => {
     const { context } = contextWith(["rt-new"])
     let sends = 0
     await expect(
-      withRotationRetry(
+      withRefusalRecovery(
         context,
         0,
         async () => {
@@ -84,7 +89,7 @@ describe("withRotationRetry", () => {
     const fake = contextWith(["rt-new"])
     let sends = 0
     await expect(
-      withRotationRetry(
+      withRefusalRecovery(
         fake.context,
         0,
         async () => {
@@ -98,8 +103,21 @@ describe("withRotationRetry", () => {
     expect(fake.credentialReads()).toBe(0)
   })
 
-  it("waitForRotation ignores an empty stored token", async () => {
-    const { context } = contextWith([""])
-    expect(await waitForRotation(context, 0, fingerprint("rt-old"), quick)).toBe(false)
+  it("does not take an empty stored token for a newer one", async () => {
+    const fake = contextWith([""])
+    const refused = refusedFor("rt-old")
+    let sends = 0
+    await expect(
+      withRefusalRecovery(
+        fake.context,
+        0,
+        async () => {
+          sends++
+          throw refused
+        },
+        quick,
+      ),
+    ).rejects.toBe(refused)
+    expect(sends).toBe(1)
   })
 })
