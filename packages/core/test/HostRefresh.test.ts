@@ -220,76 +220,51 @@ const refusedFor = (refreshToken: string, reason = "InvalidGrant") =>
 const refusedFingerprintOf = (error: unknown) =>
   error instanceof Refused && error.reason === "InvalidGrant" ? error.fingerprint : undefined
 
+/** `retryAfterRefusal` over a host copy; `failure(n)` is what the n-th send throws (`undefined`: it succeeds). */
+const recover = (refreshTokens: string[], failure: (send: number) => unknown) => {
+  const host = hostCopy(refreshTokens)
+  let sends = 0
+  const result = retryAfterRefusal({
+    ...quick,
+    reread: host.reread,
+    refusedFingerprintOf,
+    send: async () => {
+      const error = failure(++sends)
+      if (error !== undefined) throw error
+      return "ok"
+    },
+  })
+  return { result, sends: () => sends, reads: host.reads }
+}
+
 describe("retryAfterRefusal", () => {
   it("sends once more when the host's refresh token changed after invalid_grant", async () => {
-    const host = hostCopy(["rt-old", "rt-old", "rt-new"])
-    let sends = 0
-    const result = await retryAfterRefusal({
-      ...quick,
-      reread: host.reread,
-      refusedFingerprintOf,
-      send: async () => {
-        sends++
-        if (sends === 1) throw refusedFor("rt-old")
-        return "ok"
-      },
-    })
-    expect(result).toBe("ok")
-    expect(sends).toBe(2)
+    const run = recover(["rt-old", "rt-old", "rt-new"], (send) =>
+      send === 1 ? refusedFor("rt-old") : undefined,
+    )
+    expect(await run.result).toBe("ok")
+    expect(run.sends()).toBe(2)
   })
 
   it("gives up with the original error when the refused token stays stored (it is dead)", async () => {
-    const host = hostCopy(["rt-old"])
     const refused = refusedFor("rt-old")
-    let sends = 0
-    await expect(
-      retryAfterRefusal({
-        ...quick,
-        reread: host.reread,
-        refusedFingerprintOf,
-        send: async () => {
-          sends++
-          throw refused
-        },
-      }),
-    ).rejects.toBe(refused)
-    expect(sends).toBe(1)
-    expect(host.reads()).toBeGreaterThan(3)
+    const run = recover(["rt-old"], () => refused)
+    await expect(run.result).rejects.toBe(refused)
+    expect(run.sends()).toBe(1)
+    expect(run.reads()).toBeGreaterThan(3)
   })
 
   it("retries at most once", async () => {
-    const host = hostCopy(["rt-new"])
-    let sends = 0
-    await expect(
-      retryAfterRefusal({
-        ...quick,
-        reread: host.reread,
-        refusedFingerprintOf,
-        send: async () => {
-          sends++
-          throw refusedFor("rt-old")
-        },
-      }),
-    ).rejects.toBeInstanceOf(Refused)
-    expect(sends).toBe(2)
+    const run = recover(["rt-new"], () => refusedFor("rt-old"))
+    await expect(run.result).rejects.toBeInstanceOf(Refused)
+    expect(run.sends()).toBe(2)
   })
 
   it("does not retry other failures", async () => {
-    const host = hostCopy(["rt-new"])
-    let sends = 0
-    await expect(
-      retryAfterRefusal({
-        ...quick,
-        reread: host.reread,
-        refusedFingerprintOf,
-        send: async () => {
-          sends++
-          throw refusedFor("rt-old", "InvalidClient")
-        },
-      }),
-    ).rejects.toThrow()
-    expect(sends).toBe(1)
-    expect(host.reads()).toBe(0)
+    const run = recover(["rt-new"], () => refusedFor("rt-old", "InvalidClient"))
+    await expect(run.result).rejects.toThrow()
+    expect(run.sends()).toBe(1)
+    expect(run.reads()).toBe(0)
   })
 
   it("awaitNewerRefreshToken ignores an empty stored token", async () => {

@@ -31,93 +31,55 @@ const contextWith = (refreshTokens: string[]) => {
   })
 }
 
+/** `withRefusalRecovery` over stored tokens; `failure(n)` is what the n-th send throws (`undefined`: it succeeds). */
+const recover = (refreshTokens: string[], failure: (send: number) => unknown) => {
+  const fake = contextWith(refreshTokens)
+  let sends = 0
+  const result = withRefusalRecovery(
+    fake.context,
+    0,
+    async () => {
+      const error = failure(++sends)
+      if (error !== undefined) throw error
+      return "ok"
+    },
+    quick,
+  )
+  return { result, sends: () => sends, reads: fake.credentialReads }
+}
+
 describe("withRefusalRecovery", () => {
-  it("sends once more when the stored refresh token changed after invalid_grant", async () => {
-    const { context } = contextWith(["rt-old", "rt-old", "rt-new"])
-    let sends = 0
-    const result = await withRefusalRecovery(
-      context,
-      0,
-      async () => {
-        sends++
-        if (sends === 1) throw refusedFor("rt-old")
-        return "ok"
-      },
-      quick,
+  it("finds the refusal through n8n's error wrapping and re-reads n8n's stored credential", async () => {
+    const run = recover(["rt-old", "rt-old", "rt-new"], (send) =>
+      send === 1 ? refusedFor("rt-old") : undefined,
     )
-    expect(result).toBe("ok")
-    expect(sends).toBe(2)
+    expect(await run.result).toBe("ok")
+    expect(run.sends()).toBe(2)
+    expect(run.reads()).toBe(3)
   })
 
-  it("gives up with the original error when the refused token stays stored (it is dead)", async () => {
-    const fake = contextWith(["rt-old"])
-    const refused = refusedFor("rt-old")
-    let sends = 0
-    await expect(
-      withRefusalRecovery(
-        fake.context,
-        0,
-        async () => {
-          sends++
-          throw refused
-        },
-        quick,
-      ),
-    ).rejects.toBe(refused)
-    expect(sends).toBe(1)
-    expect(fake.credentialReads()).toBeGreaterThan(3)
+  it("a refusal that stands is an n8n error: n8n's own as it is, core's marker error wrapped", async () => {
+    const wrapped = refusedFor("rt-old")
+    const stands = recover(["rt-old"], () => wrapped)
+    await expect(stands.result).rejects.toBe(wrapped)
+    expect(stands.sends()).toBe(1)
+    const bare = new TangoeAuthError("Tangoe token refresh failed", {
+      reason: "InvalidGrant",
+      refreshTokenFingerprint: fingerprint("rt-old"),
+    })
+    const wraps = recover(["rt-old"], () => bare)
+    const error = await wraps.result.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(NodeApiError)
+    expect((error as NodeApiError).cause).toBe(bare)
   })
 
-  it("retries at most once", async () => {
-    const { context } = contextWith(["rt-new"])
-    let sends = 0
-    await expect(
-      withRefusalRecovery(
-        context,
-        0,
-        async () => {
-          sends++
-          throw refusedFor("rt-old")
-        },
-        quick,
-      ),
-    ).rejects.toBeInstanceOf(NodeApiError)
-    expect(sends).toBe(2)
-  })
-
-  it("does not retry other failures", async () => {
-    const fake = contextWith(["rt-new"])
-    let sends = 0
-    await expect(
-      withRefusalRecovery(
-        fake.context,
-        0,
-        async () => {
-          sends++
-          throw refusedFor("rt-old", "InvalidClient")
-        },
-        quick,
-      ),
-    ).rejects.toThrow()
-    expect(sends).toBe(1)
-    expect(fake.credentialReads()).toBe(0)
-  })
-
-  it("does not take an empty stored token for a newer one", async () => {
-    const fake = contextWith([""])
-    const refused = refusedFor("rt-old")
-    let sends = 0
-    await expect(
-      withRefusalRecovery(
-        fake.context,
-        0,
-        async () => {
-          sends++
-          throw refused
-        },
-        quick,
-      ),
-    ).rejects.toBe(refused)
-    expect(sends).toBe(1)
+  it("re-reads nothing for a marker of another failure", async () => {
+    const run = recover(["rt-new"], () => refusedFor("rt-old", "InvalidClient"))
+    await expect(run.result).rejects.toBeInstanceOf(NodeApiError)
+    expect(run.sends()).toBe(1)
+    expect(run.reads()).toBe(0)
   })
 })
