@@ -7,5 +7,6 @@
  * @since 0.1.0
  */
 
+export * from "./HostRecovery.ts"
 export * from "./HostRefresh.ts"
 export * from "./TokenUrls.ts"

@@ -18,7 +18,8 @@
  */
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { isNewerRefreshToken, secretFingerprint } from "../../HostRefresh.ts"
+import { isNewerRefreshToken } from "../../HostRecovery.ts"
+import { secretFingerprint } from "../../HostRefresh.ts"
 import { NotProvisioned } from "../../TokenManagerError.ts"
 import type { StoredToken } from "../../TokenStore.ts"
 import { sameToken } from "../store/record.ts"
