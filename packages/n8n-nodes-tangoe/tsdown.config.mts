@@ -33,7 +33,7 @@ export default defineConfig([
   {
     ...shared,
     entry: { "nodes/Tangoe/Tangoe.node": "nodes/Tangoe/Tangoe.node.ts" },
-    deps: { ...shared.deps, onlyBundle: [] },
+    deps: { ...shared.deps, alwaysBundle: ["@tangoe-token/core"], onlyBundle: [] },
     copy: [{ from: "nodes/Tangoe/Tangoe.node.json", to: "dist/nodes/Tangoe" }],
   },
 ])

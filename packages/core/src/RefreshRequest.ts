@@ -10,17 +10,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { InvalidConfig } from "./RefreshError.ts"
+import { TOKEN_URLS } from "./TokenUrls.ts"
 
-/**
- * The token endpoints Tangoe documents, by environment.
- *
- * @category constants
- * @since 0.1.0
- */
-export const TOKEN_URLS = {
-  production: "https://oauth.tangoe.com/as/token.oauth2",
-  qa: "https://oauthqa.tangoe.com/as/token.oauth2",
-} as const
+export { TOKEN_URLS }
 
 /**
  * Which Tangoe environment to call: `"production"`, `"qa"`, or another token endpoint (https, or http on

@@ -179,6 +179,8 @@ describe("responses that cannot be used", () => {
     ["expires_in null", ok({ expires_in: null }), { field: "expires_in" }],
     ["an empty refresh_token", ok({ refresh_token: "" }), { field: "refresh_token" }],
     ["a numeric refresh_token", ok({ refresh_token: 42 }), { field: "refresh_token" }],
+    ["a numeric scope", ok({ scope: 7 }), { field: "scope" }],
+    ["expires_in a string with a sign", ok({ expires_in: "+5" }), { field: "expires_in" }],
     ["a redirect", json(302, "", { location: "https://elsewhere.example/" }), { reason: "redirect" }],
     ["a 404 page", json(404, "<h1>Not Found</h1>", { "content-type": "text/html" }), { reason: "notJson" }],
     ["a 400 without an OAuth error", json(400, { message: "nope" }), { reason: "unexpectedStatus" }],

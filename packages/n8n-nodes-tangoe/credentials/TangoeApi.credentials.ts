@@ -3,6 +3,7 @@
  * credential refreshes its own access token through n8n's `preAuthentication` hook and hands n8n the
  * ROTATED refresh token with it, which n8n saves before the access token is used.
  */
+import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
   IAuthenticateGeneric,
   ICredentialDataDecryptedObject,
@@ -13,7 +14,7 @@ import type {
   IHttpRequestHelper,
   INodeProperties,
 } from "n8n-workflow"
-import { CREDENTIAL_NAME, readCredentialData, TOKEN_URLS } from "../shared/credentialData"
+import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
 import { refreshCredential } from "../shared/refresh"
 
 /** The Tangoe API credential type (`tangoeApi`). */

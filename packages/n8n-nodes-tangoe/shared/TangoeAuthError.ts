@@ -12,7 +12,7 @@
 export interface TangoeAuthMarker {
   /** core's error tag (`InvalidGrant`, `InvalidClient`, `Timeout`, …), or `Unexpected`. */
   readonly reason: string
-  /** The fingerprint of the refresh token that was sent (see `fingerprint`). */
+  /** The fingerprint of the refresh token that was sent (core's `secretFingerprint`). */
   readonly refreshTokenFingerprint: string
 }
 

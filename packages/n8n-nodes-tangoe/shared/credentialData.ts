@@ -3,16 +3,11 @@
  * read into a typed shape. Names here are the credential's property names: n8n stores the values
  * under them, so renaming one breaks saved credentials.
  */
+import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type { ICredentialDataDecryptedObject } from "n8n-workflow"
 
 /** The credential type's name, as nodes and workflows refer to it. */
 export const CREDENTIAL_NAME = "tangoeApi"
-
-/** Tangoe's token endpoints by environment (the same values core uses). */
-export const TOKEN_URLS = {
-  production: "https://oauth.tangoe.com/as/token.oauth2",
-  qa: "https://oauthqa.tangoe.com/as/token.oauth2",
-} as const
 
 /** Which token endpoint the credential uses. */
 export type EnvironmentChoice = "production" | "qa" | "custom"

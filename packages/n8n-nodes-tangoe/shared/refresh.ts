@@ -14,11 +14,16 @@ import {
   type RefreshRequest,
   refreshToken,
 } from "@tangoe-token/core"
+import {
+  type RefreshFlights,
+  type RefreshOutcome,
+  refreshKey,
+  secretFingerprint,
+  singleFlight,
+} from "@tangoe-token/core/host"
 import * as Redacted from "effect/Redacted"
 import type { IDataObject, IHttpRequestHelper, IHttpRequestOptions } from "n8n-workflow"
 import { type TangoeCredentialData, tokenUrlOf } from "./credentialData"
-import { fingerprint, refreshKey } from "./fingerprint"
-import { type RefreshOutcome, type SingleFlightState, singleFlight } from "./singleFlight"
 import { forN8n, TangoeAuthError } from "./TangoeAuthError"
 
 /** n8n's `this.helpers.httpRequest`, the only helper a credential's hook gets. */
@@ -113,7 +118,7 @@ const reasonOf = (error: unknown): string => (isRefreshError(error) ? error._tag
 /** Turns anything the refresh failed with into a `TangoeAuthError` whose message is safe to show. */
 export function toAuthError(error: unknown, refreshTokenValue: string): TangoeAuthError {
   if (error instanceof TangoeAuthError) return error
-  const marker = { reason: reasonOf(error), refreshTokenFingerprint: fingerprint(refreshTokenValue) }
+  const marker = { reason: reasonOf(error), refreshTokenFingerprint: secretFingerprint(refreshTokenValue) }
   const text = isRefreshError(error)
     ? forN8n("Tangoe token refresh failed", error.message)
     : {
@@ -131,15 +136,15 @@ export const isRefusal = (error: unknown): boolean =>
 export interface RefreshCredentialOptions {
   /** Override the retry budget (tests). */
   readonly retryBudgetMillis?: number
-  /** Override the single-flight state (tests). */
-  readonly state?: SingleFlightState
+  /** Override the single-flight memory (tests); default core's `processFlights`. */
+  readonly flights?: RefreshFlights
   /** The clock (tests). */
   readonly now?: () => number
 }
 
 /**
- * Refreshes the credential's access token, at most once per refresh token in this process (see
- * `singleFlight`), and returns the new access token, the refresh token to store (rotated or not) and
+ * Refreshes the credential's access token, at most once per refresh token in this process (core's
+ * `singleFlight`: late callers get the result, a refused token is not sent again), and returns the new access token, the refresh token to store (rotated or not) and
  * the expiry. Fails only with a `TangoeAuthError`.
  */
 export async function refreshCredential(
@@ -150,11 +155,11 @@ export async function refreshCredential(
   const transport = n8nTransport(httpRequest)
   const budget = options.retryBudgetMillis ?? RETRY_BUDGET_MILLIS
   return await singleFlight({
-    key: refreshKey(tokenUrlOf(data), data.clientId, data.refreshToken),
+    key: refreshKey({ tokenUrl: tokenUrlOf(data), clientId: data.clientId, refreshToken: data.refreshToken }),
     heldAccessToken: data.accessToken,
     isRefusal,
-    ...(options.state === undefined ? {} : { state: options.state }),
-    ...(options.now === undefined ? {} : { now: options.now }),
+    flights: options.flights,
+    now: options.now,
     run: async () => {
       try {
         const tokens = await refreshToken(toRefreshRequest(data), {

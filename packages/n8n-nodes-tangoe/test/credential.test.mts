@@ -3,13 +3,11 @@
  * persists, the in-process single flight, and every failure, whose output must never show a secret.
  */
 import { inspect } from "node:util"
+import { secretFingerprint as fingerprint, makeFlightTable, TOKEN_URLS } from "@tangoe-token/core/host"
 import { type INode, NodeApiError } from "n8n-workflow"
 import { beforeEach, describe, expect, it } from "vitest"
 import { TangoeApi } from "../credentials/TangoeApi.credentials.ts"
-import { TOKEN_URLS } from "../shared/credentialData.ts"
-import { fingerprint } from "../shared/fingerprint.ts"
 import { refreshCredential } from "../shared/refresh.ts"
-import { makeSingleFlightState } from "../shared/singleFlight.ts"
 import { findTangoeAuthMarker, TangoeAuthError } from "../shared/TangoeAuthError.ts"
 import {
   type Answer,
@@ -453,7 +451,7 @@ describe("failures reach the user as actionable errors without secrets", () => {
       { throws: networkError("ECONNREFUSED", TOKEN_URLS.qa) },
       success(),
     )
-    const outcome = await refreshCredential(http.httpRequest, toData(), { state: makeSingleFlightState() })
+    const outcome = await refreshCredential(http.httpRequest, toData(), { flights: makeFlightTable() })
     expect(http.calls).toHaveLength(4)
     expect(outcome.refreshToken === s.newRefreshToken).toBe(true)
   })
@@ -464,7 +462,7 @@ describe("failures reach the user as actionable errors without secrets", () => {
     })
     const error = await errorOf(
       refreshCredential(http.httpRequest, toData(), {
-        state: makeSingleFlightState(),
+        flights: makeFlightTable(),
         retryBudgetMillis: 300,
       }),
     )
@@ -482,7 +480,7 @@ describe("failures reach the user as actionable errors without secrets", () => {
     })
     const error = await errorOf(
       refreshCredential(http.httpRequest, toData(), {
-        state: makeSingleFlightState(),
+        flights: makeFlightTable(),
         retryBudgetMillis: 200,
       }),
     )

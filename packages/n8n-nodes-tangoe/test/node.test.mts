@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { secretFingerprint as fingerprint } from "@tangoe-token/core/host"
 import { NodeApiError, NodeOperationError } from "n8n-workflow"
 import { describe, expect, it } from "vitest"
 import { Tangoe } from "../nodes/Tangoe/Tangoe.node.ts"
-import { fingerprint } from "../shared/fingerprint.ts"
 import { TangoeAuthError } from "../shared/TangoeAuthError.ts"
 import { type AuthCall, fakeContext, fakeNode } from "./support/fakeContext.mts"
 

@@ -1,14 +1,13 @@
 /**
- * Turns a token endpoint's HTTP response into a `TokenSet` or a `RefreshError`: Schema decoding of
- * the success body, RFC 6749 §5.2 error bodies, and status classification. Never throws.
+ * Turns a token endpoint's HTTP response into a `TokenSet` or a `RefreshError`: every field of the
+ * success body validated (the error names the first invalid one), RFC 6749 §5.2 error bodies, and
+ * status classification. Never throws.
  *
  * @internal
  */
 import type * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import * as Schema from "effect/Schema"
-import type * as SchemaIssue from "effect/SchemaIssue"
 import type { HttpTransportResponse } from "../HttpTransport.ts"
 import {
   InvalidClient,
@@ -26,59 +25,50 @@ import type { TokenSet } from "../TokenSet.ts"
 import { parseRetryAfter } from "./retryAfter.ts"
 import { description, excerpt, maskKnown } from "./sanitize.ts"
 
-const Bearer = Schema.String.check(Schema.makeFilter((s: string) => s.toLowerCase() === "bearer"))
-
-const ExpiresIn = Schema.Union([
-  Schema.Int.check(Schema.isGreaterThan(0)),
-  Schema.String.check(Schema.isPattern(/^[1-9][0-9]{0,9}$/)),
-])
-
-/** A successful token response (RFC 6749 §5.1), as the server sends it. */
-const TokenResponse = Schema.Struct({
-  access_token: Schema.NonEmptyString,
-  token_type: Bearer,
-  expires_in: ExpiresIn,
-  refresh_token: Schema.optionalKey(Schema.NonEmptyString),
-  scope: Schema.optionalKey(Schema.String),
-})
-
-/** An error response (RFC 6749 §5.2). */
-const ErrorResponse = Schema.Struct({
-  error: Schema.String.check(Schema.isPattern(/^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/)),
-  error_description: Schema.optionalKey(Schema.Unknown),
-})
-
-const decodeTokenResponse = Schema.decodeUnknownResult(TokenResponse)
-const decodeErrorResponse = Schema.decodeUnknownResult(ErrorResponse)
-
-const EXPECTED: Readonly<Record<string, string>> = {
+/** What each field of a successful token response (RFC 6749 §5.1) must be, in the order checked. */
+const EXPECTED = {
   access_token: "a non-empty string",
   token_type: '"Bearer" (in any case)',
   expires_in: "a positive integer (or a string of digits)",
   refresh_token: "a non-empty string when present",
   scope: "a string when present",
+} as const
+
+type Field = keyof typeof EXPECTED
+
+const KNOWN_FIELDS = new Set<string>(Object.keys(EXPECTED))
+
+const isNonEmptyString = (u: unknown): u is string => typeof u === "string" && u.length > 0
+
+/** Each field's check (hand-written: keeps Schema out of the adapters' bundles). */
+const VALID: { readonly [F in Field]: (u: unknown) => boolean } = {
+  access_token: isNonEmptyString,
+  token_type: (u) => typeof u === "string" && u.toLowerCase() === "bearer",
+  expires_in: (u) =>
+    (typeof u === "number" && Number.isSafeInteger(u) && u > 0) ||
+    (typeof u === "string" && /^[1-9][0-9]{0,9}$/.test(u)),
+  refresh_token: (u) => u === undefined || isNonEmptyString(u),
+  scope: (u) => u === undefined || typeof u === "string",
 }
 
-const KNOWN_FIELDS = new Set(Object.keys(EXPECTED))
+/** A validated token response. */
+interface TokenResponse {
+  readonly access_token: string
+  readonly expires_in: number | string
+  readonly refresh_token?: string | undefined
+  readonly scope?: string | undefined
+}
 
-/** The first field a decoding issue points at, if any. */
-const fieldOf = (issue: SchemaIssue.Issue, depth = 0): string | undefined => {
-  if (depth > 8) return undefined
-  switch (issue._tag) {
-    case "Pointer": {
-      const key = issue.path[0]
-      return typeof key === "string" ? key : undefined
-    }
-    case "Composite":
-    case "AnyOf":
-      return issue.issues[0] === undefined ? undefined : fieldOf(issue.issues[0], depth + 1)
-    case "Filter":
-    case "Encoding":
-      return fieldOf(issue.issue, depth + 1)
-    default:
-      return undefined
+/** The first invalid field of a token response, or the response itself when every field is valid. */
+const decodeTokenResponse = (json: Record<string, unknown>): Result.Result<TokenResponse, Field> => {
+  for (const field of Object.keys(EXPECTED) as Array<Field>) {
+    if (!VALID[field](json[field])) return Result.fail(field)
   }
+  return Result.succeed(json as unknown as TokenResponse)
 }
+
+/** The `error` of an error response (RFC 6749 §5.2): printable ASCII without `"` and `\\`, 1-64 chars. */
+const OAUTH_ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/
 
 /** What `refresh` knows about the attempt when it reads the response. */
 export interface ResponseContext {
@@ -115,15 +105,15 @@ const toTokenSet = (
 ): Result.Result<TokenSet, RefreshError> => {
   const decoded = decodeTokenResponse(json)
   if (Result.isFailure(decoded)) {
-    const field = fieldOf(decoded.failure.issue)
+    const field = decoded.failure
     return Result.fail(
       new MalformedResponse({
         environment: ctx.environment,
         status: response.status,
         reason: "invalidField",
         contentType: contentTypeOf(response),
-        field: field ?? "(the body)",
-        expected: field === undefined ? "a JSON object" : (EXPECTED[field] ?? "valid"),
+        field,
+        expected: EXPECTED[field],
         excerpt: excerpt(response.body, ctx.secrets()),
       }),
     )
@@ -160,15 +150,12 @@ const oauthErrorOf = (
   ctx: ResponseContext,
 ): OAuthError | undefined => {
   if (json === undefined) return undefined
-  const decoded = decodeErrorResponse(json)
-  if (Result.isFailure(decoded)) return undefined
-  const raw = decoded.success.error_description
+  const code = json.error
+  if (typeof code !== "string" || !OAUTH_ERROR_CODE.test(code)) return undefined
+  const raw = json.error_description
   return typeof raw === "string" && raw.length > 0
-    ? {
-        error: maskKnown(decoded.success.error, ctx.secrets()),
-        error_description: description(raw, ctx.secrets()),
-      }
-    : { error: maskKnown(decoded.success.error, ctx.secrets()) }
+    ? { error: maskKnown(code, ctx.secrets()), error_description: description(raw, ctx.secrets()) }
+    : { error: maskKnown(code, ctx.secrets()) }
 }
 
 const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshError => {

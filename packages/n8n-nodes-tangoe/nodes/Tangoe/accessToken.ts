@@ -5,6 +5,7 @@
  * whose credential data has an empty access token, which makes n8n run the credential's refresh and
  * store the new tokens (the request itself, a GET on the API base URL, is only the vehicle).
  */
+import { isExpiring } from "@tangoe-token/core/host"
 import {
   type ICredentialDataDecryptedObject,
   type IExecuteFunctions,
@@ -21,7 +22,7 @@ import {
 } from "../../shared/credentialData"
 import { resolveApiUrl } from "./apiUrl"
 import { DEFAULT_MIN_VALIDITY_SECONDS } from "./description"
-import { withRotationRetry } from "./rotationRetry"
+import { withRefusalRecovery } from "./refusalRecovery"
 
 /** Refreshes through n8n (which saves the new tokens) and returns the credential data it produced. */
 async function refreshThroughN8n(this: IExecuteFunctions): Promise<TangoeCredentialData> {
@@ -30,7 +31,7 @@ async function refreshThroughN8n(this: IExecuteFunctions): Promise<TangoeCredent
     throw new NodeOperationError(this.getNode(), "Select a saved Tangoe API credential for this node.")
   }
   const id = reference.id
-  return await withRotationRetry(this, 0, async () => {
+  return await withRefusalRecovery(this, 0, async () => {
     const stored = await this.getCredentials<ICredentialDataDecryptedObject>(CREDENTIAL_NAME, 0)
     const target = resolveApiUrl(readCredentialData(stored).apiBaseUrl, "")
     if (!target.ok) throw new NodeOperationError(this.getNode(), target.reason)
@@ -65,8 +66,7 @@ export async function executeGetAccessToken(
   const minValidity = this.getNodeParameter("minValidity", 0, DEFAULT_MIN_VALIDITY_SECONDS) as number
   const includeAccessToken = this.getNodeParameter("includeAccessToken", 0, false) as boolean
   let data = readCredentialData(await this.getCredentials(CREDENTIAL_NAME, 0))
-  const expires = expiresAtMillis(data)
-  if (expires === undefined || expires - minValidity * 1000 <= Date.now()) {
+  if (isExpiring(expiresAtMillis(data), Date.now(), minValidity * 1000)) {
     data = await refreshThroughN8n.call(this)
   }
   const expiresAt = expiresAtMillis(data)

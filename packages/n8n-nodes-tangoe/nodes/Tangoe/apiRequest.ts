@@ -19,7 +19,7 @@ import { CREDENTIAL_NAME, readCredentialData } from "../../shared/credentialData
 import { resolveApiUrl } from "./apiUrl"
 import { mapWithConcurrency } from "./concurrency"
 import { DEFAULT_CONCURRENCY } from "./description"
-import { withRotationRetry } from "./rotationRetry"
+import { withRefusalRecovery } from "./refusalRecovery"
 
 interface NameValue {
   readonly name?: string
@@ -158,7 +158,7 @@ export async function executeApiRequests(
           ...request,
           headers: { ...request.headers },
         })) as FullResponse
-      const response = await withRotationRetry(this, itemIndex, send)
+      const response = await withRefusalRecovery(this, itemIndex, send)
       return toItems.call(this, response, itemIndex, options)
     } catch (error) {
       if (this.continueOnFail()) {

@@ -1,0 +1,46 @@
+/**
+ * Adopting the store's record as the held token: its access token gets a jittered refresh-ahead point,
+ * and `adoptedFromStore` is reported.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import type { StoredToken } from "../../TokenStore.ts"
+import type { EngineContext } from "./context.ts"
+import { isHeld } from "./plan.ts"
+import { adopted, heldFromStored, heldOf } from "./state.ts"
+import { refreshAtFor } from "./timing.ts"
+
+/** The jittered refresh-ahead point of a token (see `refreshAtFor`). */
+export const jitteredRefreshAt = (
+  ctx: EngineContext,
+  token: { readonly expiresAt: number; readonly issuedAt?: number | undefined },
+  now: number,
+): Effect.Effect<number> =>
+  Effect.map(Random.next, (random) => refreshAtFor(token, now, ctx.config.refreshAheadMillis, random))
+
+/** Takes the stored record as the held token unless it is the one already held. `true` if it changed. */
+export const adopt = (ctx: EngineContext, stored: StoredToken, now: number): Effect.Effect<boolean> =>
+  Effect.gen(function* () {
+    if (isHeld(heldOf(ctx.read()), stored)) return false
+    const refreshAt =
+      stored.accessToken !== undefined && stored.expiresAt !== undefined
+        ? yield* jitteredRefreshAt(ctx, { expiresAt: stored.expiresAt, issuedAt: stored.issuedAt }, now)
+        : 0
+    // Decided again on the current value: the check above was before a yield.
+    const changed = ctx.modify((state) =>
+      isHeld(heldOf(state), stored)
+        ? [false, state]
+        : [true, adopted(state, heldFromStored(stored, refreshAt))],
+    )
+    if (changed) {
+      ctx.config.emit({
+        type: "adoptedFromStore",
+        at: new Date(now),
+        expiresAt: stored.expiresAt === undefined ? undefined : new Date(stored.expiresAt),
+        generation: stored.generation,
+      })
+    }
+    return changed
+  })

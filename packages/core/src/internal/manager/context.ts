@@ -1,0 +1,72 @@
+/**
+ * What every part of the engine shares: its validated configuration and the one cell that holds the
+ * manager's state. The cell changes only through the pure transitions of `state.ts`, applied whole,
+ * and republishes the Promise client's snapshot after each change.
+ *
+ * @internal
+ */
+
+import * as MutableRef from "effect/MutableRef"
+import type * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import type * as Result from "effect/Result"
+import type * as Schedule from "effect/Schedule"
+import type { HttpTransport } from "../../HttpTransport.ts"
+import type { InvalidConfig } from "../../RefreshError.ts"
+import type { ResolvedRefreshRequest } from "../../RefreshRequest.ts"
+import type { RetryOptions } from "../../RetryPolicy.ts"
+import type { StoreError } from "../../StoreError.ts"
+import type { TokenEvent } from "../../TokenEvents.ts"
+import type { TokenStoreShape } from "../../TokenStore.ts"
+import type { Provisioning } from "./plan.ts"
+import { type Snapshot, snapshotOf } from "./serve.ts"
+import { initialState, type ManagerState } from "./state.ts"
+
+/** What the engine needs, already validated. */
+export interface EngineConfig {
+  /** The validated request (its refresh token is replaced on every call), or why it is invalid. */
+  readonly request: Result.Result<ResolvedRefreshRequest, InvalidConfig>
+  /** The provisioned refresh token, if any. */
+  readonly provisioned: Redacted.Redacted<string> | undefined
+  readonly refreshAheadMillis: number
+  /** `false`: one attempt per refresh. */
+  readonly retry: RetryOptions | false
+  readonly saveRetry: Schedule.Schedule<unknown, StoreError>
+  readonly store: TokenStoreShape
+  readonly transport: HttpTransport
+  readonly emit: (event: TokenEvent) => void
+  /** Called whenever the token that may be handed out changes (`undefined`: none may be). */
+  readonly onSnapshot?: ((snapshot: Snapshot | undefined) => void) | undefined
+}
+
+/** The engine's shared parts. */
+export interface EngineContext {
+  readonly config: EngineConfig
+  readonly provisioning: Provisioning
+  readonly state: Ref.Ref<ManagerState>
+  /** The current state (a value: it does not change under the caller). */
+  readonly read: () => ManagerState
+  /** Applies a transition, then republishes the snapshot. */
+  readonly update: (transition: (state: ManagerState) => ManagerState) => void
+  /** Applies a transition that also answers something, then republishes the snapshot. */
+  readonly modify: <B>(transition: (state: ManagerState) => readonly [B, ManagerState]) => B
+}
+
+export const makeContext = (config: EngineConfig, provisioning: Provisioning): EngineContext => {
+  const state = Ref.makeUnsafe(initialState(config.provisioned !== undefined))
+  const publish = (next: ManagerState) => config.onSnapshot?.(snapshotOf(next))
+  const modify = <B>(transition: (state: ManagerState) => readonly [B, ManagerState]): B => {
+    const [answer, next] = transition(MutableRef.get(state.ref))
+    MutableRef.set(state.ref, next)
+    publish(next)
+    return answer
+  }
+  return {
+    config,
+    provisioning,
+    state,
+    read: () => MutableRef.get(state.ref),
+    update: (transition) => modify((s) => [undefined, transition(s)]),
+    modify,
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The flight: ONE refresh for everyone who needs one (N concurrent callers at expiry => one token
+ * request), through core's single-flight rule (`decideFlight` of `HostRefresh`, the same one hosts
+ * without compare-and-set use) with a `Deferred` as the pending hand-off to the waiters.
+ *
+ * The refresh runs in the manager's scope, not in the first caller's fiber: a caller that gives up
+ * does not cancel the refresh the others wait for. A failure is recorded and reported, and the
+ * previous access token is served around it while that is safe (see `previousServable`).
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Result from "effect/Result"
+import type * as Scope from "effect/Scope"
+import { beginFlight, decideFlight, endFlight, type FlightTable, makeFlightTable } from "../../HostRefresh.ts"
+import type { TokenManagerError } from "../../TokenEvents.ts"
+import type { AccessToken } from "../../TokenManager.ts"
+import { TokenManagerClosed } from "../../TokenManagerError.ts"
+import type { EngineContext } from "./context.ts"
+import { lockedRefresh } from "./lockedRefresh.ts"
+import { previousServable, toAccessToken } from "./serve.ts"
+import { flightFailed, flightSucceeded, heldOf, refreshDeferred } from "./state.ts"
+import { retryRefreshAt } from "./timing.ts"
+
+type Pending = Deferred.Deferred<AccessToken, TokenManagerError>
+
+/** The manager's flights: one key, as a manager holds one credential. */
+export type Flights = FlightTable<Pending, AccessToken>
+
+const KEY = "manager"
+
+export const makeFlights = (): Flights => makeFlightTable()
+
+/** Whether a refresh is running. */
+export const isRefreshing = (flights: Flights): boolean => flights.inFlight.size > 0
+
+/** One refresh; failures are recorded, reported, and served around when safe. */
+const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
+  Effect.gen(function* () {
+    const { request, store } = ctx.config
+    if (Result.isFailure(request)) return yield* request.failure
+    const heldBefore = heldOf(ctx.read())
+    const access = yield* store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore))
+    ctx.update(flightSucceeded)
+    return toAccessToken(access)
+  }).pipe(
+    Effect.catch((error: TokenManagerError) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        ctx.update((state) => flightFailed(state, error))
+        const previous = previousServable(ctx.read(), now, force)
+        ctx.config.emit({
+          type: "refreshFailed",
+          at: new Date(now),
+          error,
+          servedPrevious: previous !== undefined,
+        })
+        if (previous === undefined) return yield* error
+        // The previous token is still valid: hand it out and try again a little later.
+        ctx.update((state) => refreshDeferred(state, retryRefreshAt(previous.expiresAt, now)))
+        return toAccessToken(previous)
+      }),
+    ),
+  )
+
+/** Joins the running refresh, or starts one in `scope` that every later caller joins until it ends. */
+export const flight = (
+  ctx: EngineContext,
+  flights: Flights,
+  scope: Scope.Scope,
+  isClosed: () => boolean,
+  force: boolean,
+): Effect.Effect<AccessToken, TokenManagerError> =>
+  Effect.suspend(() => {
+    if (isClosed()) return Effect.fail(new TokenManagerClosed())
+    const decision = decideFlight(flights, KEY, 0)
+    switch (decision._tag) {
+      case "Join":
+        return Deferred.await(decision.pending)
+      case "Recent":
+        return Effect.succeed(decision.value)
+      case "Refused":
+        return Effect.fail(decision.error as TokenManagerError)
+    }
+    const deferred = Deferred.makeUnsafe<AccessToken, TokenManagerError>()
+    beginFlight(flights, KEY, deferred)
+    const settle = (exit: Exit.Exit<AccessToken, TokenManagerError>) => {
+      endFlight(flights, KEY, deferred)
+      Deferred.doneUnsafe(deferred, Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit)
+    }
+    const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
+    return Effect.forkIn(run, scope).pipe(
+      Effect.andThen(
+        Effect.suspend(() => {
+          // A scope that closed meanwhile never starts the fiber: settle the waiters here.
+          if (scope.state._tag === "Closed" && flights.inFlight.get(KEY) === deferred) {
+            settle(Exit.fail(new TokenManagerClosed()))
+          }
+          return Deferred.await(deferred)
+        }),
+      ),
+    )
+  })

@@ -1,0 +1,150 @@
+/**
+ * The work of one flight inside the store's refresh lock:
+ * 1. a rotation the store refused earlier is saved first (never refresh with an older token);
+ * 2. the store is read and the plan made (`plan.ts`); when the store already holds a servable token
+ *    (another process, or an earlier run, refreshed), it is used and nothing is sent;
+ * 3. otherwise ONE refresh (with the retry policy) and the write-ahead save of its rotation;
+ * 4. after `invalid_grant` the store is read once more: a newer token there is used instead (and a
+ *    refusal that follows an ambiguous attempt with the same token says so).
+ *
+ * From the server's answer to the end of the save nothing may interrupt: the server has rotated the token.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import { HttpTransport } from "../../HttpTransport.ts"
+import type { InvalidGrant, RefreshError } from "../../RefreshError.ts"
+import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
+import { withRefreshRetry } from "../../RetryPolicy.ts"
+import { refreshResolved } from "../../refresh.ts"
+import type { TokenSet } from "../../TokenSet.ts"
+import { sameToken } from "../store/record.ts"
+import { adopt, jitteredRefreshAt } from "./adoption.ts"
+import type { EngineContext } from "./context.ts"
+import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
+import { servable } from "./serve.ts"
+import {
+  type Held,
+  type HeldAccess,
+  heldOf,
+  markedAmbiguous,
+  provisionSettled,
+  rotated,
+  unsavedOf,
+} from "./state.ts"
+import { flushUnsaved } from "./writeAhead.ts"
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const sendRefresh = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+): Effect.Effect<TokenSet, RefreshError> => {
+  const attempt = refreshResolved(request)
+  const retrying = ctx.config.retry === false ? attempt : withRefreshRetry(ctx.config.retry)(attempt)
+  return Effect.provideService(retrying, HttpTransport, ctx.config.transport)
+}
+
+/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
+const refreshAndSave = (ctx: EngineContext, request: ResolvedRefreshRequest, plan: Plan, restore: Restore) =>
+  Effect.gen(function* () {
+    const tokens = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use)))
+    const now = yield* Clock.currentTimeMillis
+    const access: HeldAccess = {
+      token: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      expiresAt: tokens.expiresAt,
+      issuedAt: tokens.issuedAt,
+      scope: tokens.scope,
+      refreshAt: yield* jitteredRefreshAt(ctx, tokens, now),
+    }
+    const held: Held = {
+      refreshToken: tokens.refreshToken,
+      origin: plan.origin,
+      generation: undefined,
+      access,
+    }
+    const record = {
+      refreshToken: tokens.refreshToken,
+      accessToken: tokens.accessToken,
+      tokenType: tokens.tokenType,
+      expiresAt: tokens.expiresAt,
+      issuedAt: tokens.issuedAt,
+      scope: tokens.scope,
+      origin: plan.origin,
+    }
+    // Held in memory at once: from now on the old refresh token is never used again.
+    ctx.update((state) => rotated(state, held, { record, expected: plan.expected }, now))
+    // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
+    yield* flushUnsaved(ctx, false)
+    const after = heldOf(ctx.read())
+    ctx.config.emit({
+      type: "refreshed",
+      at: new Date(now),
+      expiresAt: new Date(tokens.expiresAt),
+      refreshAt: new Date(access.refreshAt),
+      rotated: tokens.refreshTokenRotated,
+      generation: after?.generation ?? 0,
+    })
+    return after?.access ?? access
+  })
+
+/** Rule 4: after `invalid_grant`, re-read the store once; a different token there is newer. */
+const recoverFromRefusal = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  plan: Plan,
+  error: InvalidGrant,
+  restore: Restore,
+) =>
+  Effect.gen(function* () {
+    const ambiguous = ctx.read().ambiguousToken
+    const marked =
+      ambiguous !== undefined && sameToken(ambiguous, plan.use) && !error.afterAmbiguousAttempt
+        ? error.withAfterAmbiguousAttempt()
+        : error
+    const again = yield* restore(ctx.config.store.load)
+    const newer = planAfterRefusal(plan, again)
+    if (again === undefined || newer === undefined) return yield* marked
+    // Another process won the race and saved its rotation: follow it.
+    const now = yield* Clock.currentTimeMillis
+    ctx.update(provisionSettled)
+    yield* adopt(ctx, again, now)
+    const fresh = servable(ctx.read(), now)
+    if (fresh !== undefined) return fresh
+    return yield* refreshAndSave(ctx, request, newer, restore)
+  })
+
+/** The work of one flight (see the module's description); `force`: refresh even if a token is servable. */
+export const lockedRefresh = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  force: boolean,
+  heldBefore: Held | undefined,
+) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function* () {
+      if (unsavedOf(ctx.read()) !== undefined) yield* flushUnsaved(ctx, true)
+      const stored = yield* restore(ctx.config.store.load)
+      const now = yield* Clock.currentTimeMillis
+      const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
+      if (Result.isFailure(decision)) return yield* decision.failure
+      const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
+      if (settled) ctx.update(provisionSettled)
+      const adopted = toAdopt === undefined ? false : yield* adopt(ctx, toAdopt, now)
+      // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
+      const ready = servable(ctx.read(), now)
+      if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return ready
+      return yield* refreshAndSave(ctx, request, plan, restore).pipe(
+        Effect.catchTag("InvalidGrant", (error) => recoverFromRefusal(ctx, request, plan, error, restore)),
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            if ("ambiguous" in error && error.ambiguous)
+              ctx.update((state) => markedAmbiguous(state, plan.use))
+          }),
+        ),
+      )
+    }),
+  )

@@ -1,0 +1,63 @@
+/**
+ * Write-ahead saving: a rotated refresh token is saved to the store (compare-and-set, with the
+ * `saveRetry` schedule) BEFORE its access token may be handed out. While it is unsaved, the state is
+ * `Unsaved` and nothing is served (see `serve.ts`); the next flight saves it before anything else, so
+ * an older token is never used for a refresh.
+ *
+ * A conflict is an answer, not a failure: someone else saved in between (another process holding a
+ * taken-over lock, or a re-provisioning), and the store's token is the one the fleet follows. Ours is
+ * abandoned, the store's adopted, and our fresh access token kept when the store's record has none.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import { StoreConflict, type StoreError } from "../../StoreError.ts"
+import { adopt } from "./adoption.ts"
+import type { EngineContext } from "./context.ts"
+import { abandoned, accessKept, heldOf, saved, unsavedOf } from "./state.ts"
+
+/** Saves the pending rotation, if any. `recovered`: it was refused earlier and is saved by a later flight. */
+export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Effect<void, StoreError> =>
+  Effect.gen(function* () {
+    const { store, emit } = ctx.config
+    const pending = unsavedOf(ctx.read())
+    if (pending === undefined) return
+    let attempts = 0
+    const result = yield* Effect.suspend(() => {
+      attempts++
+      return store.save(pending.record, pending.expected)
+    }).pipe(
+      Effect.catchTag("StoreConflict", (conflict) => Effect.succeed(conflict)),
+      Effect.retry(ctx.config.saveRetry),
+      Effect.result,
+    )
+    const now = yield* Clock.currentTimeMillis
+    if (Result.isSuccess(result) && !(result.success instanceof StoreConflict)) {
+      const record = result.success
+      ctx.update((state) => saved(state, record.generation))
+      emit({
+        type: "rotationSaved",
+        at: new Date(now),
+        generation: record.generation,
+        location: store.location,
+        recovered,
+      })
+      return
+    }
+    if (Result.isSuccess(result)) {
+      ctx.update(abandoned)
+      const current = yield* store.load
+      if (current !== undefined) {
+        const access = heldOf(ctx.read())?.access
+        yield* adopt(ctx, current, now)
+        // Our fresh access token is still good to use even though its refresh token is dropped.
+        if (access !== undefined) ctx.update((state) => accessKept(state, access))
+      }
+      return
+    }
+    const error = result.failure
+    emit({ type: "saveFailed", at: new Date(now), error, attempts, location: store.location })
+    return yield* error
+  })
