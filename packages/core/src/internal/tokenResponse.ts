@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import type * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
@@ -17,7 +16,8 @@ import {
   InvalidScope,
   MalformedResponse,
   RateLimited,
-  type RefreshError,
+  RefreshError,
+  type RefreshErrorReason,
   ServerError,
   UnauthorizedClient,
   UnsupportedGrantType,
@@ -103,6 +103,9 @@ const parseJsonObject = (body: string): Record<string, unknown> | undefined => {
   }
 }
 
+const failWith = (reason: RefreshErrorReason): Result.Result<never, RefreshError> =>
+  Result.fail(new RefreshError({ reason }))
+
 const contentTypeOf = (response: HttpTransportResponse): string | undefined => {
   const value = response.headers["content-type"]
   return value === undefined ? undefined : value.slice(0, 100)
@@ -116,11 +119,11 @@ const toTokenSet = (
   const decoded = decodeTokenResponse(json)
   if (Result.isFailure(decoded)) {
     const field = fieldOf(decoded.failure.issue)
-    return Result.fail(
+    return failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status: response.status,
-        reason: "invalidField",
+        kind: "invalidField",
         contentType: contentTypeOf(response),
         field: field ?? "(the body)",
         expected: field === undefined ? "a JSON object" : (EXPECTED[field] ?? "valid"),
@@ -171,11 +174,11 @@ const oauthErrorOf = (
     : { error: maskKnown(decoded.success.error, ctx.secrets()) }
 }
 
-const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshError => {
+const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshErrorReason => {
   const fields = { environment: ctx.environment, status, ...oauth }
   switch (oauth.error) {
     case "invalid_grant":
-      return new InvalidGrant(fields)
+      return new InvalidGrant({ ...fields, afterAmbiguousAttempt: false })
     case "invalid_client":
       return new InvalidClient(fields)
     case "invalid_scope":
@@ -200,15 +203,15 @@ export const interpretResponse = (
 ): Result.Result<TokenSet, RefreshError> => {
   const { status } = response
   const contentType = contentTypeOf(response)
-  const malformed = (reason: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
-    Result.fail(
+  const malformed = (kind: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
+    failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status,
-        reason,
+        kind,
         contentType,
         excerpt:
-          reason === "notJson" || reason === "unexpectedStatus"
+          kind === "notJson" || kind === "unexpectedStatus"
             ? excerpt(response.body, ctx.secrets())
             : undefined,
       }),
@@ -219,7 +222,7 @@ export const interpretResponse = (
     const oauth = oauthErrorOf(json, ctx)
     const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
     const fields = { environment: ctx.environment, status, retryAfter, ...oauth }
-    return Result.fail(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
+    return failWith(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
   }
   if (response.bodyTruncated === true) return malformed("tooLarge")
   if (status >= 200 && status < 300) {
@@ -228,13 +231,7 @@ export const interpretResponse = (
   if (status >= 400 && status < 500) {
     if (json === undefined) return malformed("notJson")
     const oauth = oauthErrorOf(json, ctx)
-    return oauth === undefined
-      ? malformed("unexpectedStatus")
-      : Result.fail(fromOAuthError(status, oauth, ctx))
+    return oauth === undefined ? malformed("unexpectedStatus") : failWith(fromOAuthError(status, oauth, ctx))
   }
   return malformed("unexpectedStatus")
 }
-
-/** `Duration` of a `Retry-After` carried by an error, if any. */
-export const retryAfterOf = (error: RefreshError): Duration.Duration | undefined =>
-  error._tag === "RateLimited" || error._tag === "ServerError" ? error.retryAfter : undefined

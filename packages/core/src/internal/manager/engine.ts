@@ -19,7 +19,8 @@ import * as Result from "effect/Result"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { HttpTransport } from "../../HttpTransport.ts"
-import type { InvalidConfig, RefreshError } from "../../RefreshError.ts"
+import type { InvalidConfig } from "../../InvalidConfig.ts"
+import { RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { type RetryOptions, withRefreshRetry } from "../../RetryPolicy.ts"
 import { refreshResolved } from "../../refresh.ts"
@@ -124,7 +125,7 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
   let inflight: Deferred.Deferred<AccessToken, TokenManagerError> | undefined
   let closed = false
   let lastRefreshAt: number | undefined
-  let lastError: { readonly _tag: string; readonly message: string } | undefined
+  let lastError: { readonly _tag: string; readonly reason?: string; readonly message: string } | undefined
   let refreshCount = 0
   /** The refresh token of the last attempt that may have been processed without us seeing the answer. */
   let ambiguousToken: Redacted.Redacted<string> | undefined
@@ -365,13 +366,13 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
           return ready
         }
         const result = yield* refreshAndSave(request, plan, restore).pipe(
-          Effect.catchTag("InvalidGrant", (error) =>
+          Effect.catchReason("RefreshError", "InvalidGrant", (reason, error) =>
             Effect.gen(function* () {
               const marked =
                 ambiguousToken !== undefined &&
                 sameToken(ambiguousToken, plan.use) &&
-                !error.afterAmbiguousAttempt
-                  ? error.withAfterAmbiguousAttempt()
+                !reason.afterAmbiguousAttempt
+                  ? new RefreshError({ reason: reason.withAfterAmbiguousAttempt() })
                   : error
               // Rule: after invalid_grant, re-read the store once. A different token there is newer.
               const again = yield* restore(store.load)
@@ -412,7 +413,10 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
       Effect.catch((error: TokenManagerError) =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
-          lastError = { _tag: error._tag, message: error.message }
+          lastError =
+            error._tag === "RefreshError"
+              ? { _tag: error._tag, reason: error.reason._tag, message: error.message }
+              : { _tag: error._tag, message: error.message }
           const previous = held?.access
           const canServe =
             !force &&
