@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import { FinalError } from "./internal/finalError.ts"
 
 /**
  * A setting is invalid; nothing was sent. `field` names the setting, `expected` what it must be,
@@ -20,7 +20,7 @@ import * as Data from "effect/Data"
  * @category errors
  * @since 0.1.0
  */
-export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
+export class InvalidConfig extends FinalError("InvalidConfig")<{
   /** The setting at fault, e.g. `clientId` or `environment.tokenUrl`. */
   readonly field: string
   /** What it must be. */
@@ -30,14 +30,6 @@ export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
   /** What to do, when more can be said than "fix the setting". */
   readonly hint?: string | undefined
 }> {
-  /** Never: someone has to change the setting. */
-  get retryable(): false {
-    return false
-  }
-  /** No: nothing was sent. */
-  get ambiguous(): false {
-    return false
-  }
   /** What to do. */
   get advice(): string {
     return this.hint ?? `fix \`${this.field}\``

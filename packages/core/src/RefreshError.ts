@@ -29,6 +29,7 @@
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import { hasProperty } from "effect/Predicate"
+import { FinalError } from "./internal/finalError.ts"
 
 const TypeId = "~@tangoe-token/core/RefreshError"
 
@@ -153,20 +154,12 @@ const DO_NOT_RETRY =
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidGrant extends Data.TaggedError("InvalidGrant")<
+export class InvalidGrant extends FinalError("InvalidGrant")<
   OAuthErrorFields & {
     /** An earlier attempt of the same refresh may have been processed and its response lost. */
     readonly afterAmbiguousAttempt: boolean
   }
 > {
-  /** Never: the refresh token is dead. */
-  get retryable(): false {
-    return false
-  }
-  /** No: the server processed and rejected the request. */
-  get ambiguous(): false {
-    return false
-  }
   /** Re-provision. */
   get advice(): string {
     return REPROVISION
@@ -190,15 +183,7 @@ export class InvalidGrant extends Data.TaggedError("InvalidGrant")<
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidClient extends Data.TaggedError("InvalidClient")<OAuthErrorFields> {
-  /** Never. */
-  get retryable(): false {
-    return false
-  }
-  /** No: the server processed and rejected the request. */
-  get ambiguous(): false {
-    return false
-  }
+export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields> {
   /** Check the pair and its environment. */
   get advice(): string {
     return `Tangoe issues each client id/secret pair for ONE environment, and this request went to ${this.environment}: check that the pair was issued for ${this.environment} (a QA pair fails in production and vice versa) and that the secret is current`
@@ -214,20 +199,12 @@ export class InvalidClient extends Data.TaggedError("InvalidClient")<OAuthErrorF
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidScope extends Data.TaggedError("InvalidScope")<
+export class InvalidScope extends FinalError("InvalidScope")<
   OAuthErrorFields & {
     /** The scope the request asked for, if any. */
     readonly scope?: string | undefined
   }
 > {
-  /** Never. */
-  get retryable(): false {
-    return false
-  }
-  /** No. */
-  get ambiguous(): false {
-    return false
-  }
   /** Ask only for granted scopes. */
   get advice(): string {
     return "ask only for scopes this client was granted (for example MOBPROC), or leave scope out to keep the original grant's scope"
@@ -245,15 +222,7 @@ export class InvalidScope extends Data.TaggedError("InvalidScope")<
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidRequest extends Data.TaggedError("InvalidRequest")<OAuthErrorFields> {
-  /** Never. */
-  get retryable(): false {
-    return false
-  }
-  /** No. */
-  get ambiguous(): false {
-    return false
-  }
+export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorFields> {
   /** Check the URL and the request's shape. */
   get advice(): string {
     return 'check the token URL, and try the other `placement` ("query" or "body") or `clientAuth` ("params" or "basic"); a proxy that rewrites requests can cause this too'
@@ -269,15 +238,7 @@ export class InvalidRequest extends Data.TaggedError("InvalidRequest")<OAuthErro
  * @category reasons
  * @since 0.1.0
  */
-export class UnsupportedGrantType extends Data.TaggedError("UnsupportedGrantType")<OAuthErrorFields> {
-  /** Never. */
-  get retryable(): false {
-    return false
-  }
-  /** No. */
-  get ambiguous(): false {
-    return false
-  }
+export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<OAuthErrorFields> {
   /** Check the token URL. */
   get advice(): string {
     return "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
@@ -293,15 +254,7 @@ export class UnsupportedGrantType extends Data.TaggedError("UnsupportedGrantType
  * @category reasons
  * @since 0.1.0
  */
-export class UnauthorizedClient extends Data.TaggedError("UnauthorizedClient")<OAuthErrorFields> {
-  /** Never. */
-  get retryable(): false {
-    return false
-  }
-  /** No. */
-  get ambiguous(): false {
-    return false
-  }
+export class UnauthorizedClient extends FinalError("UnauthorizedClient")<OAuthErrorFields> {
   /** Ask Tangoe for the grant. */
   get advice(): string {
     return 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
