@@ -77,7 +77,10 @@ export interface TokenStatus {
   readonly refreshAt?: Date
   /** When this manager last refreshed over the network. */
   readonly lastRefreshAt?: Date
-  /** The last failure, cleared by the next success. Never a secret. */
+  /**
+   * The last failure, cleared by the next success: its `_tag`, for a `RefreshError` its reason's tag
+   * (`InvalidGrant`…), and its message. Never a secret.
+   */
   readonly lastError?: { readonly _tag: string; readonly reason?: string; readonly message: string }
   /** `true` while a rotated refresh token is held in memory because the store refused it: fix the store. */
   readonly unsavedRotation: boolean
