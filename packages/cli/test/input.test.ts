@@ -1,5 +1,21 @@
+import {
+  InvalidClient,
+  InvalidGrant,
+  InvalidRequest,
+  RateLimited,
+  REFRESH_ERROR_REASON_TAGS,
+  RefreshError,
+  type RefreshErrorReason,
+  ServerError,
+  Timeout,
+  Transport,
+} from "@tangoe-token/core"
+import * as Duration from "effect/Duration"
 import { describe, expect, it } from "vitest"
-import { errorJson, exitCodeOf, messageOf } from "../src/internal/errors.ts"
+import { errorJson, exitCodeOf, messageOf, tagOf } from "../src/internal/errors.ts"
+
+const oauth = { environment: "qa", status: 400, error: "x" }
+
 import { fastInvocation } from "../src/internal/fastPath.ts"
 import { parseStdinSecrets } from "../src/internal/secretInput.ts"
 
@@ -65,17 +81,30 @@ describe("exit codes", () => {
     const cases: Array<[string, number]> = [
       ["UsageError", 2],
       ["InvalidConfig", 2],
-      ["InvalidGrant", 3],
-      ["InvalidClient", 3],
       ["NotProvisioned", 3],
-      ["Transport", 4],
-      ["Timeout", 4],
-      ["ServerError", 4],
-      ["RateLimited", 4],
       ["StoreError", 5],
-      ["InvalidRequest", 1],
     ]
     for (const [tag, code] of cases) expect(exitCodeOf({ _tag: tag, message: "m" })).toBe(code)
+    const reasons: Array<[RefreshErrorReason, number]> = [
+      [new InvalidGrant({ ...oauth, afterAmbiguousAttempt: false }), 3],
+      [new InvalidClient(oauth), 3],
+      [new Transport({ environment: "qa", mayHaveReachedServer: false, code: "ECONNREFUSED" }), 4],
+      [new Timeout({ environment: "qa", timeout: Duration.seconds(1) }), 4],
+      [new ServerError({ environment: "qa", status: 502 }), 4],
+      [new RateLimited({ environment: "qa", status: 429 }), 4],
+      [new InvalidRequest(oauth), 1],
+    ]
+    for (const [reason, code] of reasons) {
+      const error = new RefreshError({ reason })
+      expect(exitCodeOf(error)).toBe(code)
+      expect(errorJson(error).error.type).toBe(reason._tag)
+    }
+    // A look-alike of core's error is not trusted: its message could hold anything.
+    expect(exitCodeOf({ _tag: "RefreshError", message: "m" })).toBe(1)
+  })
+
+  it("has a code for every reason core's RefreshError can have", () => {
+    for (const tag of REFRESH_ERROR_REASON_TAGS) expect(tagOf({ _tag: tag, message: "m" }), tag).toBe(tag)
   })
 
   it("never shows the message or stack of an unknown error", () => {
@@ -83,8 +112,9 @@ describe("exit codes", () => {
     expect(exitCodeOf(error)).toBe(1)
     expect(messageOf(error)).not.toContain("abc123")
     expect(JSON.stringify(errorJson(error))).not.toContain("abc123")
-    expect(errorJson({ _tag: "InvalidGrant", message: "re-provision" })).toEqual({
-      error: { type: "InvalidGrant", message: "re-provision", exitCode: 3 },
+    const refused = new RefreshError({ reason: new InvalidGrant({ ...oauth, afterAmbiguousAttempt: false }) })
+    expect(errorJson(refused)).toEqual({
+      error: { type: "InvalidGrant", message: refused.message, exitCode: 3 },
     })
   })
 })

@@ -1,18 +1,37 @@
 /**
- * Everything a refresh can fail with, as tagged errors a user can act on. Each error's message is
- * computed from its fields and says what to do; none of them ever holds a secret (no token, no client
- * secret, no URL with a query string, no raw cause).
+ * Everything a token request can fail with: ONE error, `RefreshError`, whose `reason` says what
+ * happened, in the way Effect's own `HttpClientError` and `AiError` are built. Match on the reason:
  *
- * Every error also knows two things the retry policy and the token manager need:
+ * ```ts
+ * Effect.catchReason(refresh(request), "RefreshError", "InvalidGrant", (reason) => reprovision(reason))
+ * // or: if (error.reason._tag === "InvalidGrant") …
+ * ```
+ *
+ * Each reason is a tagged class with the fields of its case (the environment, the HTTP status, the
+ * server's OAuth `error`/`error_description`, …) and knows what the retry policy and the token
+ * manager need:
  * - `retryable`: retrying with the SAME refresh token is safe (the server did not process the request);
  * - `ambiguous`: the request may have been processed, so the refresh token may have been rotated and the
- *   new one lost. Retrying it with the same token can burn the token unless the server has a grace period.
+ *   new one lost. Retrying it with the same token can burn the token unless the server has a grace period;
+ * - `retryAfter`, where the server said how long to wait (`RateLimited`, `ServerError`);
+ * - `advice`: what to do.
+ *
+ * `message` is computed from the reason's fields: what failed, why, then what to do after a dash, the
+ * same shape as `StoreError`'s. None ever holds a secret (no token, no client secret, no URL with a
+ * query string, no raw cause).
+ *
+ * An invalid request (a missing client id, a bad option…) is NOT a reason of `RefreshError`: it is
+ * found before anything is sent, so it is its own error, `InvalidConfig` (as Effect keeps its
+ * `ConfigError` apart from the errors of a request).
  *
  * @since 0.1.0
  */
-import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+import { hasProperty } from "effect/Predicate"
+import { FinalError } from "./internal/finalError.ts"
+
+const TypeId = "~@tangoe-token/core/RefreshError"
 
 /**
  * The OAuth 2.0 error fields of a token endpoint response (RFC 6749 §5.2), kept as the server sent them
@@ -32,55 +51,99 @@ export interface OAuthErrorFields {
   readonly error_description?: string | undefined
 }
 
-const describe = (fields: { readonly error_description?: string | undefined }): string =>
-  fields.error_description === undefined ? "" : ` ("${fields.error_description}")`
+/**
+ * A token request failed. `reason` says what happened (match on `reason._tag`); `message`, `retryable`,
+ * `ambiguous` and `retryAfter` come from it. `cause` is the reason too, so a printed cause chain shows it.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { refresh } from "@tangoe-token/core"
+ *
+ * refresh(request).pipe(
+ *   Effect.catchTag("RefreshError", (error) =>
+ *     error.reason._tag === "InvalidGrant" ? reprovision(error.message) : Effect.fail(error),
+ *   ),
+ * )
+ * ```
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class RefreshError extends Data.TaggedError("RefreshError")<{
+  /** What happened. */
+  readonly reason: RefreshErrorReason
+}> {
+  constructor(props: { readonly reason: RefreshErrorReason }) {
+    super(props)
+    Object.defineProperty(this, "cause", { value: props.reason, enumerable: false, configurable: true })
+  }
 
-/** "the qa token endpoint", "the token endpoint at https://…" */
+  /** Marks the error for {@link isRefreshError}, across copies of this library. */
+  readonly [TypeId] = TypeId
+
+  /**
+   * Whether retrying with the same refresh token is safe (the reason's `retryable`).
+   *
+   * @since 0.1.0
+   */
+  get retryable(): boolean {
+    return this.reason.retryable
+  }
+
+  /**
+   * Whether the request may have been processed (the reason's `ambiguous`).
+   *
+   * @since 0.1.0
+   */
+  get ambiguous(): boolean {
+    return this.reason.ambiguous
+  }
+
+  /**
+   * How long the server asked to wait before a retry, when it said so (`RateLimited`, `ServerError`).
+   *
+   * @since 0.1.0
+   */
+  get retryAfter(): Duration.Duration | undefined {
+    return "retryAfter" in this.reason ? this.reason.retryAfter : undefined
+  }
+
+  /**
+   * What failed, why, and what to do (the reason's `message`).
+   *
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return this.reason.message
+  }
+}
+
+/** "the Tangoe qa token endpoint", "the token endpoint at https://…" */
 const endpoint = (environment: string): string =>
   environment === "production" || environment === "qa"
     ? `the Tangoe ${environment} token endpoint`
     : `the token endpoint at ${environment}`
 
-/** "The qa token endpoint", for the start of a sentence. */
-const Endpoint = (environment: string): string => {
-  const s = endpoint(environment)
-  return `${s.charAt(0).toUpperCase()}${s.slice(1)}`
-}
+const head = (environment: string): string => `cannot refresh the access token at ${endpoint(environment)}`
+
+const described = (fields: { readonly error_description?: string | undefined }): string =>
+  fields.error_description === undefined ? "" : ` ("${fields.error_description}")`
 
 const seconds = (duration: Duration.Duration): string => `${Math.ceil(Duration.toMillis(duration) / 1000)} s`
 
-const oauthPrefix = (fields: OAuthErrorFields): string =>
-  `${Endpoint(fields.environment)} answered HTTP ${fields.status} ${fields.error}${describe(fields)}`
+/** "cannot refresh …: it answered HTTP 400 invalid_grant ("…")" */
+const answered = (fields: {
+  readonly environment: string
+  readonly status: number
+  readonly error?: string | undefined
+  readonly error_description?: string | undefined
+}): string =>
+  `${head(fields.environment)}: it answered HTTP ${fields.status}${fields.error === undefined ? "" : ` ${fields.error}`}${described(fields)}`
 
-/**
- * The base of the OAuth errors that need no extra field: a server-sent OAuth error, never retryable,
- * never ambiguous, with a message made of the server's answer and `advice`.
- */
-const OAuthError = <Tag extends string>(
-  tag: Tag,
-  advice: (fields: OAuthErrorFields) => string,
-): (new (
-  fields: OAuthErrorFields,
-) => Cause.YieldableError &
-  OAuthErrorFields & {
-    readonly _tag: Tag
-    readonly message: string
-    readonly retryable: boolean
-    readonly ambiguous: boolean
-  }) =>
-  class extends Data.TaggedError(tag)<OAuthErrorFields & { readonly message: string }> {
-    constructor(fields: OAuthErrorFields) {
-      super({ ...fields, message: `${oauthPrefix(fields)}. ${advice(fields)}` } as never)
-    }
-    /** Never: the server processed and rejected the request. */
-    get retryable(): boolean {
-      return false
-    }
-    /** No: the server processed and rejected the request. */
-    get ambiguous(): boolean {
-      return false
-    }
-  }
+const REPROVISION = "retrying cannot help: re-provision a new refresh token for this client and store it"
+const DO_NOT_RETRY =
+  "do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first"
 
 /**
  * The server rejected the refresh token (`invalid_grant`): it is expired, revoked or already used.
@@ -88,32 +151,26 @@ const OAuthError = <Tag extends string>(
  * attempt of the same refresh may have been processed and its response lost: that attempt most likely
  * consumed (rotated) the token.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class InvalidGrant extends Data.TaggedError("InvalidGrant")<
-  OAuthErrorFields & { readonly afterAmbiguousAttempt: boolean; readonly message: string }
+export class InvalidGrant extends FinalError("InvalidGrant")<
+  OAuthErrorFields & {
+    /** An earlier attempt of the same refresh may have been processed and its response lost. */
+    readonly afterAmbiguousAttempt: boolean
+  }
 > {
-  constructor(fields: OAuthErrorFields & { readonly afterAmbiguousAttempt?: boolean | undefined }) {
-    const afterAmbiguousAttempt = fields.afterAmbiguousAttempt === true
-    const why = afterAmbiguousAttempt
-      ? "The refresh token was probably consumed by an earlier attempt whose response was lost (the server rotated it, the new token never arrived)."
-      : "The refresh token is expired, revoked or was already used (rotated)."
-    super({
-      ...fields,
-      afterAmbiguousAttempt,
-      message: `${oauthPrefix(fields)}. ${why} Retrying cannot help: re-provision a new refresh token for this client and store it.`,
-    })
+  /** Re-provision. */
+  get advice(): string {
+    return REPROVISION
   }
-  /** Never: the refresh token is dead. */
-  get retryable(): boolean {
-    return false
+  override get message(): string {
+    const why = this.afterAmbiguousAttempt
+      ? "the refresh token was probably consumed by an earlier attempt whose response was lost (the server rotated it, the new token never arrived)"
+      : "the refresh token is expired, revoked or was already used (rotated)"
+    return `${answered(this)}; ${why} — ${this.advice}`
   }
-  /** No: the server processed and rejected the request. */
-  get ambiguous(): boolean {
-    return false
-  }
-  /** The same error, marked as following an ambiguous attempt. */
+  /** The same reason, marked as following an ambiguous attempt. */
   withAfterAmbiguousAttempt(): InvalidGrant {
     return new InvalidGrant({ ...oauthFieldsOf(this), afterAmbiguousAttempt: true })
   }
@@ -123,38 +180,38 @@ export class InvalidGrant extends Data.TaggedError("InvalidGrant")<
  * The server rejected the client id / secret (`invalid_client`). A Tangoe client id/secret pair belongs
  * to ONE environment: a QA pair fails in production and vice versa.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class InvalidClient extends OAuthError(
-  "InvalidClient",
-  (fields) =>
-    `The client id or secret is wrong for this environment: Tangoe issues each client id/secret pair for ONE environment, and this request went to ${fields.environment}. Check that the pair was issued for ${fields.environment} (a QA pair fails in production and vice versa) and that the secret is current.`,
-) {}
+export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields> {
+  /** Check the pair and its environment. */
+  get advice(): string {
+    return `Tangoe issues each client id/secret pair for ONE environment, and this request went to ${this.environment}: check that the pair was issued for ${this.environment} (a QA pair fails in production and vice versa) and that the secret is current`
+  }
+  override get message(): string {
+    return `${answered(this)}; the client id or secret is wrong for this environment — ${this.advice}`
+  }
+}
 
 /**
  * The server rejected the requested scope (`invalid_scope`).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class InvalidScope extends Data.TaggedError("InvalidScope")<
-  OAuthErrorFields & { readonly scope?: string | undefined; readonly message: string }
+export class InvalidScope extends FinalError("InvalidScope")<
+  OAuthErrorFields & {
+    /** The scope the request asked for, if any. */
+    readonly scope?: string | undefined
+  }
 > {
-  constructor(fields: OAuthErrorFields & { readonly scope?: string | undefined }) {
-    const requested = fields.scope === undefined ? "no scope" : `scope "${fields.scope}"`
-    super({
-      ...fields,
-      message: `${oauthPrefix(fields)}. The request asked for ${requested}: ask only for scopes this client was granted (for example MOBPROC), or leave scope out to keep the original grant's scope.`,
-    })
+  /** Ask only for granted scopes. */
+  get advice(): string {
+    return "ask only for scopes this client was granted (for example MOBPROC), or leave scope out to keep the original grant's scope"
   }
-  /** Never. */
-  get retryable(): boolean {
-    return false
-  }
-  /** No. */
-  get ambiguous(): boolean {
-    return false
+  override get message(): string {
+    const requested = this.scope === undefined ? "no scope" : `scope "${this.scope}"`
+    return `${answered(this)}; the request asked for ${requested}, which was refused — ${this.advice}`
   }
 }
 
@@ -162,83 +219,81 @@ export class InvalidScope extends Data.TaggedError("InvalidScope")<
  * The server said the request itself is malformed (`invalid_request`, or an OAuth error code this
  * library does not know, kept in `error`).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class InvalidRequest extends OAuthError(
-  "InvalidRequest",
-  () =>
-    `The server did not accept the request's parameters: check the token URL, and try the other \`placement\` ("query" or "body") or \`clientAuth\` ("params" or "basic"); a proxy that rewrites requests can cause this too.`,
-) {}
+export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorFields> {
+  /** Check the URL and the request's shape. */
+  get advice(): string {
+    return 'check the token URL, and try the other `placement` ("query" or "body") or `clientAuth` ("params" or "basic"); a proxy that rewrites requests can cause this too'
+  }
+  override get message(): string {
+    return `${answered(this)}; the server did not accept the request's parameters — ${this.advice}`
+  }
+}
 
 /**
  * The server does not accept `grant_type=refresh_token` at this endpoint (`unsupported_grant_type`).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class UnsupportedGrantType extends OAuthError(
-  "UnsupportedGrantType",
-  () =>
-    `This endpoint does not support the refresh_token grant: check that the token URL is the PingFederate token endpoint (…/as/token.oauth2).`,
-) {}
+export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<OAuthErrorFields> {
+  /** Check the token URL. */
+  get advice(): string {
+    return "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
+  }
+  override get message(): string {
+    return `${answered(this)}; this endpoint does not support the refresh_token grant — ${this.advice}`
+  }
+}
 
 /**
  * The client is not allowed to use the refresh token grant (`unauthorized_client`).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class UnauthorizedClient extends OAuthError(
-  "UnauthorizedClient",
-  () =>
-    `This client is not allowed the refresh_token grant: ask Tangoe to add "Refresh Token" to the client's allowed grant types in PingFederate.`,
-) {}
-
-/** The fields of {@link RateLimited}. */
-export interface RateLimitedFields {
-  readonly environment: string
-  readonly status: number
-  readonly retryAfter?: Duration.Duration | undefined
-  readonly error?: string | undefined
-  readonly error_description?: string | undefined
+export class UnauthorizedClient extends FinalError("UnauthorizedClient")<OAuthErrorFields> {
+  /** Ask Tangoe for the grant. */
+  get advice(): string {
+    return 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
+  }
+  override get message(): string {
+    return `${answered(this)}; this client is not allowed the refresh_token grant — ${this.advice}`
+  }
 }
 
 /**
  * The server (or a gateway in front of it) rate limited the request: HTTP 429. The request was not
  * processed, so the refresh token is unchanged and a retry after `retryAfter` is safe.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class RateLimited extends Data.TaggedError("RateLimited")<
-  RateLimitedFields & { readonly message: string }
-> {
-  constructor(fields: RateLimitedFields) {
-    const wait = fields.retryAfter === undefined ? "a while" : seconds(fields.retryAfter)
-    super({
-      ...fields,
-      message: `${Endpoint(fields.environment)} answered HTTP ${fields.status} (rate limited)${describe(fields)}. The refresh token was not used: wait ${wait} and retry.`,
-    })
-  }
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly environment: string
+  readonly status: number
+  /** The server's `Retry-After`, when it sent one. */
+  readonly retryAfter?: Duration.Duration | undefined
+  readonly error?: string | undefined
+  readonly error_description?: string | undefined
+}> {
   /** Yes: the request was not processed. */
-  get retryable(): boolean {
+  get retryable(): true {
     return true
   }
   /** No. */
-  get ambiguous(): boolean {
+  get ambiguous(): false {
     return false
   }
-}
-
-/** The fields of {@link ServerError}. */
-export interface ServerErrorFields {
-  readonly environment: string
-  readonly status: number
-  readonly retryAfter?: Duration.Duration | undefined
-  readonly contentType?: string | undefined
-  readonly error?: string | undefined
-  readonly error_description?: string | undefined
+  /** Wait, then retry. */
+  get advice(): string {
+    return `wait ${this.retryAfter === undefined ? "a while" : seconds(this.retryAfter)} and retry`
+  }
+  override get message(): string {
+    return `${head(this.environment)}: it answered HTTP ${this.status} (rate limited)${described(this)}; the refresh token was not used — ${this.advice}`
+  }
 }
 
 /**
@@ -246,23 +301,18 @@ export interface ServerErrorFields {
  * (retryable); 500, 502, 504 and other 5xx may come after the server processed the refresh and
  * rotated the token (ambiguous).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class ServerError extends Data.TaggedError("ServerError")<
-  ServerErrorFields & { readonly message: string }
-> {
-  constructor(fields: ServerErrorFields) {
-    const what =
-      fields.status === 503
-        ? "The server did not process the request, so the refresh token is unchanged: retry later."
-        : "The server may have processed the refresh and rotated the refresh token before failing: do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first, and re-provision if it is dead."
-    const code = fields.error === undefined ? "" : ` ${fields.error}`
-    super({
-      ...fields,
-      message: `${Endpoint(fields.environment)} answered HTTP ${fields.status}${code}${describe(fields)}. ${what}`,
-    })
-  }
+export class ServerError extends Data.TaggedError("ServerError")<{
+  readonly environment: string
+  readonly status: number
+  /** The server's `Retry-After`, when it sent one. */
+  readonly retryAfter?: Duration.Duration | undefined
+  readonly contentType?: string | undefined
+  readonly error?: string | undefined
+  readonly error_description?: string | undefined
+}> {
   /** Only 503: the server said it did not process the request. */
   get retryable(): boolean {
     return this.status === 503
@@ -271,43 +321,46 @@ export class ServerError extends Data.TaggedError("ServerError")<
   get ambiguous(): boolean {
     return this.status !== 503
   }
-}
-
-/** The fields of {@link Timeout}. */
-export interface TimeoutFields {
-  readonly environment: string
-  readonly timeout: Duration.Duration
+  /** Retry later (503), or re-read the store before anything else. */
+  get advice(): string {
+    return this.status === 503 ? "retry later" : `${DO_NOT_RETRY}, and re-provision if it is dead`
+  }
+  override get message(): string {
+    const why =
+      this.status === 503
+        ? "the server did not process the request, so the refresh token is unchanged"
+        : "the server may have processed the refresh and rotated the refresh token before failing"
+    return `${answered(this)}; ${why} — ${this.advice}`
+  }
 }
 
 /**
  * No complete response arrived within the timeout. The request may have reached the server and
  * rotated the refresh token, so the attempt is ambiguous.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class Timeout extends Data.TaggedError("Timeout")<TimeoutFields & { readonly message: string }> {
-  constructor(fields: TimeoutFields) {
-    super({
-      ...fields,
-      message: `${Endpoint(fields.environment)} did not answer within ${Duration.format(fields.timeout)}. The request may have reached the server and rotated the refresh token: do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first. If this repeats, check the network path or raise \`timeout\`.`,
-    })
-  }
+export class Timeout extends Data.TaggedError("Timeout")<{
+  readonly environment: string
+  /** The time limit that ran out. */
+  readonly timeout: Duration.Duration
+}> {
   /** Never with the same refresh token (see `ambiguous`). */
-  get retryable(): boolean {
+  get retryable(): false {
     return false
   }
   /** Yes. */
-  get ambiguous(): boolean {
+  get ambiguous(): true {
     return true
   }
-}
-
-/** The fields of {@link Transport}. */
-export interface TransportFields {
-  readonly environment: string
-  readonly mayHaveReachedServer: boolean
-  readonly code: string
+  /** Re-read the store; check the network or raise the timeout. */
+  get advice(): string {
+    return `${DO_NOT_RETRY}; if this repeats, check the network path or raise \`timeout\``
+  }
+  override get message(): string {
+    return `${head(this.environment)}: no answer within ${Duration.format(this.timeout)}; the request may have reached the server and rotated the refresh token — ${this.advice}`
+  }
 }
 
 /**
@@ -315,19 +368,16 @@ export interface TransportFields {
  * sanitized error code (like `ECONNREFUSED`), never the raw error, which can contain the URL.
  * `mayHaveReachedServer` is `false` when the request certainly never left (then a retry is safe).
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class Transport extends Data.TaggedError("Transport")<TransportFields & { readonly message: string }> {
-  constructor(fields: TransportFields) {
-    const what = fields.mayHaveReachedServer
-      ? "The connection failed after the request was sent, so the server may have rotated the refresh token: do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first."
-      : "The request never left this machine, so the refresh token is unchanged: check DNS, network, proxy and TLS settings, then retry."
-    super({
-      ...fields,
-      message: `Could not complete the request to ${endpoint(fields.environment)} (${fields.code}). ${what}`,
-    })
-  }
+export class Transport extends Data.TaggedError("Transport")<{
+  readonly environment: string
+  /** `false` when the request certainly never left this machine. */
+  readonly mayHaveReachedServer: boolean
+  /** A sanitized error code, such as `ECONNREFUSED`. */
+  readonly code: string
+}> {
   /** Only when the request certainly never left. */
   get retryable(): boolean {
     return !this.mayHaveReachedServer
@@ -335,6 +385,16 @@ export class Transport extends Data.TaggedError("Transport")<TransportFields & {
   /** When the request may have reached the server. */
   get ambiguous(): boolean {
     return this.mayHaveReachedServer
+  }
+  /** Re-read the store, or fix the network path. */
+  get advice(): string {
+    return this.mayHaveReachedServer ? DO_NOT_RETRY : "check DNS, network, proxy and TLS settings, then retry"
+  }
+  override get message(): string {
+    const why = this.mayHaveReachedServer
+      ? "the connection failed after the request was sent, so the server may have rotated the refresh token"
+      : "the request never left this machine, so the refresh token is unchanged"
+    return `${head(this.environment)}: the connection failed (${this.code}); ${why} — ${this.advice}`
   }
 }
 
@@ -349,115 +409,82 @@ export class Transport extends Data.TaggedError("Transport")<TransportFields & {
  * @category models
  * @since 0.1.0
  */
-export type MalformedReason = "notJson" | "invalidField" | "tooLarge" | "redirect" | "unexpectedStatus"
-
-/** The fields of {@link MalformedResponse}. */
-export interface MalformedResponseFields {
-  readonly environment: string
-  readonly status: number
-  readonly reason: MalformedReason
-  readonly contentType?: string | undefined
-  readonly field?: string | undefined
-  readonly expected?: string | undefined
-  readonly excerpt?: string | undefined
-}
+export type MalformedKind = "notJson" | "invalidField" | "tooLarge" | "redirect" | "unexpectedStatus"
 
 /**
  * The response could not be understood. When the status was 2xx the server processed the refresh and
  * probably rotated the token: the attempt is ambiguous. `excerpt` is a short start of the body with
  * every secret masked.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export class MalformedResponse extends Data.TaggedError("MalformedResponse")<
-  MalformedResponseFields & { readonly message: string }
-> {
-  constructor(fields: MalformedResponseFields) {
-    const type = fields.contentType === undefined ? "no content type" : `content type ${fields.contentType}`
-    const problem = malformedProblem(fields)
-    const processed =
-      fields.status >= 200 && fields.status < 300
-        ? " The server reported success, so it probably rotated the refresh token: re-read the stored token first; if it is dead, re-provision."
-        : ""
-    super({
-      ...fields,
-      message: `${Endpoint(fields.environment)} answered HTTP ${fields.status} with ${type}: ${problem}.${processed}`,
-    })
-  }
+export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
+  readonly environment: string
+  readonly status: number
+  /** What is wrong with the response. */
+  readonly kind: MalformedKind
+  readonly contentType?: string | undefined
+  /** The field at fault (`invalidField`). */
+  readonly field?: string | undefined
+  /** What the field should be (`invalidField`). */
+  readonly expected?: string | undefined
+  /** The start of the body, every secret masked. */
+  readonly excerpt?: string | undefined
+}> {
   /** Never. */
-  get retryable(): boolean {
+  get retryable(): false {
     return false
   }
   /** When the status was 2xx (the server processed the refresh). */
   get ambiguous(): boolean {
     return this.status >= 200 && this.status < 300
   }
+  /** Check the URL and the path to the server; after a 2xx, re-read the store first. */
+  get advice(): string {
+    const act = malformedAdvice[this.kind]
+    return this.ambiguous
+      ? `${act}; the server reported success, so it probably rotated the refresh token: re-read the stored token first, and re-provision if it is dead`
+      : act
+  }
+  override get message(): string {
+    const type = this.contentType === undefined ? "no content type" : `content type ${this.contentType}`
+    return `${head(this.environment)}: it answered HTTP ${this.status} with ${type}, and ${malformedProblem(this)} — ${this.advice}`
+  }
 }
 
-const malformedProblem = (fields: {
-  readonly reason: MalformedReason
-  readonly field?: string | undefined
-  readonly expected?: string | undefined
-  readonly excerpt?: string | undefined
-}): string => {
-  const excerpt = fields.excerpt === undefined ? "" : ` (body starts: ${JSON.stringify(fields.excerpt)})`
-  switch (fields.reason) {
+const malformedAdvice: Record<MalformedKind, string> = {
+  notJson:
+    "a proxy or gateway may be answering instead of PingFederate: check the token URL and the network path",
+  invalidField: "the server is not behaving like a PingFederate token endpoint: check the token URL",
+  tooLarge: "check the token URL and the network path",
+  redirect: "set the token URL to the final address",
+  unexpectedStatus: "check the token URL",
+}
+
+const malformedProblem = (r: MalformedResponse): string => {
+  const excerpt = r.excerpt === undefined ? "" : ` (body starts: ${JSON.stringify(r.excerpt)})`
+  switch (r.kind) {
     case "notJson":
-      return `the body is not a JSON object${excerpt}; a proxy or gateway may be answering instead of PingFederate: check the token URL and the network path`
+      return `the body is not a JSON object${excerpt}`
     case "invalidField":
-      return `field "${fields.field ?? "?"}" should be ${fields.expected ?? "valid"}${excerpt}; the server is not behaving like a PingFederate token endpoint: check the token URL`
+      return `field "${r.field ?? "?"}" should be ${r.expected ?? "valid"}${excerpt}`
     case "tooLarge":
-      return "the body exceeded the size limit and was not read to the end: check the token URL and the network path"
+      return "the body exceeded the size limit and was not read to the end"
     case "redirect":
-      return "a redirect, which is never followed because the request carries secrets: set the token URL to the final address"
+      return "it is a redirect, which is never followed because the request carries secrets"
     case "unexpectedStatus":
-      return `an unexpected status for a token endpoint${excerpt}: check the token URL`
-  }
-}
-
-/** The fields of {@link InvalidConfig}. */
-export interface InvalidConfigFields {
-  readonly field: string
-  readonly expected: string
-  readonly received: string
-  readonly hint?: string | undefined
-}
-
-/**
- * The refresh request itself is invalid; nothing was sent. `field` names the request field, `expected`
- * what it must be, `received` what was given (described, never the value of a secret).
- *
- * @category errors
- * @since 0.1.0
- */
-export class InvalidConfig extends Data.TaggedError("InvalidConfig")<
-  InvalidConfigFields & { readonly message: string }
-> {
-  constructor(fields: InvalidConfigFields) {
-    const hint = fields.hint === undefined ? "" : ` ${fields.hint}`
-    super({
-      ...fields,
-      message: `Invalid refresh request: \`${fields.field}\` must be ${fields.expected}, but got ${fields.received}.${hint}`,
-    })
-  }
-  /** Never. */
-  get retryable(): boolean {
-    return false
-  }
-  /** No: nothing was sent. */
-  get ambiguous(): boolean {
-    return false
+      return `the status is unexpected for a token endpoint${excerpt}`
   }
 }
 
 /**
- * Any error `refresh` can fail with.
+ * What a token request failed with: the `reason` of a {@link RefreshError}.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export type RefreshError =
+export type RefreshErrorReason =
   | InvalidGrant
   | InvalidClient
   | InvalidScope
@@ -469,63 +496,40 @@ export type RefreshError =
   | Timeout
   | Transport
   | MalformedResponse
-  | InvalidConfig
+
+const reasonTags: { readonly [Tag in RefreshErrorReason["_tag"]]: null } = {
+  InvalidGrant: null,
+  InvalidClient: null,
+  InvalidScope: null,
+  InvalidRequest: null,
+  UnsupportedGrantType: null,
+  UnauthorizedClient: null,
+  RateLimited: null,
+  ServerError: null,
+  Timeout: null,
+  Transport: null,
+  MalformedResponse: null,
+}
 
 /**
- * The `_tag` of every {@link RefreshError}.
+ * The `_tag` of every {@link RefreshErrorReason}, for adapters that key messages or exit codes on them.
  *
- * @category errors
+ * @category reasons
  * @since 0.1.0
  */
-export type RefreshErrorTag = RefreshError["_tag"]
-
-const classes = [
-  InvalidGrant,
-  InvalidClient,
-  InvalidScope,
-  InvalidRequest,
-  UnsupportedGrantType,
-  UnauthorizedClient,
-  RateLimited,
-  ServerError,
-  Timeout,
-  Transport,
-  MalformedResponse,
-  InvalidConfig,
-] as const
+export const REFRESH_ERROR_REASON_TAGS: ReadonlyArray<RefreshErrorReason["_tag"]> = Object.keys(
+  reasonTags,
+) as Array<RefreshErrorReason["_tag"]>
 
 /**
- * Whether a value is one of the {@link RefreshError} classes (checked with `instanceof`).
+ * Whether a value is a {@link RefreshError}, also one made by another copy of this library (a bundle).
  *
  * @category guards
  * @since 0.1.0
  */
-export const isRefreshError = (u: unknown): u is RefreshError => classes.some((c) => u instanceof c)
-
-/**
- * Whether retrying with the SAME refresh token is safe: the request never left, or the server said it
- * did not process it (429, 503).
- *
- * @category classification
- * @since 0.1.0
- */
-export const isRetryable = (error: RefreshError): boolean => error.retryable
-
-/**
- * Whether the attempt may have been processed by the server (so the refresh token may have rotated and
- * the new one been lost): a timeout, a connection lost after sending, 500/502/504, an unreadable 2xx.
- *
- * @category classification
- * @since 0.1.0
- */
-export const isAmbiguous = (error: RefreshError): boolean => error.ambiguous
+export const isRefreshError = (u: unknown): u is RefreshError => hasProperty(u, TypeId)
 
 const oauthFieldsOf = (e: OAuthErrorFields): OAuthErrorFields =>
   e.error_description === undefined
     ? { environment: e.environment, status: e.status, error: e.error }
-    : {
-        environment: e.environment,
-        status: e.status,
-        error: e.error,
-        error_description: e.error_description,
-      }
+    : { environment: e.environment, status: e.status, error: e.error, error_description: e.error_description }

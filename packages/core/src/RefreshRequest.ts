@@ -9,7 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { InvalidConfig } from "./RefreshError.ts"
+import { InvalidConfig } from "./InvalidConfig.ts"
 import { TOKEN_URLS } from "./TokenUrls.ts"
 
 export { TOKEN_URLS }

@@ -10,7 +10,7 @@
  *   `rotationGracePeriod`, and only while the next attempt starts within that period of the first
  *   ambiguous attempt;
  * - everything else (`invalid_*`, …) is never retried.
- * An `InvalidGrant` that follows an ambiguous attempt comes back with `afterAmbiguousAttempt: true`.
+ * An `InvalidGrant` reason that follows an ambiguous attempt comes back with `afterAmbiguousAttempt: true`.
  *
  * @since 0.1.0
  */
@@ -18,11 +18,12 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
-import { retryAfterOf } from "./internal/tokenResponse.ts"
-import type { RefreshError } from "./RefreshError.ts"
-import type { RefreshRequest, ResolvedRefreshRequest } from "./RefreshRequest.ts"
-import { refresh, refreshResolved } from "./refresh.ts"
+import type { InvalidConfig } from "./InvalidConfig.ts"
+import { InvalidGrant, RefreshError } from "./RefreshError.ts"
+import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
+import { refreshResolved } from "./refresh.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
 /**
@@ -74,7 +75,7 @@ export const makeRetrySchedule = (
     Schedule.modifyDelay(({ duration, input }) =>
       Effect.map(Random.next, (random) => {
         const backoff = random * Math.min(Duration.toMillis(duration), maxDelay)
-        const retryAfter = retryAfterOf(input)
+        const retryAfter = input.retryAfter
         return Duration.millis(
           Math.max(backoff, retryAfter === undefined ? 0 : Duration.toMillis(retryAfter)),
         )
@@ -153,8 +154,8 @@ export const withRefreshRetry =
       const tracked = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
         attempt.pipe(
           Effect.mapError((error) =>
-            firstAmbiguousSentAt !== undefined && error._tag === "InvalidGrant"
-              ? error.withAfterAmbiguousAttempt()
+            firstAmbiguousSentAt !== undefined && error.reason instanceof InvalidGrant
+              ? new RefreshError({ reason: error.reason.withAfterAmbiguousAttempt() })
               : error,
           ),
           Effect.tapError((error) =>
@@ -179,7 +180,8 @@ export const withRefreshRetry =
 /**
  * Refreshes with the rotation-safe retry policy (see the module description): like `refresh`, but
  * retries what is safe to retry, with the delays of `options.schedule` (default
- * {@link defaultRetrySchedule}). Fails with the last error when it gives up.
+ * {@link defaultRetrySchedule}). Fails with the last error when it gives up, or at once with
+ * `InvalidConfig` when the request is invalid (then nothing is sent).
  *
  * @category retry
  * @since 0.1.0
@@ -187,7 +189,13 @@ export const withRefreshRetry =
 export const refreshWithRetry = (
   request: RefreshRequest,
   options: RetryOptions = {},
-): Effect.Effect<TokenSet, RefreshError> => withRefreshRetry(options)(refresh(request))
+): Effect.Effect<TokenSet, RefreshError | InvalidConfig> =>
+  Effect.suspend((): Effect.Effect<TokenSet, RefreshError | InvalidConfig> => {
+    const resolved = resolveRefreshRequest(request)
+    return Result.isSuccess(resolved)
+      ? refreshResolvedWithRetry(resolved.success, options)
+      : Effect.fail(resolved.failure)
+  })
 
 /**
  * {@link refreshWithRetry} for an already validated request.

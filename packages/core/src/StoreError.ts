@@ -7,6 +7,7 @@
  *   expected, because another process or client saved one in between. Not a fault: load again.
  *
  * Neither ever carries a token: messages name the store location, the operation and the reason.
+ * Messages have the same shape as `RefreshError`'s: what failed, why, then what to do after a dash.
  *
  * @since 0.1.0
  */
@@ -21,6 +22,16 @@ import * as Data from "effect/Data"
 export type StoreOperation = "load" | "save" | "lock"
 
 /**
+ * What kind of store failed: a `file` (the file store, and the default) or a `redis` server (the
+ * `@tangoe-token/store-redis` store). It chooses the words of the message: a file's permissions and
+ * disk, or a Redis value and server.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type StoreKind = "file" | "redis"
+
+/**
  * Why a store operation failed.
  *
  * - `NotWritable`: the folder or file cannot be written (permissions, read-only file system,
@@ -32,8 +43,9 @@ export type StoreOperation = "load" | "save" | "lock"
  * - `WrongKey`: the file is encrypted with a different key (or was tampered with).
  * - `InvalidKey`: the key given is not usable (a raw key must be exactly 32 bytes).
  * - `InvalidInput`: the token handed to `save` is not storable (empty refresh token…).
- * - `LockTimeout`: another holder kept the lock longer than the lock timeout.
- * - `Io`: any other file system failure (disk full, I/O error…).
+ * - `LockTimeout`: another holder kept the lock longer than the lock timeout (for Redis, also a
+ *   save whose refresh-lock lease ran out: `detail` is then `lease lost`).
+ * - `Io`: any other file system failure (disk full, I/O error…), or Redis unreachable or failing.
  *
  * @category models
  * @since 0.1.0
@@ -83,8 +95,10 @@ export interface LockHolder {
 export class StoreError extends Data.TaggedError("StoreError")<{
   /** The operation that failed. */
   readonly operation: StoreOperation
-  /** Where the store lives: a file path, or a label such as `memory`. */
+  /** Where the store lives: a file path, a Redis URL (without password) and key, or a label such as `memory`. */
   readonly location: string
+  /** What kind of store it is; `file` when not given. */
+  readonly kind?: StoreKind | undefined
   /** Why it failed. */
   readonly reason: StoreErrorReason
   /** A short, secret-free detail: an errno code, a field name, a version number. */
@@ -111,7 +125,7 @@ export class StoreError extends Data.TaggedError("StoreError")<{
    * @since 0.1.0
    */
   override get message(): string {
-    return storeErrorMessage(this)
+    return this.kind === "redis" ? redisMessage(this) : fileMessage(this)
   }
 }
 
@@ -121,9 +135,20 @@ const verb: Record<StoreOperation, string> = {
   lock: "cannot lock",
 }
 
-const storeErrorMessage = (e: StoreError): string => {
-  const head = `${verb[e.operation]} token store ${e.location}`
-  const detail = e.detail === undefined ? "" : ` (${e.detail})`
+const headOf = (e: StoreError): string => `${verb[e.operation]} token store ${e.location}`
+
+const detailOf = (e: StoreError): string => (e.detail === undefined ? "" : ` (${e.detail})`)
+
+const holderOf = (e: StoreError, unknown: string): string => {
+  const h = e.holder
+  const who =
+    h?.pid === undefined ? unknown : `pid ${h.pid}${h.hostname === undefined ? "" : ` on ${h.hostname}`}`
+  return h === undefined ? who : `${who} for ${(h.heldForMs / 1000).toFixed(1)} s`
+}
+
+const fileMessage = (e: StoreError): string => {
+  const head = headOf(e)
+  const detail = detailOf(e)
   switch (e.reason) {
     case "NotWritable":
       return `${head}: the folder or file is not writable${detail} — give a writable path or fix the permissions${e.operation === "save" ? "; the previous file was left as it was" : ""}`
@@ -141,17 +166,36 @@ const storeErrorMessage = (e: StoreError): string => {
       return `${head}: the encryption key is not usable${detail} — pass 32 random bytes or a non-empty passphrase`
     case "InvalidInput":
       return `${head}: the token to store is not valid${detail} — this is a bug in the caller; nothing was written`
-    case "LockTimeout": {
-      const h = e.holder
-      const who =
-        h?.pid === undefined
-          ? "another holder"
-          : `pid ${h.pid}${h.hostname === undefined ? "" : ` on ${h.hostname}`}`
-      const held = h === undefined ? "" : ` for ${(h.heldForMs / 1000).toFixed(1)} s`
-      return `${head}: the ${e.operation === "save" ? "write" : "refresh"} lock is held by ${who}${held} — wait and retry; if that process is stuck, stop it (a dead holder's lock is taken over automatically)`
-    }
+    case "LockTimeout":
+      return `${head}: the ${e.operation === "save" ? "write" : "refresh"} lock is held by ${holderOf(e, "another holder")} — wait and retry; if that process is stuck, stop it (a dead holder's lock is taken over automatically)`
     case "Io":
       return `${head}: file system error${detail} — check free space and the disk, then retry`
+  }
+}
+
+/** The `detail` of a Redis save refused because this process's refresh-lock lease ran out. */
+const LEASE_LOST = "lease lost"
+
+const redisMessage = (e: StoreError): string => {
+  const head = headOf(e)
+  const detail = detailOf(e)
+  switch (e.reason) {
+    case "Io":
+      return `${head}: Redis is unreachable or failed${detail} — check that Redis is running and reachable from this host and that the URL, TLS settings and credentials are right; the store reconnects in the background, and a valid access token already held keeps being served`
+    case "Corrupt":
+      return `${head}: the Redis value is not a valid token record${detail} — restore it, or delete the key and provision a new refresh token; it was left untouched`
+    case "UnsupportedVersion":
+      return `${head}: the Redis value has format version ${e.detail ?? "?"}, newer than this library understands — upgrade @tangoe-token/store-redis and @tangoe-token/core`
+    case "KeyRequired":
+      return `${head}: the Redis value is encrypted and no key was given — pass the encryptionKey it was written with`
+    case "WrongKey":
+      return `${head}: the encryption key does not match the one the Redis value was written with (or the value was altered)${detail} — pass the original key, or delete the key and provision a new refresh token`
+    case "LockTimeout":
+      return e.detail === LEASE_LOST
+        ? `${head}: this process's refresh lock lease expired and another process holds the lock now (lease lost) — nothing was written; the token just obtained must be kept in memory and saved again once the lock is free, or the store reloaded if it changed`
+        : `${head}: the refresh lock is held by ${holderOf(e, "another process")}${detail} — wait and retry; a holder that died loses the lock when its lease runs out`
+    default:
+      return fileMessage(e)
   }
 }
 

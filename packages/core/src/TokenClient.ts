@@ -1,7 +1,7 @@
 /**
  * The token manager for code that does not use Effect: `createTokenClient(options)` returns a
- * client with Promise methods. It rejects with core's own error classes (`InvalidGrant`,
- * `StoreError`, `NotProvisioned`, …: `instanceof` and `_tag` both work), never with a wrapper.
+ * client with Promise methods. It rejects with core's own errors (`RefreshError`, `StoreError`,
+ * `NotProvisioned`, …: `instanceof` and `_tag` both work), never with a wrapper.
  *
  * The hot path (a cached token that is not due for refresh) is plain JavaScript: a check of
  * `Date.now()` against the refresh-ahead point, without entering the Effect runtime. The runtime

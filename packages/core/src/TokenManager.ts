@@ -13,7 +13,7 @@
  *   `unsavedRotation`), a `saveFailed` event fires, `get` fails with the `StoreError` and retries
  *   the save next time; the old refresh token is never used again.
  * - `invalid_grant`: the store is re-read once; a newer token there is used, otherwise `get` fails
- *   with `InvalidGrant` (re-provision; after an ambiguous attempt the message says a lost response
+ *   with a `RefreshError` of reason `InvalidGrant` (re-provision; after an ambiguous attempt the message says a lost response
  *   probably consumed the token).
  * - Provisioned vs stored: the `refreshToken` option seeds an empty store. A stored token that
  *   descends from it (same `origin` fingerprint) wins over it, since the provisioned value is
@@ -77,8 +77,11 @@ export interface TokenStatus {
   readonly refreshAt?: Date
   /** When this manager last refreshed over the network. */
   readonly lastRefreshAt?: Date
-  /** The last failure, cleared by the next success. Never a secret. */
-  readonly lastError?: { readonly _tag: string; readonly message: string }
+  /**
+   * The last failure, cleared by the next success: its `_tag`, for a `RefreshError` its reason's tag
+   * (`InvalidGrant`…), and its message. Never a secret.
+   */
+  readonly lastError?: { readonly _tag: string; readonly reason?: string; readonly message: string }
   /** `true` while a rotated refresh token is held in memory because the store refused it: fix the store. */
   readonly unsavedRotation: boolean
   /** How many refreshes this manager sent successfully. */

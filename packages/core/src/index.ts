@@ -6,6 +6,7 @@
 
 export * from "./FileStore.ts"
 export * from "./HttpTransport.ts"
+export * from "./InvalidConfig.ts"
 export * from "./MemoryStore.ts"
 export * from "./RefreshError.ts"
 export * from "./RefreshRequest.ts"

@@ -1,6 +1,7 @@
 /**
  * One refresh: validate the request, send ONE token request, read the answer. No state, no retry
- * (see `RetryPolicy` for the retrying variant). Fails only with a typed `RefreshError`.
+ * (see `RetryPolicy` for the retrying variant). Fails only with a typed `RefreshError`, or with
+ * `InvalidConfig` when the request is invalid (then nothing is sent).
  *
  * @since 0.1.0
  */
@@ -9,16 +10,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { HttpTransport } from "./HttpTransport.ts"
+import type { InvalidConfig } from "./InvalidConfig.ts"
 import { knownSecrets } from "./internal/sanitize.ts"
 import { basicCredentials, buildTokenRequest } from "./internal/tokenRequest.ts"
 import { interpretResponse } from "./internal/tokenResponse.ts"
-import { type RefreshError, Timeout, Transport } from "./RefreshError.ts"
+import { RefreshError, Timeout, Transport } from "./RefreshError.ts"
 import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
 /**
  * The most of a response body `refresh` reads (64 KiB); past it the read is aborted and the attempt
- * fails with `MalformedResponse` (reason `tooLarge`).
+ * fails with a `RefreshError` of reason `MalformedResponse` (kind `tooLarge`).
  *
  * @category constants
  * @since 0.1.0
@@ -50,16 +52,22 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
     const response = yield* transport.send(httpRequest).pipe(
       Effect.mapError(
         (failure) =>
-          new Transport({
-            environment: request.environment,
-            mayHaveReachedServer: failure.mayHaveReachedServer,
-            code: failure.code,
+          new RefreshError({
+            reason: new Transport({
+              environment: request.environment,
+              mayHaveReachedServer: failure.mayHaveReachedServer,
+              code: failure.code,
+            }),
           }),
       ),
       Effect.timeoutOrElse({
         duration: request.timeout,
         orElse: () =>
-          Effect.fail(new Timeout({ environment: request.environment, timeout: request.timeout })),
+          Effect.fail(
+            new RefreshError({
+              reason: new Timeout({ environment: request.environment, timeout: request.timeout }),
+            }),
+          ),
       }),
     )
     const now = yield* Clock.currentTimeMillis
@@ -78,7 +86,7 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
   }).pipe(
     Effect.tapError((error) =>
       Effect.logDebug("tangoe token refresh failed", {
-        tag: error._tag,
+        reason: error.reason._tag,
         retryable: error.retryable,
         ambiguous: error.ambiguous,
         message: error.message,
@@ -100,7 +108,8 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
 
 /**
  * Performs ONE refresh and yields the new {@link TokenSet}. The request is validated first (an
- * `InvalidConfig` names the bad field; nothing is sent). No retry, no state: persist
+ * `InvalidConfig` names the bad field; nothing is sent). Fails with a `RefreshError` whose `reason`
+ * says what happened. No retry, no state: persist
  * `tokenSet.refreshToken` before using the access token.
  *
  * The HTTP exchange goes through the {@link HttpTransport} service (global `fetch` by default).
@@ -119,8 +128,8 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
  * @category refresh
  * @since 0.1.0
  */
-export const refresh = (request: RefreshRequest): Effect.Effect<TokenSet, RefreshError> =>
-  Effect.suspend(() => {
+export const refresh = (request: RefreshRequest): Effect.Effect<TokenSet, RefreshError | InvalidConfig> =>
+  Effect.suspend((): Effect.Effect<TokenSet, RefreshError | InvalidConfig> => {
     const resolved = resolveRefreshRequest(request)
     return Result.isSuccess(resolved) ? refreshResolved(resolved.success) : Effect.fail(resolved.failure)
   })

@@ -1,6 +1,6 @@
 /**
- * The Promise facade of a refresh, for code that does not use Effect. It rejects with the same error
- * classes as the Effect API (`instanceof` and `_tag` both work), never with a wrapper.
+ * The Promise facade of a refresh, for code that does not use Effect. It rejects with the same errors
+ * as the Effect API (`RefreshError`, `InvalidConfig`), never with a wrapper.
  *
  * @since 0.1.0
  */
@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { HttpTransport } from "./HttpTransport.ts"
 import type { RefreshRequest } from "./RefreshRequest.ts"
-import { type RetryOptions, withRefreshRetry } from "./RetryPolicy.ts"
+import { type RetryOptions, refreshWithRetry } from "./RetryPolicy.ts"
 import { refresh } from "./refresh.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
@@ -33,18 +33,19 @@ export interface RefreshTokenOptions extends RetryOptions {
 
 /**
  * Refreshes the access token and resolves with the new {@link TokenSet}. Rejects with a
- * `RefreshError` (`InvalidGrant`, `InvalidClient`, `Timeout`, …): check it with `instanceof`, `_tag`
- * or `isRefreshError`. Persist `tokenSet.refreshToken` before using the access token.
+ * `RefreshError` whose `reason._tag` says what happened (`InvalidGrant`, `InvalidClient`, `Timeout`, …;
+ * check it with `isRefreshError`), or with `InvalidConfig` (nothing was sent). Persist
+ * `tokenSet.refreshToken` before using the access token.
  *
  * @example
  * ```ts
- * import { InvalidGrant, refreshToken } from "@tangoe-token/core"
+ * import { isRefreshError, refreshToken } from "@tangoe-token/core"
  *
  * try {
  *   const tokens = await refreshToken({ environment: "qa", clientId, clientSecret, refreshToken: current })
  *   await save(tokens.refreshToken)
  * } catch (error) {
- *   if (error instanceof InvalidGrant) console.error(error.message) // re-provision
+ *   if (isRefreshError(error) && error.reason._tag === "InvalidGrant") console.error(error.message) // re-provision
  *   throw error
  * }
  * ```
@@ -56,8 +57,7 @@ export const refreshToken = async (
   request: RefreshRequest,
   options: RefreshTokenOptions = {},
 ): Promise<TokenSet> => {
-  const attempt = refresh(request)
-  const program = options.retry === false ? attempt : withRefreshRetry(options)(attempt)
+  const program = options.retry === false ? refresh(request) : refreshWithRetry(request, options)
   const exit = await Effect.runPromiseExit(
     options.transport === undefined
       ? program

@@ -16,7 +16,7 @@ import { MalformedResponse, Transport } from "../src/RefreshError.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
 import { request } from "./support/request.ts"
-import { exitOf, failureOf, successOf } from "./support/sim.ts"
+import { exitOf, reasonOf, successOf } from "./support/sim.ts"
 
 const servers: Array<Server> = []
 afterEach(async () => {
@@ -64,9 +64,9 @@ describe("fetchTransport", () => {
       res.writeHead(307, { location: target })
       res.end()
     })
-    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
     assert.instanceOf(error, MalformedResponse)
-    if (error instanceof MalformedResponse) assert.strictEqual(error.reason, "redirect")
+    if (error instanceof MalformedResponse) assert.strictEqual(error.kind, "redirect")
     assert.strictEqual(targetHits, 0)
   })
 
@@ -110,7 +110,7 @@ describe("fetchTransport", () => {
     const url = `http://127.0.0.1:${port}/as/token.oauth2`
     const exit = await send(url)
     if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
     assert.instanceOf(error, Transport)
     if (!(error instanceof Transport)) return
     assert.strictEqual(error.code, "ECONNREFUSED")
@@ -130,7 +130,7 @@ describe("fetchTransport", () => {
     const url = await serve((req) => {
       req.socket.destroy()
     })
-    const error = failureOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
+    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
     assert.instanceOf(error, Transport)
     if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
   })
@@ -218,7 +218,7 @@ describe("fromPromise", () => {
     const throwing = fromPromise(async () => {
       throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
     })
-    const error = failureOf(
+    const error = reasonOf(
       await exitOf(refresh(request()).pipe(Effect.provideService(HttpTransport, throwing))),
     )
     assert.instanceOf(error, Transport)
@@ -227,7 +227,7 @@ describe("fromPromise", () => {
     const explicit = fromPromise(async () => {
       throw new HttpTransportFailure({ code: "MY_CODE", mayHaveReachedServer: false })
     })
-    const mine = failureOf(
+    const mine = reasonOf(
       await exitOf(refresh(request()).pipe(Effect.provideService(HttpTransport, explicit))),
     )
     assert.strictEqual((mine as Transport).code, "MY_CODE")

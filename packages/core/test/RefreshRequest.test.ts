@@ -2,7 +2,7 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { assert, describe, it } from "vitest"
-import { InvalidConfig } from "../src/RefreshError.ts"
+import { InvalidConfig } from "../src/InvalidConfig.ts"
 import { resolveRefreshRequest, TOKEN_URLS } from "../src/RefreshRequest.ts"
 import { request } from "./support/request.ts"
 

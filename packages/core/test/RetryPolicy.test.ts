@@ -6,7 +6,14 @@ import * as Fiber from "effect/Fiber"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import { TestClock } from "effect/testing"
-import { InvalidGrant, RateLimited, type RefreshError, Transport } from "../src/RefreshError.ts"
+import type { InvalidConfig } from "../src/InvalidConfig.ts"
+import {
+  InvalidGrant,
+  RateLimited,
+  RefreshError,
+  type RefreshErrorReason,
+  Transport,
+} from "../src/RefreshError.ts"
 import {
   defaultRetrySchedule,
   makeRetrySchedule,
@@ -33,10 +40,12 @@ const fixedRandom =
     Effect.provideService(effect, Random.Random, { nextDoubleUnsafe: () => value, nextIntUnsafe: () => 0 })
 
 const rateLimited = (retryAfterSeconds?: number): RefreshError =>
-  new RateLimited({
-    environment: "qa",
-    status: 429,
-    retryAfter: retryAfterSeconds === undefined ? undefined : Duration.seconds(retryAfterSeconds),
+  new RefreshError({
+    reason: new RateLimited({
+      environment: "qa",
+      status: 429,
+      retryAfter: retryAfterSeconds === undefined ? undefined : Duration.seconds(retryAfterSeconds),
+    }),
   })
 
 /** Runs the retrying refresh against scripted outcomes, moving the test clock until it ends. */
@@ -54,11 +63,14 @@ const runRetry = (outcomes: ReadonlyArray<Outcome>, options: RetryOptions = {}, 
     return { exit, calls: fake.calls(), fake }
   })
 
-const failureOf = <A>(exit: Exit.Exit<A, RefreshError>): RefreshError => {
+/** What the refresh failed with: the reason of a `RefreshError`, or an `InvalidConfig`. */
+const failureOf = <A>(
+  exit: Exit.Exit<A, RefreshError | InvalidConfig>,
+): RefreshErrorReason | InvalidConfig => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")
   const error = exit.cause.reasons.find((r) => r._tag === "Fail")
   if (error === undefined || error._tag !== "Fail") throw new Error("expected a typed failure")
-  return error.error
+  return error.error._tag === "RefreshError" ? error.error.reason : error.error
 }
 
 describe("the default schedule's delays", () => {

@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "vitest"
 import { memoryStore } from "../src/MemoryStore.ts"
-import { InvalidGrant } from "../src/RefreshError.ts"
+import { InvalidGrant, RefreshError } from "../src/RefreshError.ts"
 import { StoreError } from "../src/StoreError.ts"
 import { createTokenClient, type TokenClient, type TokenClientOptions } from "../src/TokenClient.ts"
 import type { TokenEvent } from "../src/TokenEvents.ts"
@@ -194,13 +194,15 @@ describe("errors, events, status", () => {
     const events: Array<TokenEvent> = []
     client.on("refreshFailed", (e) => events.push(e))
     const error = await client.getAccessToken().catch((e: unknown) => e)
-    assert.instanceOf(error, InvalidGrant)
-    assert.strictEqual((error as InvalidGrant)._tag, "InvalidGrant")
+    assert.instanceOf(error, RefreshError)
+    assert.instanceOf((error as RefreshError).reason, InvalidGrant)
+    assert.strictEqual((error as RefreshError).reason._tag, "InvalidGrant")
     assert.notInclude(String(error), "FiberFailure")
     assert.strictEqual(events.length, 1)
     const status = client.status()
     assert.strictEqual(status.state, "error")
-    assert.strictEqual(status.lastError?._tag, "InvalidGrant")
+    assert.strictEqual(status.lastError?._tag, "RefreshError")
+    assert.strictEqual(status.lastError?.reason, "InvalidGrant")
     const secrets = [seeded.clientSecret, seeded.refreshToken, "rt-never-issued-by-the-server"]
     assertNoSecrets(error, secrets)
     assertNoSecrets(events, secrets)

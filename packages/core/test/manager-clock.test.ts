@@ -150,7 +150,8 @@ describe("a failed refresh while the token is still valid", () => {
       const failed = events.find((e) => e.type === "refreshFailed")
       assert.strictEqual(failed?.type === "refreshFailed" && failed.servedPrevious, true)
       const status = yield* m.status
-      assert.strictEqual(status.lastError?._tag, "ServerError")
+      assert.strictEqual(status.lastError?._tag, "RefreshError")
+      assert.strictEqual(status.lastError?.reason, "ServerError")
       // No retry storm: the next calls are served from memory until the retry point.
       assert.strictEqual(yield* tokenOf(m), "at-1")
       assert.strictEqual(server.calls, 2)
@@ -169,7 +170,7 @@ describe("a failed refresh while the token is still valid", () => {
       server.failWith = 503
       yield* TestClock.adjust("3600 seconds")
       const error = yield* Effect.flip(m.get)
-      assert.strictEqual(error._tag, "ServerError")
+      assert.strictEqual(error._tag === "RefreshError" ? error.reason._tag : error._tag, "ServerError")
       assert.strictEqual((yield* m.status).state, "error")
     }).pipe(Effect.scoped),
   )

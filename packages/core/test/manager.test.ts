@@ -15,8 +15,9 @@ import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import { assert, describe, it } from "vitest"
+import { InvalidConfig } from "../src/InvalidConfig.ts"
 import { memoryStore } from "../src/MemoryStore.ts"
-import { InvalidConfig, InvalidGrant, Transport } from "../src/RefreshError.ts"
+import { InvalidGrant, RefreshError, Transport } from "../src/RefreshError.ts"
 import { StoreError } from "../src/StoreError.ts"
 import type { TokenEvent } from "../src/TokenEvents.ts"
 import { originOf, TokenManager, type TokenManagerShape } from "../src/TokenManager.ts"
@@ -210,9 +211,11 @@ describe("invalid_grant", () => {
     const error = await failureOf(
       withManager(optionsFor(sim, client, { refreshToken: undefined }), store, (m) => m.get),
     )
-    assert.instanceOf(error, InvalidGrant)
-    assert.isFalse((error as InvalidGrant).afterAmbiguousAttempt)
-    assert.include((error as InvalidGrant).message, "re-provision")
+    assert.instanceOf(error, RefreshError)
+    const reason = (error as RefreshError).reason
+    assert.instanceOf(reason, InvalidGrant)
+    assert.isFalse((reason as InvalidGrant).afterAmbiguousAttempt)
+    assert.include((error as RefreshError).message, "re-provision")
     assertNoSecrets(error, [...secretsOf(client), "rt-that-the-server-never-issued"])
   })
 
@@ -223,11 +226,13 @@ describe("invalid_grant", () => {
     const [first, second] = await withManager(optionsFor(sim, client, { retry: false }), store, (m) =>
       Effect.all([Effect.flip(m.get), Effect.flip(m.get)]),
     )
-    assert.instanceOf(first, Transport)
-    assert.isTrue((first as Transport).ambiguous)
-    assert.instanceOf(second, InvalidGrant)
-    assert.isTrue((second as InvalidGrant).afterAmbiguousAttempt)
-    assert.include((second as InvalidGrant).message, "probably consumed")
+    assert.instanceOf(first, RefreshError)
+    assert.instanceOf((first as RefreshError).reason, Transport)
+    assert.isTrue((first as RefreshError).ambiguous)
+    assert.instanceOf(second, RefreshError)
+    assert.instanceOf((second as RefreshError).reason, InvalidGrant)
+    assert.isTrue(((second as RefreshError).reason as InvalidGrant).afterAmbiguousAttempt)
+    assert.include((second as RefreshError).message, "probably consumed")
   })
 
   it("re-reads the store once and uses a newer token found there", async () => {

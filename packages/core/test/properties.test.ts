@@ -5,8 +5,9 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
+import { InvalidConfig } from "../src/InvalidConfig.ts"
 import { interpretResponse } from "../src/internal/tokenResponse.ts"
-import { InvalidConfig, isRefreshError } from "../src/RefreshError.ts"
+import { isRefreshError, REFRESH_ERROR_REASON_TAGS } from "../src/RefreshError.ts"
 import { resolveRefreshRequest } from "../src/RefreshRequest.ts"
 import { refresh } from "../src/refresh.ts"
 import { fakeTransport, provideTransport } from "./support/fakeTransport.ts"
@@ -126,6 +127,7 @@ describe("response decoding", () => {
         )
         if (Result.isFailure(result)) {
           assert.isTrue(isRefreshError(result.failure))
+          assert.include(REFRESH_ERROR_REASON_TAGS, result.failure.reason._tag)
           assert.isString(result.failure.message)
         } else {
           assert.isTrue(res.status >= 200 && res.status < 300)

@@ -4,7 +4,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
-import { MalformedResponse, type RefreshError } from "../src/RefreshError.ts"
+import { isRefreshError, MalformedResponse, type RefreshErrorReason } from "../src/RefreshError.ts"
 import { TOKEN_URLS } from "../src/RefreshRequest.ts"
 import { refresh } from "../src/refresh.ts"
 import type { TokenSet } from "../src/TokenSet.ts"
@@ -18,16 +18,18 @@ const run = (outcome: Outcome, overrides: Parameters<typeof request>[0] = {}) =>
     return { exit, fake }
   })
 
-const success = (exit: Exit.Exit<TokenSet, RefreshError>): TokenSet => {
+const success = <E>(exit: Exit.Exit<TokenSet, E>): TokenSet => {
   if (Exit.isFailure(exit)) throw new Error(`expected success, got ${String(exit.cause)}`)
   return exit.value
 }
 
-const failure = (exit: Exit.Exit<TokenSet, RefreshError>): RefreshError => {
+/** The reason of the `RefreshError` the refresh failed with. */
+const failure = (exit: Exit.Exit<TokenSet, unknown>): RefreshErrorReason => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")
   const reason = exit.cause.reasons[0]
   if (reason?._tag !== "Fail") throw new Error("expected a typed failure")
-  return reason.error
+  if (!isRefreshError(reason.error)) throw new Error(`expected a RefreshError, got ${String(reason.error)}`)
+  return reason.error.reason
 }
 
 describe("the request on the wire", () => {
@@ -163,11 +165,11 @@ describe("responses that cannot be used", () => {
     [
       "an HTML 200",
       json(200, "<html><body>Gateway</body></html>", { "content-type": "text/html" }),
-      { reason: "notJson" },
+      { kind: "notJson" },
     ],
-    ["broken JSON", json(200, '{"access_token": "abc'), { reason: "notJson" }],
-    ["a JSON array", json(200, "[1,2]"), { reason: "notJson" }],
-    ["an empty body", json(200, ""), { reason: "notJson" }],
+    ["broken JSON", json(200, '{"access_token": "abc'), { kind: "notJson" }],
+    ["a JSON array", json(200, "[1,2]"), { kind: "notJson" }],
+    ["an empty body", json(200, ""), { kind: "notJson" }],
     ["missing access_token", json(200, { token_type: "Bearer", expires_in: 1 }), { field: "access_token" }],
     ["an empty access_token", ok({ access_token: "" }), { field: "access_token" }],
     ["token_type mac", ok({ token_type: "mac" }), { field: "token_type" }],
@@ -181,13 +183,13 @@ describe("responses that cannot be used", () => {
     ["a numeric refresh_token", ok({ refresh_token: 42 }), { field: "refresh_token" }],
     ["a numeric scope", ok({ scope: 7 }), { field: "scope" }],
     ["expires_in a string with a sign", ok({ expires_in: "+5" }), { field: "expires_in" }],
-    ["a redirect", json(302, "", { location: "https://elsewhere.example/" }), { reason: "redirect" }],
-    ["a 404 page", json(404, "<h1>Not Found</h1>", { "content-type": "text/html" }), { reason: "notJson" }],
-    ["a 400 without an OAuth error", json(400, { message: "nope" }), { reason: "unexpectedStatus" }],
+    ["a redirect", json(302, "", { location: "https://elsewhere.example/" }), { kind: "redirect" }],
+    ["a 404 page", json(404, "<h1>Not Found</h1>", { "content-type": "text/html" }), { kind: "notJson" }],
+    ["a 400 without an OAuth error", json(400, { message: "nope" }), { kind: "unexpectedStatus" }],
     [
       "a body past the cap",
       { respond: { status: 200, headers: {}, body: "{", bodyTruncated: true } },
-      { reason: "tooLarge" },
+      { kind: "tooLarge" },
     ],
   ]
   for (const [name, outcome, expected] of cases) {

@@ -27,12 +27,14 @@ describe("refreshToken (Promise)", () => {
     const error = await core
       .refreshToken(requestFor(sim, client, { refreshToken: "dead" }))
       .catch((e: unknown) => e)
-    assert.instanceOf(error, core.InvalidGrant)
+    assert.instanceOf(error, core.RefreshError)
     assert.instanceOf(error, Error)
-    assert.strictEqual((error as core.InvalidGrant)._tag, "InvalidGrant")
+    assert.strictEqual((error as core.RefreshError)._tag, "RefreshError")
+    assert.instanceOf((error as core.RefreshError).reason, core.InvalidGrant)
+    assert.strictEqual((error as core.RefreshError).reason._tag, "InvalidGrant")
     assert.isTrue(core.isRefreshError(error))
     assert.notInclude(String(error), "FiberFailure")
-    assert.match((error as Error).stack ?? "", /^InvalidGrant: /)
+    assert.match((error as Error).stack ?? "", /^RefreshError: /)
   })
 
   it("rejects invalid input with InvalidConfig before sending anything", async () => {
@@ -54,7 +56,7 @@ describe("refreshToken (Promise)", () => {
     const other = sim.addClient()
     sim.injectFaults({ kind: "status", status: 503 })
     const error = await core.refreshToken(requestFor(sim, other), { retry: false }).catch((e: unknown) => e)
-    assert.instanceOf(error, core.ServerError)
+    assert.instanceOf((error as core.RefreshError).reason, core.ServerError)
     sim.clearFaults()
   })
 

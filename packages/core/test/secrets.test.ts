@@ -15,7 +15,13 @@ import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { fetchTransport, fromPromise, HttpTransport } from "../src/HttpTransport.ts"
-import { isRefreshError, type RefreshError } from "../src/RefreshError.ts"
+import { InvalidConfig } from "../src/InvalidConfig.ts"
+import {
+  isRefreshError,
+  REFRESH_ERROR_REASON_TAGS,
+  type RefreshError,
+  type RefreshErrorReason,
+} from "../src/RefreshError.ts"
 import type { RefreshRequest } from "../src/RefreshRequest.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
@@ -57,13 +63,13 @@ const recording: HttpTransport = {
 }
 
 interface Captured {
-  readonly exit: Exit.Exit<TokenSet, RefreshError>
+  readonly exit: Exit.Exit<TokenSet, RefreshError | InvalidConfig>
   readonly logs: Array<string>
   readonly spans: Array<Tracer.NativeSpan>
 }
 
 const capture = async (
-  effect: Effect.Effect<TokenSet, RefreshError>,
+  effect: Effect.Effect<TokenSet, RefreshError | InvalidConfig>,
   transport = recording,
 ): Promise<Captured> => {
   const logs: Array<string> = []
@@ -135,22 +141,28 @@ const assertClean = (label: string, texts: ReadonlyArray<string>) => {
   }
 }
 
-const scan = (label: string, captured: Captured): RefreshError => {
+/** Scans a failure, and the reason of a `RefreshError` on its own too; returns the reason (or the `InvalidConfig`). */
+const scan = (label: string, captured: Captured): RefreshErrorReason | InvalidConfig => {
   if (Exit.isSuccess(captured.exit)) return assert.fail(`${label}: expected a failure`)
   const error = Cause.squash(captured.exit.cause)
-  assert.isTrue(isRefreshError(error), `${label}: not a RefreshError: ${String(error)}`)
+  assert.isTrue(
+    isRefreshError(error) || error instanceof InvalidConfig,
+    `${label}: not a RefreshError or InvalidConfig: ${String(error)}`,
+  )
   assertClean(label, [
     ...outputs(error),
+    ...(isRefreshError(error) ? outputs(error.reason) : []),
     Cause.pretty(captured.exit.cause),
     util.inspect(captured.exit, { depth: Number.POSITIVE_INFINITY }),
     ...captured.logs,
     ...spanOutputs(captured.spans),
   ])
-  if ((error as RefreshError)._tag !== "InvalidConfig") {
+  if (isRefreshError(error)) {
     assert.isAbove(captured.logs.length, 0, `${label}: no log observed`)
     assert.isAbove(captured.spans.length, 0, `${label}: no span observed`)
+    return error.reason
   }
-  return error as RefreshError
+  return error as InvalidConfig
 }
 
 let sim: Simulator
@@ -179,6 +191,8 @@ afterAll(async () => {
       "InvalidConfig",
     ],
   )
+  // every reason core has, including any added later
+  assert.includeMembers([...seen], [...REFRESH_ERROR_REASON_TAGS])
 })
 
 const fresh = (overrides: Partial<RefreshRequest> = {}): RefreshRequest => {
@@ -218,7 +232,12 @@ const drive = async (
     () => undefined,
     (e: unknown) => e,
   )
-  if (rejected !== undefined) assertClean(`${label} (promise)`, outputs(rejected))
+  if (rejected !== undefined) {
+    assertClean(`${label} (promise)`, [
+      ...outputs(rejected),
+      ...(isRefreshError(rejected) ? outputs(rejected.reason) : []),
+    ])
+  }
   return error
 }
 

@@ -23,7 +23,7 @@ import {
 } from "../src/RefreshError.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
-import { exitOf, failureOf, requestFor, successOf, useSharedSimulator } from "./support/sim.ts"
+import { exitOf, reasonOf, requestFor, successOf, useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
 useSharedSimulator((started) => {
@@ -103,7 +103,7 @@ describe("successful refreshes", () => {
 describe("OAuth errors", () => {
   it("invalid_grant for an unknown refresh token", async () => {
     const client = sim.addClient()
-    const error = failureOf(
+    const error = reasonOf(
       await exitOf(refresh(requestFor(sim, client, { refreshToken: "not-a-live-token" }))),
     )
     assert.instanceOf(error, InvalidGrant)
@@ -118,14 +118,14 @@ describe("OAuth errors", () => {
   it("invalid_grant for a refresh token that already rotated", async () => {
     const client = sim.addClient()
     successOf(await exitOf(refresh(requestFor(sim, client))))
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, InvalidGrant)
   })
 
   for (const clientAuth of ["params", "basic"] as const) {
     it(`invalid_client for a wrong secret (clientAuth=${clientAuth}) names the environment used`, async () => {
       const client = sim.addClient()
-      const error = failureOf(
+      const error = reasonOf(
         await exitOf(refresh(requestFor(sim, client, { clientSecret: "wrong-secret", clientAuth }))),
       )
       assert.instanceOf(error, InvalidClient)
@@ -141,7 +141,7 @@ describe("OAuth errors", () => {
     const other = await startSimulator({ environment: "production" })
     try {
       const client = other.addClient()
-      const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+      const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
       assert.instanceOf(error, InvalidClient)
     } finally {
       await other.close()
@@ -150,14 +150,14 @@ describe("OAuth errors", () => {
 
   it("invalid_scope for a scope the client was not granted", async () => {
     const client = sim.addClient()
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client, { scope: "NOT_GRANTED" }))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client, { scope: "NOT_GRANTED" }))))
     assert.instanceOf(error, InvalidScope)
     assert.include(error.message, "NOT_GRANTED")
   })
 
   it("unauthorized_client for a client without the refresh_token grant", async () => {
     const client = sim.addClient({ grantTypes: ["client_credentials"] })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, UnauthorizedClient)
   })
 
@@ -169,7 +169,7 @@ describe("OAuth errors", () => {
         rewriting((url) => url.searchParams.delete("refresh_token")),
       ),
     )
-    const error = failureOf(await exitOf(effect))
+    const error = reasonOf(await exitOf(effect))
     assert.instanceOf(error, InvalidRequest)
     assert.strictEqual(error.retryable, false)
   })
@@ -182,7 +182,7 @@ describe("OAuth errors", () => {
         rewriting((url) => url.searchParams.set("grant_type", "password")),
       ),
     )
-    const error = failureOf(await exitOf(effect))
+    const error = reasonOf(await exitOf(effect))
     assert.instanceOf(error, UnsupportedGrantType)
   })
 })
@@ -191,7 +191,7 @@ describe("faults", () => {
   it("429 with Retry-After in seconds is RateLimited with retryAfter, and retried", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "status", status: 429, retryAfter: 3 })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, RateLimited)
     if (error instanceof RateLimited) assert.strictEqual(error.retryAfter?.value._tag, "Millis")
     assert.isTrue(error.retryable)
@@ -205,7 +205,7 @@ describe("faults", () => {
   it("429 with Retry-After as an HTTP date is parsed", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "status", status: 429, retryAfter: new Date(Date.now() + 60_000) })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, RateLimited)
     if (!(error instanceof RateLimited) || error.retryAfter === undefined) return assert.fail("no retryAfter")
     const seconds =
@@ -227,7 +227,7 @@ describe("faults", () => {
       const client = sim.addClient()
       sim.injectFaults({ kind: "status", status, rotate: true })
       const before = sim.requests().length
-      const error = failureOf(await exitOf(refreshWithRetry(requestFor(sim, client))))
+      const error = reasonOf(await exitOf(refreshWithRetry(requestFor(sim, client))))
       assert.instanceOf(error, ServerError)
       assert.isTrue(error.ambiguous)
       assert.strictEqual(sim.requests().length - before, 1)
@@ -249,7 +249,7 @@ describe("faults", () => {
   it("a declared grace period the server does not have ends in invalid_grant marked as after an ambiguous attempt", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "resetAfterRotation" })
-    const error = failureOf(
+    const error = reasonOf(
       await exitOf(refreshWithRetry(requestFor(sim, client), { rotationGracePeriod: "10 seconds" })),
     )
     assert.instanceOf(error, InvalidGrant)
@@ -261,7 +261,7 @@ describe("faults", () => {
   it("a delay after rotation past the timeout is an ambiguous Timeout", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "delay", ms: 1500 })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client, { timeout: 300 }))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client, { timeout: 300 }))))
     assert.instanceOf(error, Timeout)
     assert.isTrue(error.ambiguous)
     assert.isFalse(sim.isLive(client.refreshToken))
@@ -288,7 +288,7 @@ describe("faults", () => {
   it("a body stalled then cut is a Transport failure that may have reached the server", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "stallBody", ms: 100 })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, Transport)
     if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
   })
@@ -296,14 +296,14 @@ describe("faults", () => {
   it("a body stalled past the timeout is a Timeout", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "stallBody", ms: 2000 })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client, { timeout: 300 }))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client, { timeout: 300 }))))
     assert.instanceOf(error, Timeout)
   })
 
   it("a reset before processing is ambiguous for the client (it cannot know), and the token is still live", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "resetBeforeProcessing" })
-    const error = failureOf(await exitOf(refreshWithRetry(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refreshWithRetry(requestFor(sim, client))))
     assert.instanceOf(error, Transport)
     if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
     assert.isTrue(sim.isLive(client.refreshToken))
@@ -312,7 +312,7 @@ describe("faults", () => {
   it("a reset after rotation loses the new token: Transport, ambiguous", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "resetAfterRotation" })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, Transport)
     assert.isTrue(error.ambiguous)
     assert.isFalse(sim.isLive(client.refreshToken))
@@ -331,7 +331,7 @@ describe("faults", () => {
   it("an HTML 502 from a gateway is a ServerError with the content type", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "html" })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, ServerError)
     if (error instanceof ServerError) {
       assert.strictEqual(error.status, 502)
@@ -348,10 +348,10 @@ describe("faults", () => {
   it("an HTML page with status 400 is a MalformedResponse (notJson) with an excerpt", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "html", status: 400 })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, MalformedResponse)
     if (error instanceof MalformedResponse) {
-      assert.strictEqual(error.reason, "notJson")
+      assert.strictEqual(error.kind, "notJson")
       assert.include(error.message, "text/html")
       assert.include(error.excerpt ?? "", "html")
     }
@@ -360,7 +360,7 @@ describe("faults", () => {
   it("broken JSON is a MalformedResponse and ambiguous (the server rotated)", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "malformedJson" })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, MalformedResponse)
     assert.isTrue(error.ambiguous)
     assert.isFalse(sim.isLive(client.refreshToken))
@@ -370,7 +370,7 @@ describe("faults", () => {
     it(`a missing ${field} is a MalformedResponse naming it`, async () => {
       const client = sim.addClient()
       sim.injectFaults({ kind: "missingField", field })
-      const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+      const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
       assert.instanceOf(error, MalformedResponse)
       if (error instanceof MalformedResponse) {
         assert.strictEqual(error.field, field)
@@ -382,7 +382,7 @@ describe("faults", () => {
   it("a wrong token_type is a MalformedResponse naming token_type", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "wrongTokenType" })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, MalformedResponse)
     if (error instanceof MalformedResponse) assert.strictEqual(error.field, "token_type")
   })
@@ -390,8 +390,8 @@ describe("faults", () => {
   it("an oversized body is cut at the cap: MalformedResponse tooLarge", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "oversizedBody" })
-    const error = failureOf(await exitOf(refresh(requestFor(sim, client))))
+    const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
     assert.instanceOf(error, MalformedResponse)
-    if (error instanceof MalformedResponse) assert.strictEqual(error.reason, "tooLarge")
+    if (error instanceof MalformedResponse) assert.strictEqual(error.kind, "tooLarge")
   })
 })

@@ -42,6 +42,39 @@ describe("StoreError", () => {
   })
 })
 
+describe("StoreError of a Redis store (kind: redis)", () => {
+  const location = "redis://h:6379/0 tangoe:x"
+  const redis = (reason: StoreErrorReason, more: Partial<Pick<StoreError, "detail" | "holder">> = {}) =>
+    new StoreError({ operation: "save", location, kind: "redis", reason, ...more })
+
+  it("speaks of Redis, not of files, with the same head and shape", () => {
+    const io = redis("Io", { detail: "ECONNREFUSED" })
+    assert.strictEqual(io._tag, "StoreError")
+    assert.isTrue(io.message.startsWith(`cannot write token store ${location}: Redis is unreachable`))
+    assert.include(io.message, "(ECONNREFUSED) — check that Redis is running")
+    assert.include(redis("Corrupt").message, "the Redis value is not a valid token record")
+    assert.include(redis("UnsupportedVersion", { detail: "9" }).message, "upgrade @tangoe-token/store-redis")
+    assert.include(redis("KeyRequired").message, "pass the encryptionKey")
+    assert.include(redis("WrongKey").message, "the Redis value was written with")
+    assert.notInclude(redis("Io").message, "disk")
+  })
+
+  it("a lost lease and a held lock say what happened", () => {
+    const lost = redis("LockTimeout", { detail: "lease lost" })
+    assert.include(lost.message, "lease expired and another process holds the lock now")
+    assert.isTrue(lost.retryable)
+    const held = redis("LockTimeout", { holder: { pid: 7, hostname: "box", heldForMs: 2_000 } })
+    assert.include(held.message, "the refresh lock is held by pid 7 on box for 2.0 s")
+    assert.include(held.message, "loses the lock when its lease runs out")
+  })
+
+  it("reasons without Redis words keep the file store's", () => {
+    const detail = "empty refresh token"
+    const file = new StoreError({ operation: "save", location, reason: "InvalidInput", detail })
+    assert.strictEqual(redis("InvalidInput", { detail }).message, file.message)
+  })
+})
+
 describe("StoreConflict", () => {
   it("says what was expected and found, and to load again", () => {
     const conflict = new StoreConflict({

@@ -10,7 +10,10 @@
 
 /** What the marker says. */
 export interface TangoeAuthMarker {
-  /** core's error tag (`InvalidGrant`, `InvalidClient`, `Timeout`, …), or `Unexpected`. */
+  /**
+   * What failed: the reason of core's `RefreshError` (`InvalidGrant`, `InvalidClient`, `Timeout`, …),
+   * `InvalidConfig`, or `Unexpected`.
+   */
   readonly reason: string
   /** The fingerprint of the refresh token that was sent (core's `secretFingerprint`). */
   readonly refreshTokenFingerprint: string

@@ -9,6 +9,7 @@ import {
   HttpTransportFailure,
   type HttpTransportRequest,
   type HttpTransportResponse,
+  InvalidConfig,
   isRefreshError,
   makeRetrySchedule,
   type RefreshRequest,
@@ -112,19 +113,21 @@ export function toRefreshRequest(data: TangoeCredentialData): RefreshRequest {
 /** The longest backoff between two retries. */
 const MAX_RETRY_DELAY_MILLIS = 5_000
 
-/** The core error's tag, for the marker. */
-const reasonOf = (error: unknown): string => (isRefreshError(error) ? error._tag : "Unexpected")
+/** What failed, for the marker: the reason of core's `RefreshError` (`InvalidGrant`…), or `InvalidConfig`. */
+const reasonOf = (error: unknown): string =>
+  isRefreshError(error) ? error.reason._tag : error instanceof InvalidConfig ? error._tag : "Unexpected"
 
 /** Turns anything the refresh failed with into a `TangoeAuthError` whose message is safe to show. */
 export function toAuthError(error: unknown, refreshTokenValue: string): TangoeAuthError {
   if (error instanceof TangoeAuthError) return error
   const marker = { reason: reasonOf(error), refreshTokenFingerprint: secretFingerprint(refreshTokenValue) }
-  const text = isRefreshError(error)
-    ? forN8n("Tangoe token refresh failed", error.message)
-    : {
-        message:
-          "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
-      }
+  const text =
+    isRefreshError(error) || error instanceof InvalidConfig
+      ? forN8n("Tangoe token refresh failed", error.message)
+      : {
+          message:
+            "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
+        }
   return new TangoeAuthError(text.message, marker, text.description)
 }
 

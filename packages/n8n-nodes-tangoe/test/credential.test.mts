@@ -405,7 +405,7 @@ describe("failures reach the user as actionable errors without secrets", () => {
         { throws: networkError("ECONNABORTED", `${TOKEN_URLS.qa}?refresh_token=${s.refreshToken}`) },
       ],
       reason: "Transport",
-      says: /Could not complete the request/,
+      says: /the connection failed after the request was sent/,
       calls: 1,
     },
     {

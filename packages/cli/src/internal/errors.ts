@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { isRefreshError, type RefreshErrorReason } from "@tangoe-token/core"
 import * as Data from "effect/Data"
 
 /**
@@ -20,6 +21,9 @@ export class ApiUnavailable extends Data.TaggedError("ApiUnavailable")<{ readonl
  * The documented exit codes.
  *
  * - 0: done.
+ * A `RefreshError` is classified by its reason (`InvalidGrant`, `Timeout`…), and `--json` names the
+ * reason as the error's `type`.
+ *
  * - 1: an unexpected failure (a bug, or a server answer that fits no other class: `InvalidRequest`,
  *   `UnsupportedGrantType`).
  * - 2: usage: a missing or invalid setting or flag (a Redis URL store-redis refuses), an unusable settings file.
@@ -41,12 +45,9 @@ export const ExitCode = {
   httpError: 6,
 } as const
 
-const byTag: Readonly<Record<string, number>> = {
-  UsageError: ExitCode.usage,
-  InvalidConfig: ExitCode.usage,
-  RedisStoreConfigError: ExitCode.usage,
+/** Every reason of a `RefreshError` has its code: a reason added to core must be classified here. */
+const byReason: { readonly [Tag in RefreshErrorReason["_tag"]]: number } = {
   InvalidGrant: ExitCode.reprovision,
-  NotProvisioned: ExitCode.reprovision,
   InvalidClient: ExitCode.reprovision,
   UnauthorizedClient: ExitCode.reprovision,
   InvalidScope: ExitCode.reprovision,
@@ -55,19 +56,33 @@ const byTag: Readonly<Record<string, number>> = {
   ServerError: ExitCode.unavailable,
   RateLimited: ExitCode.unavailable,
   MalformedResponse: ExitCode.unavailable,
+  InvalidRequest: ExitCode.unexpected,
+  UnsupportedGrantType: ExitCode.unexpected,
+}
+
+const byTag: Readonly<Record<string, number>> = {
+  ...byReason,
+  UsageError: ExitCode.usage,
+  InvalidConfig: ExitCode.usage,
+  RedisStoreConfigError: ExitCode.usage,
+  NotProvisioned: ExitCode.reprovision,
   ApiUnavailable: ExitCode.unavailable,
   StoreError: ExitCode.store,
   StoreConflict: ExitCode.store,
-  InvalidRequest: ExitCode.unexpected,
-  UnsupportedGrantType: ExitCode.unexpected,
   TokenManagerClosed: ExitCode.unexpected,
 }
 
-/** The `_tag` of a tagged error, or `"UnexpectedError"`. */
+/**
+ * What failed, as one name: the reason's tag for a `RefreshError` (`InvalidGrant`…), the `_tag` of
+ * another known error, or `"UnexpectedError"`.
+ */
 export const tagOf = (error: unknown): string => {
-  const tag =
-    typeof error === "object" && error !== null ? (error as { readonly _tag?: unknown })._tag : undefined
-  return typeof tag === "string" && tag in byTag ? tag : "UnexpectedError"
+  const tag = isRefreshError(error)
+    ? error.reason._tag
+    : typeof error === "object" && error !== null
+      ? (error as { readonly _tag?: unknown })._tag
+      : undefined
+  return typeof tag === "string" && Object.hasOwn(byTag, tag) ? tag : "UnexpectedError"
 }
 
 /** The exit code for an error. */

@@ -5,7 +5,6 @@
  *
  * @internal
  */
-import type * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type { HttpTransportResponse } from "../HttpTransport.ts"
@@ -16,7 +15,8 @@ import {
   InvalidScope,
   MalformedResponse,
   RateLimited,
-  type RefreshError,
+  RefreshError,
+  type RefreshErrorReason,
   ServerError,
   UnauthorizedClient,
   UnsupportedGrantType,
@@ -93,6 +93,9 @@ const parseJsonObject = (body: string): Record<string, unknown> | undefined => {
   }
 }
 
+const failWith = (reason: RefreshErrorReason): Result.Result<never, RefreshError> =>
+  Result.fail(new RefreshError({ reason }))
+
 const contentTypeOf = (response: HttpTransportResponse): string | undefined => {
   const value = response.headers["content-type"]
   return value === undefined ? undefined : value.slice(0, 100)
@@ -106,11 +109,11 @@ const toTokenSet = (
   const decoded = decodeTokenResponse(json)
   if (Result.isFailure(decoded)) {
     const field = decoded.failure
-    return Result.fail(
+    return failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status: response.status,
-        reason: "invalidField",
+        kind: "invalidField",
         contentType: contentTypeOf(response),
         field,
         expected: EXPECTED[field],
@@ -158,11 +161,11 @@ const oauthErrorOf = (
     : { error: maskKnown(code, ctx.secrets()) }
 }
 
-const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshError => {
+const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshErrorReason => {
   const fields = { environment: ctx.environment, status, ...oauth }
   switch (oauth.error) {
     case "invalid_grant":
-      return new InvalidGrant(fields)
+      return new InvalidGrant({ ...fields, afterAmbiguousAttempt: false })
     case "invalid_client":
       return new InvalidClient(fields)
     case "invalid_scope":
@@ -187,15 +190,15 @@ export const interpretResponse = (
 ): Result.Result<TokenSet, RefreshError> => {
   const { status } = response
   const contentType = contentTypeOf(response)
-  const malformed = (reason: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
-    Result.fail(
+  const malformed = (kind: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
+    failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status,
-        reason,
+        kind,
         contentType,
         excerpt:
-          reason === "notJson" || reason === "unexpectedStatus"
+          kind === "notJson" || kind === "unexpectedStatus"
             ? excerpt(response.body, ctx.secrets())
             : undefined,
       }),
@@ -206,7 +209,7 @@ export const interpretResponse = (
     const oauth = oauthErrorOf(json, ctx)
     const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
     const fields = { environment: ctx.environment, status, retryAfter, ...oauth }
-    return Result.fail(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
+    return failWith(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
   }
   if (response.bodyTruncated === true) return malformed("tooLarge")
   if (status >= 200 && status < 300) {
@@ -215,13 +218,7 @@ export const interpretResponse = (
   if (status >= 400 && status < 500) {
     if (json === undefined) return malformed("notJson")
     const oauth = oauthErrorOf(json, ctx)
-    return oauth === undefined
-      ? malformed("unexpectedStatus")
-      : Result.fail(fromOAuthError(status, oauth, ctx))
+    return oauth === undefined ? malformed("unexpectedStatus") : failWith(fromOAuthError(status, oauth, ctx))
   }
   return malformed("unexpectedStatus")
 }
-
-/** `Duration` of a `Retry-After` carried by an error, if any. */
-export const retryAfterOf = (error: RefreshError): Duration.Duration | undefined =>
-  error._tag === "RateLimited" || error._tag === "ServerError" ? error.retryAfter : undefined

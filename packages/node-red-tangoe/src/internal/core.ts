@@ -13,8 +13,10 @@ import * as Redacted from "effect/Redacted"
 export {
   createTokenClient,
   type Environment,
+  isRefreshError,
   memoryStore,
   originOf,
+  REFRESH_ERROR_REASON_TAGS,
   type TokenClient,
   type TokenInfo,
 } from "@tangoe-token/core"

@@ -1,15 +1,19 @@
 /**
- * What a failed token request looks like to a flow: a plain, secret-free object with the error's
- * `_tag`, its message and a short action, carried in `msg.error` and in the error a Catch node
- * receives. Core's errors already say what to do; the adapter adds its own configuration errors
- * and scrubs every string of the credential values it knows, as a last line of defence.
+ * What a failed token request looks like to a flow: a plain, secret-free object with what failed
+ * as one name (`_tag`), its message and a short action, carried in `msg.error` and in the error a
+ * Catch node receives. Core's errors already say what to do; the adapter adds its own configuration
+ * errors and scrubs every string of the credential values it knows, as a last line of defence.
  *
  * @internal
  */
+import { isRefreshError, REFRESH_ERROR_REASON_TAGS } from "./core.ts"
 
 /** A token failure as a flow sees it. Never holds a secret. */
 export interface TokenProblem {
-  /** The error's tag: `InvalidGrant`, `InvalidClient`, `Timeout`, `StoreError`, `NotConfigured`… */
+  /**
+   * What failed: the reason of core's `RefreshError` (`InvalidGrant`, `InvalidClient`, `Timeout`…),
+   * or the tag of another error (`StoreError`, `NotProvisioned`, `NotConfigured`…).
+   */
   readonly _tag: string
   /** What went wrong and what to do, from core (or from the configuration check). */
   readonly message: string
@@ -17,24 +21,17 @@ export interface TokenProblem {
   readonly field?: string
 }
 
-/** The tags the message catalog has a short label and action for. Others use `Unexpected`. */
+/**
+ * The tags the message catalog has a short label and action for: every reason of core's
+ * `RefreshError`, core's other errors, and the adapter's own. Others use `Unexpected`.
+ */
 export const KNOWN_TAGS: ReadonlySet<string> = new Set([
-  "NotConfigured",
-  "NotProvisioned",
+  ...REFRESH_ERROR_REASON_TAGS,
   "InvalidConfig",
-  "InvalidGrant",
-  "InvalidClient",
-  "InvalidScope",
-  "InvalidRequest",
-  "UnsupportedGrantType",
-  "UnauthorizedClient",
-  "RateLimited",
-  "ServerError",
-  "Timeout",
-  "Transport",
-  "MalformedResponse",
+  "NotProvisioned",
   "StoreError",
   "StoreConflict",
+  "NotConfigured",
   "Unexpected",
 ])
 
@@ -49,8 +46,9 @@ export const scrub = (text: string, secrets: ReadonlyArray<string | undefined>):
 
 /** The problem for any value a token call rejected with, scrubbed of the given secrets. */
 export const toProblem = (cause: unknown, secrets: ReadonlyArray<string | undefined>): TokenProblem => {
-  const tag =
-    typeof cause === "object" && cause !== null && typeof (cause as { _tag?: unknown })._tag === "string"
+  const tag = isRefreshError(cause)
+    ? cause.reason._tag
+    : typeof cause === "object" && cause !== null && typeof (cause as { _tag?: unknown })._tag === "string"
       ? (cause as { _tag: string })._tag
       : "Unexpected"
   const raw =

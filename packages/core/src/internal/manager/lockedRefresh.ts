@@ -15,7 +15,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { HttpTransport } from "../../HttpTransport.ts"
-import type { InvalidGrant, RefreshError } from "../../RefreshError.ts"
+import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import { refreshResolved } from "../../refresh.ts"
@@ -96,14 +96,15 @@ const recoverFromRefusal = (
   ctx: EngineContext,
   request: ResolvedRefreshRequest,
   plan: Plan,
-  error: InvalidGrant,
+  reason: InvalidGrant,
+  error: RefreshError,
   restore: Restore,
 ) =>
   Effect.gen(function* () {
     const ambiguous = ctx.read().ambiguousToken
     const marked =
-      ambiguous !== undefined && sameToken(ambiguous, plan.use) && !error.afterAmbiguousAttempt
-        ? error.withAfterAmbiguousAttempt()
+      ambiguous !== undefined && sameToken(ambiguous, plan.use) && !reason.afterAmbiguousAttempt
+        ? new RefreshError({ reason: reason.withAfterAmbiguousAttempt() })
         : error
     const again = yield* restore(ctx.config.store.load)
     const newer = planAfterRefusal(plan, again)
@@ -138,7 +139,9 @@ export const lockedRefresh = (
       const ready = servable(ctx.read(), now)
       if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return ready
       return yield* refreshAndSave(ctx, request, plan, restore).pipe(
-        Effect.catchTag("InvalidGrant", (error) => recoverFromRefusal(ctx, request, plan, error, restore)),
+        Effect.catchReason("RefreshError", "InvalidGrant", (reason, error) =>
+          recoverFromRefusal(ctx, request, plan, reason, error, restore),
+        ),
         Effect.tapError((error) =>
           Effect.sync(() => {
             if ("ambiguous" in error && error.ambiguous)

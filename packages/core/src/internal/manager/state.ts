@@ -60,7 +60,7 @@ export interface ManagerState {
   /** Fingerprints of access tokens an API rejected (401): never handed out again, even if a store holds them. */
   readonly rejected: ReadonlyArray<string>
   readonly lastRefreshAt: number | undefined
-  readonly lastError: { readonly _tag: string; readonly message: string } | undefined
+  readonly lastError: { readonly _tag: string; readonly reason?: string; readonly message: string } | undefined
   readonly refreshCount: number
 }
 
@@ -157,7 +157,10 @@ export const flightSucceeded = (state: ManagerState): ManagerState =>
 /** A flight failed with `error`. */
 export const flightFailed = (state: ManagerState, error: TokenManagerError): ManagerState => ({
   ...state,
-  lastError: { _tag: error._tag, message: error.message },
+  lastError:
+    error._tag === "RefreshError"
+      ? { _tag: error._tag, reason: error.reason._tag, message: error.message }
+      : { _tag: error._tag, message: error.message },
 })
 
 /** The held access token is served a while longer: try to refresh again at `refreshAt`. */
