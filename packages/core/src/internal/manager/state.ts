@@ -60,7 +60,9 @@ export interface ManagerState {
   /** Fingerprints of access tokens an API rejected (401): never handed out again, even if a store holds them. */
   readonly rejected: ReadonlyArray<string>
   readonly lastRefreshAt: number | undefined
-  readonly lastError: { readonly _tag: string; readonly reason?: string; readonly message: string } | undefined
+  readonly lastError:
+    | { readonly _tag: string; readonly reason?: string; readonly message: string }
+    | undefined
   readonly refreshCount: number
 }
 
