@@ -90,9 +90,22 @@ describe("refresh lock", () => {
 
   it("lockTimeout also bounds the wait behind another fiber of the same process", async () => {
     const store = makeStore(fresh(), { lockTimeout: 300 })
-    const holding = run(store.withRefreshLock(Effect.promise(() => sleep(1_500))))
-    await sleep(50)
-    const [error, ms] = await timedStoreFailure(store.withRefreshLock(Effect.void))
+    // Barriers, not delays: the first fiber holds the lock from `entered` until the test releases it,
+    // after the waiter gave up, so the waiter's wait can only end by its own timeout.
+    const entered = Promise.withResolvers<void>()
+    const release = Promise.withResolvers<void>()
+    const holding = run(
+      store.withRefreshLock(
+        Effect.promise(() => {
+          entered.resolve()
+          return release.promise
+        }),
+      ),
+    )
+    await entered.promise
+    const [error, ms] = await timedStoreFailure(store.withRefreshLock(Effect.void)).finally(() =>
+      release.resolve(),
+    )
     expect(error).toMatchObject({ reason: "LockTimeout", operation: "lock" })
     expect(ms).toBeGreaterThanOrEqual(250)
     expect(ms).toBeLessThan(1_200)

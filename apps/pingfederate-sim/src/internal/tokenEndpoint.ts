@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import type { Fault } from "../Fault.ts"
 import { MAX_TOKEN_BODY_BYTES, readBody } from "./body.ts"
 import { describeFault, type FaultQueue, processesRequest } from "./faults.ts"
+import type { Holds } from "./holds.ts"
 import { type ClientAuthMethod, type Placement, parseTokenRequest } from "./params.ts"
 import type { Outcome } from "./recorder.ts"
 import {
@@ -23,6 +24,8 @@ import type { Refreshed, TokenRegistry } from "./tokens.ts"
 export interface TokenEndpointDeps {
   readonly registry: TokenRegistry
   readonly faults: FaultQueue
+  /** Where `hold` faults park their requests. */
+  readonly holds: Holds
   readonly environment: string
   /** Waits `ms`; resolves false when the simulator closed meanwhile. */
   readonly sleep: (ms: number) => Promise<boolean>
@@ -257,6 +260,11 @@ export const handleTokenRequest = async (
       return { status: 0, fault: faultName, failure: fault.kind }
     }
   }
+  if (fault?.kind === "hold" && fault.phase === "beforeProcessing") {
+    if (!(await deps.holds.hold(fault.until)) || !clientConnected(req)) {
+      return { status: 0, fault: faultName, failure: fault.kind }
+    }
+  }
 
   const processed = await processRequest(deps, req, query)
   const seen = {
@@ -281,6 +289,15 @@ export const handleTokenRequest = async (
     }
     case "delay": {
       if (fault.phase !== "beforeProcessing" && (!(await deps.sleep(fault.ms)) || !clientConnected(req))) {
+        return { ...seen, status: 0, failure: fault.kind }
+      }
+      return plain()
+    }
+    case "hold": {
+      if (
+        fault.phase !== "beforeProcessing" &&
+        (!(await deps.holds.hold(fault.until)) || !clientConnected(req))
+      ) {
         return { ...seen, status: 0, failure: fault.kind }
       }
       return plain()
