@@ -9,6 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { untilEvent } from "./support/events.mts"
 import { ensureN8nInstalled, leakedSecrets, N8n, nodeOutput, packPackage, tail } from "./support/n8n.mts"
 import {
   CREDENTIAL_TYPE,
@@ -54,6 +55,12 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       )
     }
     return result
+  }
+
+  /** API requests the simulator accepted (a 200, not a 401). */
+  const authorisedApiRequests = () => {
+    const { apiRequests, apiUnauthorized } = sim.stats()
+    return apiRequests - apiUnauthorized
   }
 
   beforeAll(async () => {
@@ -153,25 +160,33 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
   })
 
   it("(d) two n8n processes refreshing at once after expiry: both succeed, the stored refresh token stays live", async () => {
-    const before = await stored()
     sim.expireAccessTokens()
     sim.resetStats()
-    // Force the race: the first process's refresh rotates the token, then its answer is held back for
-    // 10 s. The second process starts once the rotation happened, so it still reads the old tokens
-    // from the database, gets a 401, refreshes with the now-dead refresh token (invalid_grant), and
-    // must recover by waiting for the first process to store the new one.
-    sim.injectFaults({ kind: "delay", ms: 10_000, phase: "afterRotation" })
-    const first = execute(WF.api)
-    const startedAt = Date.now()
-    while (sim.isLive(before.refreshToken)) {
-      if (Date.now() - startedAt > 60_000) {
-        sim.clearFaults()
-        throw new Error("the first process never refreshed")
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
+    // Force the race with barriers, not delays. Both processes get a 401 and refresh with the stored
+    // refresh token. The simulator processes each refresh as it arrives (the first rotates the token,
+    // the second is refused with invalid_grant) and HOLDS both answers, so neither process can store
+    // anything before the other has sent its refresh: the interleaving is certain, however slow the
+    // machine. Then the winner is answered; once it has stored the new tokens (n8n saves them before
+    // it sends the API request they authorise), the loser gets its invalid_grant and must recover
+    // from n8n's database.
+    sim.injectFaults({ kind: "hold" }, { kind: "hold" })
+    const runs = [execute(WF.api), execute(WF.api)]
+    try {
+      await untilEvent(sim.whenHeld(2), runs, "both processes' refreshes to reach the simulator")
+      expect(sim.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1, failures: 0 })
+      expect(sim.releaseHeld(1)).toBe(1)
+      await untilEvent(
+        () => authorisedApiRequests() >= 1,
+        runs,
+        "the winner's API request with its new token (sent once n8n stored it)",
+      )
+      expect(sim.releaseHeld()).toBe(1)
+    } finally {
+      sim.clearFaults()
+      sim.releaseHeld()
     }
-    const second = execute(WF.api)
-    const [one, two] = await Promise.all([first, second]).finally(() => sim.clearFaults())
+    const [one, two] = await Promise.all(runs)
+    if (one === undefined || two === undefined) throw new Error("an execution is missing")
     expect(nodeOutput(one.json, "Tangoe").map((item) => item.ok)).toEqual([true])
     expect(nodeOutput(two.json, "Tangoe").map((item) => item.ok)).toEqual([true])
     const stats = sim.stats()
