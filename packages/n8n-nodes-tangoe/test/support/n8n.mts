@@ -260,8 +260,8 @@ export class N8n {
         if (child.exitCode !== null)
           throw new Error(`n8n start exited with ${child.exitCode}:\n${tail(output)}`)
         if (await server.healthy()) break
-        if (Date.now() - started > 120_000)
-          throw new Error(`n8n start did not answer in 120 s:\n${tail(output)}`)
+        if (Date.now() - started > 180_000)
+          throw new Error(`timed out after 180 s waiting for n8n start to be ready:\n${tail(output)}`)
         await new Promise((resolveWait) => setTimeout(resolveWait, 500))
       }
       await server.setUpOwner()
@@ -288,35 +288,47 @@ export class N8nServer {
     private readonly stopper: () => Promise<string>,
   ) {}
 
-  /** Whether `/healthz` answers 200. */
+  /** Whether n8n says it is ready (`/healthz/readiness` answers 200). */
   async healthy(): Promise<boolean> {
     try {
-      return (await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok
+      // `/healthz/readiness` answers 200 only once the database is connected and migrated and n8n
+      // is fully started (`/healthz` answers long before, while REST calls still get 503).
+      return (await fetch(`${this.url}/healthz/readiness`, { signal: AbortSignal.timeout(2_000) })).ok
     } catch {
       return false
     }
   }
 
   /**
-   * Creates the owner account and keeps its session cookie. `/healthz` answers before the REST routes
-   * exist, so a 404 is retried for a while.
+   * Creates the owner account and keeps its session cookie. Called once n8n says it is ready; should
+   * a REST route still not be there (404, 503, or 200 "n8n is starting up", all seen on a loaded
+   * machine before waiting for readiness), the call is repeated, for up to `boundMillis`.
    */
-  async setUpOwner(): Promise<void> {
+  async setUpOwner(boundMillis = 180_000): Promise<void> {
     const owner = {
       email: "owner@example.com",
       firstName: "E2e",
       lastName: "Owner",
       password: `Pw-${randomBytes(12).toString("hex")}`,
     }
-    let response = await this.request("POST", "/rest/owner/setup", owner)
-    for (let attempt = 0; response.status === 404 && attempt < 120; attempt++) {
+    const started = Date.now()
+    for (;;) {
+      const response = await this.request("POST", "/rest/owner/setup", owner)
+      const text = await response.text()
+      const starting = response.status === 404 || response.status === 503 || /is starting up/i.test(text)
+      if (!starting) {
+        this.cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? ""
+        if (!response.ok || this.cookie === "") {
+          throw new Error(`owner setup failed: HTTP ${response.status} ${text.slice(0, 500)}`)
+        }
+        return
+      }
+      if (Date.now() - started > boundMillis) {
+        throw new Error(
+          `timed out after ${boundMillis / 1000} s waiting for n8n to be ready for owner setup: HTTP ${response.status} ${text.slice(0, 200)}`,
+        )
+      }
       await new Promise((resolveWait) => setTimeout(resolveWait, 500))
-      response = await this.request("POST", "/rest/owner/setup", owner)
-    }
-    const cookie = response.headers.get("set-cookie") ?? ""
-    this.cookie = cookie.split(";")[0] ?? ""
-    if (!response.ok || this.cookie === "") {
-      throw new Error(`owner setup failed: HTTP ${response.status} ${await response.text()}`)
     }
   }
 
