@@ -10,7 +10,15 @@ import { join } from "node:path"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { untilEvent } from "./support/events.mts"
-import { ensureN8nInstalled, leakedSecrets, N8n, nodeOutput, packPackage, tail } from "./support/n8n.mts"
+import {
+  ensureN8nInstalled,
+  howItEnded,
+  leakedSecrets,
+  N8n,
+  nodeOutput,
+  packPackage,
+  tail,
+} from "./support/n8n.mts"
 import {
   CREDENTIAL_TYPE,
   generateItems,
@@ -51,7 +59,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     outputs.push(result.stdout, result.stderr)
     if (!result.ok) {
       throw new Error(
-        `n8n execute ${id} exited ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+        `n8n execute ${id} ${howItEnded(result)}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
       )
     }
     return result

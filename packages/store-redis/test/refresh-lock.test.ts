@@ -36,6 +36,15 @@ const makeStore = (namespace: string, options: Partial<RedisStoreOptions> = {}) 
 }
 const fresh = () => `lock-${++counter}`
 
+/** A one-shot barrier: `promise` resolves once `resolve` is called. */
+const latch = () => {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((done) => {
+    resolve = done
+  })
+  return { promise, resolve: () => resolve() }
+}
+
 /** A child process that holds the lock of `namespace` with `leaseMs`, once it printed `locked`. */
 const holdInChild = async (namespace: string, leaseMs: number): Promise<Child> => {
   const child = startChild(worker, [server.url, namespace, String(leaseMs)])
@@ -92,8 +101,8 @@ describe("refresh lock", () => {
     const store = makeStore(fresh(), { lockTimeout: 300 })
     // Barriers, not delays: the first fiber holds the lock from `entered` until the test releases it,
     // after the waiter gave up, so the waiter's wait can only end by its own timeout.
-    const entered = Promise.withResolvers<void>()
-    const release = Promise.withResolvers<void>()
+    const entered = latch()
+    const release = latch()
     const holding = run(
       store.withRefreshLock(
         Effect.promise(() => {
