@@ -135,7 +135,10 @@ describe("refresh lock", () => {
 
   it("renews the lease while a slow refresh runs (3 x the lease), and nobody else gets in", async () => {
     const ns = fresh()
-    const leaseMs = 300
+    // Redis expires a lease in real time, so a renewal that comes late loses it. Renewed every third
+    // of the lease, a 2 s lease survives a 1.3 s stall of this process (a busy 2-core machine stalls
+    // for several hundred ms; a 300 ms lease did not survive that).
+    const leaseMs = 2_000
     const holder = makeStore(ns, { lockLease: leaseMs })
     const other = makeStore(ns, { lockTimeout: 100 })
     const raw = await server.raw()
