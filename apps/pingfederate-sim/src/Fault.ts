@@ -18,6 +18,11 @@
  * - `delay`: wait `ms` before sending headers. `afterRotation` (default) processes first, so a client that
  *   times out lost a rotated token; `beforeProcessing` waits first and processes only if the client is
  *   still connected.
+ * - `hold`: park the request until `until` requests are held (a barrier; this one included), or until a
+ *   test releases it (`Simulator.releaseHeld`, `POST /__admin/release`); held requests are released
+ *   oldest first. `afterRotation` (default) processes first and holds the answer; `beforeProcessing`
+ *   holds first and processes only if the client is still connected. Use it to force an interleaving
+ *   (two clients' refreshes both reach the server before either is answered) without a delay.
  * - `stallBody`: process (rotated), send the headers and half the body, stall `ms`, destroy the socket.
  * - `resetBeforeProcessing`: reset the connection without processing (nothing rotated).
  * - `resetAfterRotation`: process (rotated), then reset the connection: the client never sees the new token.
@@ -43,6 +48,11 @@ export type Fault =
       readonly body?: "json" | "empty"
     }
   | { readonly kind: "delay"; readonly ms: number; readonly phase?: "afterRotation" | "beforeProcessing" }
+  | {
+      readonly kind: "hold"
+      readonly until?: number
+      readonly phase?: "afterRotation" | "beforeProcessing"
+    }
   | { readonly kind: "stallBody"; readonly ms: number }
   | { readonly kind: "resetBeforeProcessing" }
   | { readonly kind: "resetAfterRotation" }

@@ -11,11 +11,14 @@ const STATUS_CODES = [429, 500, 502, 503, 504] as const
 const TOKEN_FIELDS = ["access_token", "token_type", "expires_in", "refresh_token"] as const
 const MAX_DELAY_MS = 10 * 60 * 1000
 const MAX_OVERSIZED_BYTES = 256 * 1024 * 1024
+const MAX_HOLD_UNTIL = 1_000
+const PHASES = ["afterRotation", "beforeProcessing"] as const
 
 /** Every fault kind with the keys it takes (besides `kind`). */
 const FAULT_KEYS: Readonly<Record<FaultKind, ReadonlyArray<string>>> = {
   status: ["status", "retryAfter", "rotate", "body"],
   delay: ["ms", "phase"],
+  hold: ["until", "phase"],
   stallBody: ["ms"],
   resetBeforeProcessing: [],
   resetAfterRotation: [],
@@ -68,9 +71,13 @@ export const toFault = (value: unknown, option = "fault"): Fault => {
       return {
         kind,
         ms: integer(field("ms"), input.ms, 0, MAX_DELAY_MS),
-        ...(has("phase")
-          ? { phase: oneOf(field("phase"), input.phase, ["afterRotation", "beforeProcessing"] as const) }
-          : {}),
+        ...(has("phase") ? { phase: oneOf(field("phase"), input.phase, PHASES) } : {}),
+      }
+    case "hold":
+      return {
+        kind,
+        ...(has("until") ? { until: integer(field("until"), input.until, 1, MAX_HOLD_UNTIL) } : {}),
+        ...(has("phase") ? { phase: oneOf(field("phase"), input.phase, PHASES) } : {}),
       }
     case "stallBody":
       return { kind, ms: integer(field("ms"), input.ms, 0, MAX_DELAY_MS) }
@@ -92,6 +99,7 @@ export const toFault = (value: unknown, option = "fault"): Fault => {
 /** The key a bare value in a CLI spec sets, per kind (`delay:2000` = `delay:ms=2000`). */
 const BARE_KEY: Partial<Record<FaultKind, string>> = {
   delay: "ms",
+  hold: "until",
   stallBody: "ms",
   html: "status",
   missingField: "field",
@@ -105,6 +113,7 @@ const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string)
 const typed = (key: string, raw: string): unknown => {
   switch (key) {
     case "ms":
+    case "until":
     case "bytes":
     case "status":
       return /^\d+$/.test(raw) ? Number(raw) : raw
@@ -123,6 +132,7 @@ const typed = (key: string, raw: string): unknown => {
  * Parses a CLI fault spec: `<kind>[:key=value|:flag|:bare-value]...`, where `<kind>` is a status code
  * (429, 500, 502, 503, 504) or a kind in kebab-case or camelCase. Examples: `503:retry-after=5`,
  * `500:rotate`, `429:retry-after=Wed, 21 Oct 2026 07:28:00 GMT`, `delay:ms=3000:phase=before-processing`,
+ * `hold`, `hold:until=2`, `hold:2:phase=before-processing`,
  * `stall-body:2000`, `reset-after-rotation`, `html:504`, `missing-field:refresh_token`,
  * `wrong-token-type:mac`, `oversized-body:bytes=1048576`. A `retry-after` date may contain colons.
  *

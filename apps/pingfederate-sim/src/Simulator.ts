@@ -19,6 +19,7 @@ import { handleApiRequest } from "./internal/api.ts"
 import { ApiRequestLog } from "./internal/apiRequestLog.ts"
 import { CONFIG_KEYS, DEFAULT_CONFIG, mergeConfig } from "./internal/config.ts"
 import { FaultQueue } from "./internal/faults.ts"
+import { Holds } from "./internal/holds.ts"
 import { type Area, type Outcome, Recorder } from "./internal/recorder.ts"
 import { jsonResponse, methodNotAllowedResponse, send } from "./internal/responses.ts"
 import { type AccountStatus, type SeededAccount, ServiceAccounts } from "./internal/serviceAccounts.ts"
@@ -241,6 +242,15 @@ export interface Simulator {
   clearFaults(): void
   /** The faults still queued, first first. */
   pendingFaults(): ReadonlyArray<Fault>
+  /** How many token requests `hold` faults are holding right now. */
+  heldRequests(): number
+  /**
+   * Resolves once `count` token requests are held at the same time by `hold` faults: the event a test
+   * waits on before it releases them. Rejects if the simulator closes first.
+   */
+  whenHeld(count: number): Promise<void>
+  /** Releases the `count` oldest held token requests (all by default); returns how many it released. */
+  releaseHeld(count?: number): number
   /** Whether this refresh token would be accepted right now (current, or retired within the grace period). */
   isLive(refreshToken: string): boolean
   /** Every refresh token that would be accepted now, optionally only a client's. */
@@ -350,6 +360,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const clock: Clock = options.clock ?? Date.now
   const registry = new TokenRegistry(clock, () => config)
   const faults = new FaultQueue()
+  const holds = new Holds()
   faults.push((options.faults ?? []).map((fault, i) => toFault(fault, `faults[${i}]`)))
   const recorder = new Recorder(options.log)
   const apiLog = new ApiRequestLog()
@@ -387,6 +398,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   const tokenDeps = {
     registry,
     faults,
+    holds,
     environment,
     sleep,
     clock,
@@ -510,6 +522,10 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     injectFaults: (...added) => faults.push(added.map((fault, i) => toFault(fault, `faults[${i}]`))),
     clearFaults: () => faults.clear(),
     pendingFaults: () => faults.pending,
+    heldRequests: () => holds.count,
+    whenHeld: (count) => holds.whenHeld(integer("count", count, 1, Number.MAX_SAFE_INTEGER)),
+    releaseHeld: (count) =>
+      holds.release(count === undefined ? undefined : integer("count", count, 0, Number.MAX_SAFE_INTEGER)),
     isLive: (refreshToken) => registry.isLive(refreshToken),
     liveRefreshTokens: (clientId) => registry.liveRefreshTokens(clientId),
     isAccessTokenValid: (accessToken) => registry.checkAccessToken(accessToken).ok,
@@ -524,6 +540,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing.abort()
+        holds.close()
         server.close(() => resolve())
         server.closeAllConnections()
         for (const socket of sockets) socket.destroy()

@@ -28,6 +28,28 @@ describe("the admin endpoint", () => {
     expect(sim.pendingFaults()).toEqual([])
   })
 
+  it("shows how many token requests are held and releases them, oldest first, all or some", async () => {
+    const sim = await start()
+    const client = firstClient(sim)
+    expect(json(await admin(sim, "/faults", "POST", [{ kind: "hold" }, { kind: "hold" }]))).toMatchObject({
+      queued: 2,
+      pending: ["hold", "hold"],
+    })
+    const first = refresh(sim, client, client.refreshToken)
+    await sim.whenHeld(1)
+    const second = refresh(sim, client, client.refreshToken)
+    await sim.whenHeld(2)
+    expect(json(await admin(sim, "/held"))).toEqual({ held: 2 })
+    expect(json(await admin(sim, "/state"))).toMatchObject({ heldRequests: 2 })
+    expect(json(await admin(sim, "/release", "POST", { count: 1 }))).toEqual({ released: 1, held: 1 })
+    expect((await first).status).toBe(200)
+    expect(json(await admin(sim, "/release", "POST"))).toEqual({ released: 1, held: 0 })
+    expect((await second).status).toBe(400)
+    const bad = await admin(sim, "/release", "POST", { count: "all" })
+    expect(bad.status).toBe(400)
+    expect(json(bad).error_description).toContain("count")
+  })
+
   it("rejects a bad fault with 400 naming the field, and queues nothing", async () => {
     const sim = await start()
     const res = await admin(sim, "/faults", "POST", [{ kind: "html" }, { kind: "status", status: 418 }])

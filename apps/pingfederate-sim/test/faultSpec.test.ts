@@ -31,6 +31,13 @@ describe("parseFaultSpec (the --fault grammar)", () => {
       phase: "beforeProcessing",
     })
     expect(parseFaultSpec("delay:250")).toEqual({ kind: "delay", ms: 250 })
+    expect(parseFaultSpec("hold")).toEqual({ kind: "hold" })
+    expect(parseFaultSpec("hold:2")).toEqual({ kind: "hold", until: 2 })
+    expect(parseFaultSpec("hold:until=3:phase=before-processing")).toEqual({
+      kind: "hold",
+      until: 3,
+      phase: "beforeProcessing",
+    })
     expect(parseFaultSpec("stall-body:2000")).toEqual({ kind: "stallBody", ms: 2000 })
     expect(parseFaultSpec("html")).toEqual({ kind: "html" })
     expect(parseFaultSpec("html:504")).toEqual({ kind: "html", status: 504 })
@@ -53,6 +60,7 @@ describe("parseFaultSpec (the --fault grammar)", () => {
     expect(() => parseFaultSpec("418")).toThrow(/--fault\.status: expected one of 429, 500, 502, 503, 504/)
     expect(() => parseFaultSpec("503:retry-after=soon")).toThrow(/retryAfter: expected whole seconds/)
     expect(() => parseFaultSpec("delay:ms=fast")).toThrow(/ms: expected an integer/)
+    expect(() => parseFaultSpec("hold:until=0")).toThrow(/until: expected an integer from 1 to 1000/)
     expect(() => parseFaultSpec("missing-field:scope")).toThrow(/field: expected one of access_token/)
     expect(() => parseFaultSpec("html:colour=red")).toThrow(/colour/)
   })

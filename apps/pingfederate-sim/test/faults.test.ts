@@ -163,6 +163,93 @@ describe("connection faults", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(90)
     expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 1, errors: { delay: 1 } })
   })
+  it("hold (barrier, before processing): neither of two refreshes is processed or answered until both arrived", async () => {
+    const { sim, client, rotatedTo } = await setup()
+    const barrier = { kind: "hold", until: 2, phase: "beforeProcessing" } as const
+    sim.injectFaults(barrier, barrier)
+    const answered: number[] = []
+    const first = refresh(sim, client, client.refreshToken).then((res) => {
+      answered.push(res.status)
+      return res
+    })
+    await sim.whenHeld(1)
+    // Held, not slow: nothing has rotated and nothing was answered, however long this takes.
+    expect(answered).toEqual([])
+    expect(sim.isLive(client.refreshToken)).toBe(true)
+    expect(rotatedTo()).toEqual([])
+    const second = refresh(sim, client, client.refreshToken)
+    const statuses = [(await first).status, (await second).status].sort()
+    // Both carried the same refresh token: one rotated it, the other was refused.
+    expect(statuses).toEqual([200, 400])
+    expect(sim.heldRequests()).toBe(0)
+    expect(rotatedTo()).toHaveLength(1)
+    expect(sim.stats()).toMatchObject({
+      tokenRequests: 2,
+      refreshes: 1,
+      failures: 1,
+      errors: { invalid_grant: 1 },
+    })
+    expect(sim.requests().map((r) => r.fault)).toEqual([
+      "hold:until=2:phase=beforeProcessing",
+      "hold:until=2:phase=beforeProcessing",
+    ])
+  })
+
+  it("hold (after rotation, released by the test): processed at once, answered when released, oldest first", async () => {
+    const { sim, client, rotatedTo } = await setup()
+    sim.injectFaults({ kind: "hold" }, { kind: "hold" })
+    const order: string[] = []
+    const winner = refresh(sim, client, client.refreshToken).then((res) => {
+      order.push("winner")
+      return res
+    })
+    await sim.whenHeld(1)
+    // Processed before it was held: the token has rolled, but its client has not seen the new one.
+    expect(sim.isLive(client.refreshToken)).toBe(false)
+    expect(rotatedTo()).toHaveLength(1)
+    const loser = refresh(sim, client, client.refreshToken).then((res) => {
+      order.push("loser")
+      return res
+    })
+    await sim.whenHeld(2)
+    expect(sim.heldRequests()).toBe(2)
+    expect(sim.releaseHeld(1)).toBe(1)
+    expect((await winner).status).toBe(200)
+    expect(order).toEqual(["winner"])
+    expect(sim.heldRequests()).toBe(1)
+    expect(sim.releaseHeld()).toBe(1)
+    const refused = await loser
+    expect(refused.status).toBe(400)
+    expect(json(refused).error).toBe("invalid_grant")
+    expect(order).toEqual(["winner", "loser"])
+    expect(sim.releaseHeld()).toBe(0)
+    expect(sim.stats()).toMatchObject({
+      tokenRequests: 2,
+      refreshes: 1,
+      failures: 1,
+      errors: { invalid_grant: 1 },
+    })
+  })
+
+  it("hold: a bad until or phase is refused naming the field; close() ends held requests and pending waits", async () => {
+    const { sim, client } = await setup()
+    expect(() => sim.injectFaults({ kind: "hold", until: 0 })).toThrow(
+      /faults\[0\]\.until: expected an integer from 1/,
+    )
+    expect(() => sim.injectFaults({ kind: "hold", phase: "later" } as unknown as Fault)).toThrow(
+      /faults\[0\]\.phase/,
+    )
+    expect(() => sim.releaseHeld(-1)).toThrow(SimulatorOptionsError)
+    sim.injectFaults({ kind: "hold" })
+    const held = sendExpectingSocketError(tutorialUrl(sim, client, client.refreshToken), { method: "POST" })
+    await sim.whenHeld(1)
+    const never = expect(sim.whenHeld(2)).rejects.toThrow(/closed before 2 requests were held/)
+    await sim.close()
+    expect((await held).code).toBeDefined()
+    await never
+    await expect(sim.whenHeld(1)).rejects.toThrow(/closed/)
+  })
+
   it("close() ends stalled and delayed connections at once", async () => {
     const { sim, client } = await setup()
     sim.injectFaults({ kind: "stallBody", ms: 60_000 }, { kind: "delay", ms: 60_000 })

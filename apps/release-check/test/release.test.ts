@@ -700,8 +700,11 @@ describe("release through a local registry", () => {
       )
       expect(caller).toBeDefined()
       const before = sim.stats()
+      // POST /flows answers before Node-RED has started the new flows: wait for its "Started flows" line.
+      const started = nodeRed.process.waitForLine((line) => /Started flows/.test(line), 120_000)
+      started.catch(() => {}) // awaited below; this only keeps an early failure from going unhandled
       await nodeRed.deploy(flow)
-      await new Promise((r) => setTimeout(r, 500))
+      await started
       const answered = nodeRed.process.waitForLine((line) => /api-status=\d+/.test(line), 30_000)
       answered.catch(() => {}) // awaited below; this only keeps an early failure from going unhandled
       await nodeRed.inject(caller?.id ?? "")

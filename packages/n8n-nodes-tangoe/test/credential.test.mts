@@ -5,7 +5,7 @@
 import { inspect } from "node:util"
 import { secretFingerprint as fingerprint, makeFlightTable, TOKEN_URLS } from "@tangoe-token/core/host"
 import { type INode, NodeApiError } from "n8n-workflow"
-import { beforeEach, describe, expect, it } from "vitest"
+import { beforeEach, describe, expect, it, vi } from "vitest"
 import { TangoeApi } from "../credentials/TangoeApi.credentials.ts"
 import { refreshCredential } from "../shared/refresh.ts"
 import { findTangoeAuthMarker, TangoeAuthError } from "../shared/TangoeAuthError.ts"
@@ -226,7 +226,8 @@ describe("single flight inside one process", () => {
       return success()
     })
     const outputs = Promise.all([preAuth(http), preAuth(http), preAuth(http)])
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    // An event, not a pause: the one request is on the wire (held by the gate) before it is answered.
+    await vi.waitFor(() => expect(http.calls).toHaveLength(1), { timeout: 60_000, interval: 5 })
     release()
     const [a, b, c] = await outputs
     expect(http.calls).toHaveLength(1)

@@ -9,7 +9,16 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ensureN8nInstalled, leakedSecrets, N8n, nodeOutput, packPackage, tail } from "./support/n8n.mts"
+import { untilEvent } from "./support/events.mts"
+import {
+  ensureN8nInstalled,
+  howItEnded,
+  leakedSecrets,
+  N8n,
+  nodeOutput,
+  packPackage,
+  tail,
+} from "./support/n8n.mts"
 import {
   CREDENTIAL_TYPE,
   generateItems,
@@ -50,10 +59,16 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     outputs.push(result.stdout, result.stderr)
     if (!result.ok) {
       throw new Error(
-        `n8n execute ${id} exited ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+        `n8n execute ${id} ${howItEnded(result)}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
       )
     }
     return result
+  }
+
+  /** API requests the simulator accepted (a 200, not a 401). */
+  const authorisedApiRequests = () => {
+    const { apiRequests, apiUnauthorized } = sim.stats()
+    return apiRequests - apiUnauthorized
   }
 
   beforeAll(async () => {
@@ -156,22 +171,33 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     const before = await stored()
     sim.expireAccessTokens()
     sim.resetStats()
-    // Force the race: the first process's refresh rotates the token, then its answer is held back for
-    // 10 s. The second process starts once the rotation happened, so it still reads the old tokens
-    // from the database, gets a 401, refreshes with the now-dead refresh token (invalid_grant), and
-    // must recover by waiting for the first process to store the new one.
-    sim.injectFaults({ kind: "delay", ms: 10_000, phase: "afterRotation" })
-    const first = execute(WF.api)
-    const startedAt = Date.now()
-    while (sim.isLive(before.refreshToken)) {
-      if (Date.now() - startedAt > 60_000) {
-        sim.clearFaults()
-        throw new Error("the first process never refreshed")
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50))
+    // Force the race with barriers, not delays. Both processes get a 401 and refresh with the stored
+    // refresh token. The simulator processes each refresh as it arrives (the first rotates the token,
+    // the second is refused with invalid_grant) and HOLDS both answers, so neither process can store
+    // anything before the other has sent its refresh: the interleaving is certain, however slow the
+    // machine. Then the winner is answered; once it has stored the new tokens (n8n saves them before
+    // it sends the API request they authorise), the loser gets its invalid_grant and must recover
+    // from n8n's database.
+    sim.injectFaults({ kind: "hold" }, { kind: "hold" })
+    const runs = [execute(WF.api), execute(WF.api)]
+    try {
+      await untilEvent(sim.whenHeld(2), runs, "both processes' refreshes to reach the simulator")
+      // Both refreshes are at the server, neither answered: the winner's has rotated the token.
+      expect(sim.heldRequests()).toBe(2)
+      expect(sim.isLive(before.refreshToken)).toBe(false)
+      expect(sim.releaseHeld(1)).toBe(1)
+      await untilEvent(
+        () => authorisedApiRequests() >= 1,
+        runs,
+        "the winner's API request with its new token (sent once n8n stored it)",
+      )
+      expect(sim.releaseHeld()).toBe(1)
+    } finally {
+      sim.clearFaults()
+      sim.releaseHeld()
     }
-    const second = execute(WF.api)
-    const [one, two] = await Promise.all([first, second]).finally(() => sim.clearFaults())
+    const [one, two] = await Promise.all(runs)
+    if (one === undefined || two === undefined) throw new Error("an execution is missing")
     expect(nodeOutput(one.json, "Tangoe").map((item) => item.ok)).toEqual([true])
     expect(nodeOutput(two.json, "Tangoe").map((item) => item.ok)).toEqual([true])
     const stats = sim.stats()
@@ -184,7 +210,16 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       apiRequests: 4,
     })
     expect(sim.isLive((await stored()).refreshToken)).toBe(true)
-    console.info(`(d) ${one.millis}/${two.millis} ms, stats ${JSON.stringify(stats)}`)
+    // The one bound left: the winner's answer is held until the loser's refresh arrives, within the
+    // credential's 30 s token-request timeout. Both processes start together; this is how far apart.
+    const arrivals = sim
+      .requests()
+      .filter((r) => r.path.endsWith("/token.oauth2"))
+      .map((r) => r.at)
+    const gap = Math.max(...arrivals) - Math.min(...arrivals)
+    console.info(
+      `(d) ${one.millis}/${two.millis} ms, refreshes arrived ${gap} ms apart, stats ${JSON.stringify(stats)}`,
+    )
   })
 
   it("(e) n8n's HTTP Request node with the credential as Predefined Credential Type: 200", async () => {

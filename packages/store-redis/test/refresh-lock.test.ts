@@ -36,6 +36,15 @@ const makeStore = (namespace: string, options: Partial<RedisStoreOptions> = {}) 
 }
 const fresh = () => `lock-${++counter}`
 
+/** A one-shot barrier: `promise` resolves once `resolve` is called. */
+const latch = () => {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((done) => {
+    resolve = done
+  })
+  return { promise, resolve: () => resolve() }
+}
+
 /** A child process that holds the lock of `namespace` with `leaseMs`, once it printed `locked`. */
 const holdInChild = async (namespace: string, leaseMs: number): Promise<Child> => {
   const child = startChild(worker, [server.url, namespace, String(leaseMs)])
@@ -90,9 +99,22 @@ describe("refresh lock", () => {
 
   it("lockTimeout also bounds the wait behind another fiber of the same process", async () => {
     const store = makeStore(fresh(), { lockTimeout: 300 })
-    const holding = run(store.withRefreshLock(Effect.promise(() => sleep(1_500))))
-    await sleep(50)
-    const [error, ms] = await timedStoreFailure(store.withRefreshLock(Effect.void))
+    // Barriers, not delays: the first fiber holds the lock from `entered` until the test releases it,
+    // after the waiter gave up, so the waiter's wait can only end by its own timeout.
+    const entered = latch()
+    const release = latch()
+    const holding = run(
+      store.withRefreshLock(
+        Effect.promise(() => {
+          entered.resolve()
+          return release.promise
+        }),
+      ),
+    )
+    await entered.promise
+    const [error, ms] = await timedStoreFailure(store.withRefreshLock(Effect.void)).finally(() =>
+      release.resolve(),
+    )
     expect(error).toMatchObject({ reason: "LockTimeout", operation: "lock" })
     expect(ms).toBeGreaterThanOrEqual(250)
     expect(ms).toBeLessThan(1_200)
@@ -113,7 +135,10 @@ describe("refresh lock", () => {
 
   it("renews the lease while a slow refresh runs (3 x the lease), and nobody else gets in", async () => {
     const ns = fresh()
-    const leaseMs = 300
+    // Redis expires a lease in real time, so a renewal that comes late loses it. Renewed every third
+    // of the lease, a 2 s lease survives a 1.3 s stall of this process (a busy 2-core machine stalls
+    // for several hundred ms; a 300 ms lease did not survive that).
+    const leaseMs = 2_000
     const holder = makeStore(ns, { lockLease: leaseMs })
     const other = makeStore(ns, { lockTimeout: 100 })
     const raw = await server.raw()

@@ -2,11 +2,8 @@
  * Cold load time: a fresh `node` process per measurement, timing only the `require`/`import` of one
  * module (Node's own start-up is excluded). A `preload` module is loaded before the clock starts.
  */
-import { execFile } from "node:child_process"
 import { pathToFileURL } from "node:url"
-import { promisify } from "node:util"
-
-const run = promisify(execFile)
+import { runNode } from "../runNode.ts"
 
 /** How a module is loaded: CommonJS `require` or ESM `import()`. */
 export type LoadKind = "require" | "import"
@@ -33,7 +30,10 @@ const scriptOf = (t: LoadTarget): string => {
 
 /** Milliseconds to load the module in a fresh process. */
 export const coldLoadMillis = async (t: LoadTarget): Promise<number> => {
-  const { stdout } = await run(process.execPath, ["-e", scriptOf(t)], { timeout: 60_000 })
+  const { stdout } = await runNode(["-e", scriptOf(t)], {
+    what: `the load probe of ${t.name}`,
+    boundMillis: 5 * 60_000,
+  })
   const ms = Number(stdout.trim())
   if (!Number.isFinite(ms)) throw new Error(`${t.name}: the load probe printed no time`)
   return ms

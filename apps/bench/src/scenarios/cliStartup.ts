@@ -2,7 +2,6 @@
  * Scenario 6, CLI start-up: `tangoe-token token` with a valid cached token (no network), wall time
  * of the whole process, interleaved with `node -e 0` in the same run.
  */
-import { execFile } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -11,6 +10,7 @@ import { startSimulator } from "@tangoe-token/pingfederate-sim"
 import { newEndpoint } from "../endpoint.ts"
 import { interleave } from "../interleave.ts"
 import { round, type ScenarioResult, target } from "../result.ts"
+import { ChildProcessError, runNode } from "../runNode.ts"
 import type { Settings } from "../settings.ts"
 import { ratio, summarize } from "../stats.ts"
 
@@ -32,13 +32,16 @@ interface Outcome {
 
 /** Runs `node args…` with `env`, optionally writing `input` to stdin. */
 const node = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, input?: string): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [...args], { env, timeout: 60_000 }, (error, stdout) => {
-      if (error !== null && typeof error.code !== "number") reject(error)
-      else resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout })
-    })
-    child.stdin?.end(input ?? "")
-  })
+  runNode(args, { what: "tangoe-token", boundMillis: 5 * 60_000, env, input }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: unknown) => {
+      // An exit code is an outcome to report; a timeout or a signal is not.
+      if (error instanceof ChildProcessError && error.reason === "exit" && error.code !== null) {
+        return { code: error.code, stdout: error.stdout }
+      }
+      throw error
+    },
+  )
 
 /** Runs the CLI start-up scenario. */
 export const cliStartup = async (settings: Settings): Promise<ScenarioResult> => {

@@ -44,6 +44,9 @@ const once = async (outageMs: number, retryAfterSeconds: number | null): Promise
         error = (e as { _tag?: string })._tag ?? "Error"
       },
     )
+    // The outage lasts `outageMs` from the client's first request (an event, so that a slow start on
+    // a busy machine cannot end the outage before the client saw it).
+    while (sim.stats().tokenRequests === 0 && error === null && servedAt === undefined) await sleep(5)
     await sleep(outageMs)
     const requestsDuringOutage = sim.stats().tokenRequests
     sim.clearFaults()

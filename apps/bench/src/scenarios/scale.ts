@@ -3,16 +3,16 @@
  * The probe runs in a child process with `--expose-gc` (src/scale/child.ts) so that nothing of the
  * benchmark or the simulator counts; the simulator stays in this process and serves it.
  */
-import { execFile } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { promisify } from "node:util"
 import { startSimulator } from "@tangoe-token/pingfederate-sim"
 import { round, type ScenarioResult, target } from "../result.ts"
+import { runNode } from "../runNode.ts"
 import type { Settings } from "../settings.ts"
 
-const run = promisify(execFile)
+/** Bound on the probe's run (about 10 s alone; generous for a loaded machine). */
+const PROBE_BOUND_MILLIS = 8 * 60_000
 const childPath = join(import.meta.dirname, "..", "scale", "child.ts")
 
 /** What the probe prints. */
@@ -53,9 +53,9 @@ export const scale = async (settings: Settings): Promise<ScenarioResult> => {
       JSON.stringify({ tokenUrl: sim.tokenUrl, idleMs: settings.scale.idleMs, clients }),
       { mode: 0o600 },
     )
-    const { stdout } = await run(process.execPath, ["--expose-gc", childPath, input], {
-      timeout: 120_000,
-      maxBuffer: 1 << 20,
+    const { stdout } = await runNode(["--expose-gc", childPath, input], {
+      what: "the scale probe",
+      boundMillis: PROBE_BOUND_MILLIS,
     })
     const probe = JSON.parse(stdout.trim().split("\n").pop() ?? "") as ScaleProbe
     const stats = sim.stats()

@@ -1,6 +1,6 @@
 /**
  * The admin endpoint under `/__admin` on the simulator's own loopback port: lets a test in another
- * process (or a person with curl) read the state and queue faults, change the config, register
+ * process (or a person with curl) read the state and queue faults, release held requests, change the config, register
  * clients, expire access tokens and reset counts. JSON in, JSON out. The state it shows holds no
  * secret; only the responses that create credentials (a client, a refresh token) carry them.
  */
@@ -15,7 +15,7 @@ import { describeFault } from "./faults.ts"
 import type { Outcome, Recorder } from "./recorder.ts"
 import { jsonResponse, methodNotAllowedResponse, send } from "./responses.ts"
 import type { TokenRegistry } from "./tokens.ts"
-import { fail, onlyKeys, record, text } from "./validate.ts"
+import { fail, integer, onlyKeys, record, text } from "./validate.ts"
 
 /** The admin endpoint's path prefix. */
 export const ADMIN_PATH = "/__admin"
@@ -45,6 +45,7 @@ const state = ({ sim, recorder, registry }: AdminDeps): unknown => ({
   serviceAccounts: sim.serviceAccountStats(),
   tokens: registry.summary(),
   pendingFaults: sim.pendingFaults().map(describeFault),
+  heldRequests: sim.heldRequests(),
   stats: recorder.stats(),
   requests: recorder.requests(),
 })
@@ -65,6 +66,19 @@ const ROUTES: Readonly<Record<string, Readonly<Record<string, Handler>>>> = {
       const cleared = sim.pendingFaults().length
       sim.clearFaults()
       return [200, { cleared }]
+    },
+  },
+  "/held": {
+    GET: ({ sim }) => [200, { held: sim.heldRequests() }],
+  },
+  "/release": {
+    POST: ({ sim }, body) => {
+      const input = record("release", body ?? {})
+      onlyKeys("release", input, ["count"])
+      const released = sim.releaseHeld(
+        input.count === undefined ? undefined : integer("count", input.count, 0, 2 ** 31 - 1),
+      )
+      return [200, { released, held: sim.heldRequests() }]
     },
   },
   "/config": {

@@ -9,6 +9,7 @@ import type { Fault } from "../Fault.ts"
 import { MAX_TOKEN_BODY_BYTES, readBody } from "./body.ts"
 import { describeFault, type FaultQueue, processesRequest } from "./faults.ts"
 import { type GrantDeps, passwordGrant, validateBearer } from "./grants.ts"
+import type { Holds } from "./holds.ts"
 import { type ClientAuthMethod, type Placement, parseTokenRequest } from "./params.ts"
 import type { Outcome } from "./recorder.ts"
 import {
@@ -25,6 +26,8 @@ import { type Refreshed, type TokenRegistry, VALIDATE_BEARER } from "./tokens.ts
 export interface TokenEndpointDeps {
   readonly registry: TokenRegistry
   readonly faults: FaultQueue
+  /** Where `hold` faults park their requests. */
+  readonly holds: Holds
   readonly environment: string
   /** Waits `ms`; resolves false when the simulator closed meanwhile. */
   readonly sleep: (ms: number) => Promise<boolean>
@@ -295,6 +298,11 @@ export const handleTokenRequest = async (
       return { status: 0, fault: faultName, failure: fault.kind }
     }
   }
+  if (fault?.kind === "hold" && fault.phase === "beforeProcessing") {
+    if (!(await deps.holds.hold(fault.until)) || !clientConnected(req)) {
+      return { status: 0, fault: faultName, failure: fault.kind }
+    }
+  }
 
   const processed = await processRequest(deps, req, query)
   const seen = {
@@ -320,6 +328,15 @@ export const handleTokenRequest = async (
     }
     case "delay": {
       if (fault.phase !== "beforeProcessing" && (!(await deps.sleep(fault.ms)) || !clientConnected(req))) {
+        return { ...seen, status: 0, failure: fault.kind }
+      }
+      return plain()
+    }
+    case "hold": {
+      if (
+        fault.phase !== "beforeProcessing" &&
+        (!(await deps.holds.hold(fault.until)) || !clientConnected(req))
+      ) {
         return { ...seen, status: 0, failure: fault.kind }
       }
       return plain()

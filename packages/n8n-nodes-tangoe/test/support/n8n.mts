@@ -61,6 +61,21 @@ export interface CommandResult {
   readonly stdout: string
   readonly stderr: string
   readonly millis: number
+  /** It was killed because it ran longer than its bound. */
+  readonly timedOut: boolean
+}
+
+/** n8n's message when a port it must listen on is taken. */
+const PORT_IN_USE = /port \d+ is already in use/
+
+/** n8n exited at start because a port it was given had been taken meanwhile. */
+class PortInUse extends Error {}
+
+/** How a command ended, for messages: a timeout is said to be one. */
+export function howItEnded(result: CommandResult): string {
+  return result.timedOut
+    ? `timed out after ${Math.round(result.millis / 1000)} s and was killed`
+    : `exited ${result.code ?? result.signal} after ${result.millis} ms`
 }
 
 /** What `n8n execute` did: the process's result, the execution JSON it printed, and whether it ran. */
@@ -139,8 +154,20 @@ export class N8n {
     }
   }
 
-  /** Runs `n8n <args>` to its end (bounded by `timeoutMillis`). */
+  /**
+   * Runs `n8n <args>` to its end (bounded by `timeoutMillis`). The task broker's port is picked free
+   * just before the start, so another program can take it first (seen when other suites run beside
+   * this one): n8n then exits at once, before doing anything, saying the port is in use, and the
+   * command is started again on another port.
+   */
   async command(args: readonly string[], timeoutMillis = 120_000): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.commandOnce(args, timeoutMillis)
+      if (result.code === 0 || attempt >= 5 || !PORT_IN_USE.test(result.stdout + result.stderr)) return result
+    }
+  }
+
+  private async commandOnce(args: readonly string[], timeoutMillis: number): Promise<CommandResult> {
     const brokerPort = await freePort()
     const started = Date.now()
     const bin = join(this.installDir, "node_modules", "n8n", "bin", "n8n")
@@ -152,20 +179,24 @@ export class N8n {
       })
       let stdout = ""
       let stderr = ""
+      let timedOut = false
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
         stdout += chunk
       })
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
         stderr += chunk
       })
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMillis)
+      const timer = setTimeout(() => {
+        timedOut = true
+        child.kill("SIGKILL")
+      }, timeoutMillis)
       child.once("error", (error) => {
         clearTimeout(timer)
         reject(error)
       })
       child.once("close", (code, signal) => {
         clearTimeout(timer)
-        resolveResult({ code, signal, stdout, stderr, millis: Date.now() - started })
+        resolveResult({ code, signal, stdout, stderr, millis: Date.now() - started, timedOut })
       })
     })
   }
@@ -174,9 +205,7 @@ export class N8n {
   async mustRun(args: readonly string[], timeoutMillis?: number): Promise<CommandResult> {
     const result = await this.command(args, timeoutMillis)
     if (result.code !== 0) {
-      throw new Error(
-        `n8n ${args[0]} exited with ${result.code ?? result.signal} after ${result.millis} ms:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
-      )
+      throw new Error(`n8n ${args[0]} ${howItEnded(result)}:\n${tail(result.stdout)}\n${tail(result.stderr)}`)
     }
     return result
   }
@@ -236,6 +265,18 @@ export class N8n {
    * account, as a person would on first start. Returns a client for its REST API.
    */
   async startServer(): Promise<N8nServer> {
+    // Its ports are picked free just before the start; if another program took one first, n8n exits
+    // at once saying so, and it is started again on other ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startServerOnce()
+      } catch (error) {
+        if (attempt >= 5 || !(error instanceof PortInUse)) throw error
+      }
+    }
+  }
+
+  private async startServerOnce(): Promise<N8nServer> {
     const port = await freePort()
     const brokerPort = await freePort()
     const bin = join(this.installDir, "node_modules", "n8n", "bin", "n8n")
@@ -268,11 +309,13 @@ export class N8n {
     try {
       const started = Date.now()
       for (;;) {
-        if (child.exitCode !== null)
-          throw new Error(`n8n start exited with ${child.exitCode}:\n${tail(output)}`)
+        if (child.exitCode !== null) {
+          const message = `n8n start exited with ${child.exitCode}:\n${tail(output)}`
+          throw PORT_IN_USE.test(output) ? new PortInUse(message) : new Error(message)
+        }
         if (await server.healthy()) break
-        if (Date.now() - started > 120_000)
-          throw new Error(`n8n start did not answer in 120 s:\n${tail(output)}`)
+        if (Date.now() - started > 180_000)
+          throw new Error(`timed out after 180 s waiting for n8n start to be ready:\n${tail(output)}`)
         await new Promise((resolveWait) => setTimeout(resolveWait, 500))
       }
       await server.setUpOwner()
@@ -299,35 +342,47 @@ export class N8nServer {
     private readonly stopper: () => Promise<string>,
   ) {}
 
-  /** Whether `/healthz` answers 200. */
+  /** Whether n8n says it is ready (`/healthz/readiness` answers 200). */
   async healthy(): Promise<boolean> {
     try {
-      return (await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) })).ok
+      // `/healthz/readiness` answers 200 only once the database is connected and migrated and n8n
+      // is fully started (`/healthz` answers long before, while REST calls still get 503).
+      return (await fetch(`${this.url}/healthz/readiness`, { signal: AbortSignal.timeout(2_000) })).ok
     } catch {
       return false
     }
   }
 
   /**
-   * Creates the owner account and keeps its session cookie. `/healthz` answers before the REST routes
-   * exist, so a 404 is retried for a while.
+   * Creates the owner account and keeps its session cookie. Called once n8n says it is ready; should
+   * a REST route still not be there (404, 503, or 200 "n8n is starting up", all seen on a loaded
+   * machine before waiting for readiness), the call is repeated, for up to `boundMillis`.
    */
-  async setUpOwner(): Promise<void> {
+  async setUpOwner(boundMillis = 180_000): Promise<void> {
     const owner = {
       email: "owner@example.com",
       firstName: "E2e",
       lastName: "Owner",
       password: `Pw-${randomBytes(12).toString("hex")}`,
     }
-    let response = await this.request("POST", "/rest/owner/setup", owner)
-    for (let attempt = 0; response.status === 404 && attempt < 120; attempt++) {
+    const started = Date.now()
+    for (;;) {
+      const response = await this.request("POST", "/rest/owner/setup", owner)
+      const text = await response.text()
+      const starting = response.status === 404 || response.status === 503 || /is starting up/i.test(text)
+      if (!starting) {
+        this.cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? ""
+        if (!response.ok || this.cookie === "") {
+          throw new Error(`owner setup failed: HTTP ${response.status} ${text.slice(0, 500)}`)
+        }
+        return
+      }
+      if (Date.now() - started > boundMillis) {
+        throw new Error(
+          `timed out after ${boundMillis / 1000} s waiting for n8n to be ready for owner setup: HTTP ${response.status} ${text.slice(0, 200)}`,
+        )
+      }
       await new Promise((resolveWait) => setTimeout(resolveWait, 500))
-      response = await this.request("POST", "/rest/owner/setup", owner)
-    }
-    const cookie = response.headers.get("set-cookie") ?? ""
-    this.cookie = cookie.split(";")[0] ?? ""
-    if (!response.ok || this.cookie === "") {
-      throw new Error(`owner setup failed: HTTP ${response.status} ${await response.text()}`)
     }
   }
 

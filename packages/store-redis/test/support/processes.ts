@@ -10,6 +10,11 @@ export interface Child {
   readonly output: () => string
   /** Resolves with the exit code (or signal) once the child exits. */
   readonly exited: Promise<number | string>
+  /**
+   * Resolves with the exit code (or signal) once the child exits; rejects with an error that says
+   * it timed out, and shows the output so far, when it has not exited within `ms`.
+   */
+  readonly exitWithin: (ms: number) => Promise<number | string>
   /** SIGKILL, then wait for the exit. */
   readonly kill: () => Promise<void>
 }
@@ -44,7 +49,8 @@ export const startChild = (
   const line = (predicate: (line: string) => boolean = () => true, ms = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`no matching line within ${ms} ms; output:\n${output}`)),
+        () =>
+          reject(new Error(`timed out: no matching line within ${ms / 1000} s; output so far:\n${output}`)),
         ms,
       )
       const check = () => {
@@ -65,11 +71,26 @@ export const startChild = (
       }
       check()
     })
+  const exitWithin = (ms: number) =>
+    new Promise<number | string>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out: the child did not exit within ${ms / 1000} s; output so far:\n${output}`),
+          ),
+        ms,
+      )
+      void exited.then((code) => {
+        clearTimeout(timer)
+        resolve(code)
+      })
+    })
   return {
     process: child,
     line,
     output: () => output,
     exited,
+    exitWithin,
     kill: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
       await exited
