@@ -20,25 +20,28 @@
  *
  * @since 0.1.0
  */
-import { createHash, timingSafeEqual } from "node:crypto"
 import type { ConnectionOptions } from "node:tls"
 import {
-  invalidStoredTokenInput,
-  nextStoredToken,
-  type StoreCodecError,
   StoreConflict,
   type StoredToken,
   type StoredTokenInput,
   type StoreError,
-  storeCodec,
   TokenStore,
   type TokenStoreShape,
 } from "@tangoe-token/core"
+import {
+  refreshTokenFingerprint as fingerprint,
+  invalidStoredTokenInput,
+  nextStoredToken,
+  type StoreCodecError,
+  sameFingerprint,
+  storeCodec,
+} from "@tangoe-token/core/store"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import { openConnection } from "./internal/connection.ts"
@@ -138,16 +141,6 @@ const millis = (field: string, value: Duration.Input | undefined, fallback: numb
   }
   return ms
 }
-
-/** A SHA-256 fingerprint of a refresh token, for the compare of compare-and-set. */
-const fingerprint = (token: Redacted.Redacted<string>): string =>
-  createHash("sha256")
-    .update("tangoe-token/refresh-token\0", "utf8")
-    .update(Redacted.value(token), "utf8")
-    .digest("hex")
-
-const sameFingerprint = (a: string, b: string): boolean =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 const asString = (u: unknown): string | undefined =>
   typeof u === "string" ? u : u instanceof Buffer ? u.toString("utf8") : undefined

@@ -19,12 +19,12 @@
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import type { StoreError } from "@tangoe-token/core"
+import { realSleep } from "@tangoe-token/core/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Semaphore from "effect/Semaphore"
 import type { Connection } from "./connection.ts"
-import { realSleep } from "./realSleep.ts"
 import { evalArgs, RELEASE, RENEW } from "./scripts.ts"
 import type { StoreErrorFields } from "./storeError.ts"
 
