@@ -7,7 +7,9 @@
  *   holds a valid access token costs Redis nothing.
  * - `save(next, expected)` is compare-and-set in one Lua script: it writes only if the stored
  *   refresh token is still `expected` (compared by SHA-256 fingerprint, so it works on encrypted
- *   values) and the generation has not moved; it bumps `generation` (the fencing number).
+ *   values) and the generation has not moved; it bumps `generation` (the fencing number). The
+ *   scripts are sent once and then called by their SHA-1 (`EVALSHA`; `EVAL` again after a
+ *   `NOSCRIPT`, e.g. after a Redis restart).
  * - `withRefreshLock(effect)` holds a lease lock (`SET NX PX` with a random owner value), renewed
  *   every third of the lease while `effect` runs and released by its owner only. A save made
  *   under a lease that expired while another process took the lock is refused (fencing):
@@ -48,7 +50,7 @@ import { openConnection } from "./internal/connection.ts"
 import { parseEndpoint } from "./internal/endpoint.ts"
 import { type EnvironmentName, storeKeys } from "./internal/keys.ts"
 import { CurrentLease, makeRefreshLock } from "./internal/lease.ts"
-import { evalArgs, SAVE } from "./internal/scripts.ts"
+import { runScript, SAVE } from "./internal/scripts.ts"
 import { LEASE_LOST, storeErrors } from "./internal/storeError.ts"
 import { RedisStoreConfigError } from "./RedisStoreConfigError.ts"
 
@@ -284,21 +286,20 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
         }
         const data = yield* Effect.mapError(codec.encode(record, current.data), codecError("save"))
         const reply = parseSaveReply(
-          yield* connection.send(
+          yield* runScript(
+            connection,
             "save",
-            evalArgs(
-              SAVE,
-              [keys.token, keys.lock],
-              [
-                expectedFp,
-                generationRead,
-                fingerprint(record.refreshToken),
-                data,
-                lease?.value ?? "",
-                String(record.generation),
-                String(record.updatedAt),
-              ],
-            ),
+            SAVE,
+            [keys.token, keys.lock],
+            [
+              expectedFp,
+              generationRead,
+              fingerprint(record.refreshToken),
+              data,
+              lease?.value ?? "",
+              String(record.generation),
+              String(record.updatedAt),
+            ],
           ),
         )
         switch (reply?.status) {
