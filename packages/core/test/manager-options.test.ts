@@ -58,7 +58,11 @@ describe("manager options", () => {
     const defaults = resolveManagerSettings({})
     assert.isTrue(Result.isSuccess(defaults))
     assert.strictEqual(Result.getOrThrow(defaults).refreshAheadMillis, DEFAULT_REFRESH_AHEAD_MILLIS)
-    const given = resolveManagerSettings({ refreshAhead: "2 minutes", rotationGracePeriod: 0, keepWarm: true })
+    const given = resolveManagerSettings({
+      refreshAhead: "2 minutes",
+      rotationGracePeriod: 0,
+      keepWarm: true,
+    })
     assert.strictEqual(Result.getOrThrow(given).refreshAheadMillis, 120_000)
     assert.strictEqual(Result.getOrThrow(resolveManagerSettings({ refreshAhead: 0 })).refreshAheadMillis, 0)
   })

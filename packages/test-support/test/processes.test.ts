@@ -1,6 +1,6 @@
 /** `runProcess`: output, exit code, signal, input, and a time limit reported as a time limit. */
 import { describe, expect, it } from "vitest"
-import { describeEnd, runProcess, tail } from "../src/processes.ts"
+import { describeEnd, runProcess, startProcess, tail } from "../src/processes.ts"
 
 const node = (script: string, options: Parameters<typeof runProcess>[2] = {}) =>
   runProcess(process.execPath, ["-e", script], options)
@@ -68,5 +68,44 @@ describe("tail", () => {
   it("keeps the end of long output", () => {
     expect(tail("abcdef", 3)).toBe("…def")
     expect(tail("abc", 3)).toBe("abc")
+  })
+})
+
+describe("startProcess", () => {
+  const worker = `
+    const readline = require("node:readline")
+    console.log("ready")
+    readline.createInterface({ input: process.stdin }).on("line", (line) => {
+      if (line === "exit") process.exit(7)
+      console.log("echo " + line)
+      console.error("err " + line)
+    })`
+
+  it("waits for lines, by event, and answers what is sent", async () => {
+    const child = startProcess(process.execPath, ["-e", worker])
+    try {
+      expect(await child.line((l) => l === "ready")).toBe("ready")
+      child.send("one")
+      child.send("two")
+      expect(await child.nextLine((l) => l.startsWith("echo"))).toBe("echo one")
+      expect(await child.nextLine((l) => l.startsWith("echo"))).toBe("echo two")
+      // `line` searches from the first line again.
+      expect(await child.line((l) => l.startsWith("echo"))).toBe("echo one")
+      expect(child.lines).toEqual(["ready", "echo one", "echo two"])
+      child.send("exit")
+      expect(await child.exited).toEqual({ code: 7, signal: null })
+      expect(child.stderr()).toContain("err two")
+      expect(child.output()).toContain("echo two\n")
+    } finally {
+      await child.kill()
+    }
+  })
+
+  it("rejects a wait when the child exits first, and kill ends it", async () => {
+    const quitter = startProcess(process.execPath, ["-e", `console.log("bye")`])
+    await expect(quitter.line((l) => l === "never")).rejects.toThrow(/exited \(0\) before a matching line/)
+    const sleeper = startProcess(process.execPath, ["-e", "setInterval(() => {}, 1000)"])
+    await sleeper.kill()
+    expect(await sleeper.exited).toEqual({ code: null, signal: "SIGKILL" })
   })
 })
