@@ -1,16 +1,14 @@
 /**
  * What one refresh needs (credentials, the current refresh token, where and how to send them) and its
- * validation: `resolveRefreshRequest` checks every field with a Schema before anything is sent and
- * turns secrets into `Redacted` values, failing with an `InvalidConfig` that names the field, what
- * was expected and what was received (never a secret's value).
+ * validation: `resolveRefreshRequest` checks every field before anything is sent and turns secrets
+ * into `Redacted` values, failing with an `InvalidConfig` that names the field.
  *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import * as Schema from "effect/Schema"
-import { checked, durationOf, rule, validator } from "./internal/validation.ts"
+import { durationOf } from "./internal/durationInput.ts"
 import { InvalidConfig } from "./RefreshError.ts"
 
 /**
@@ -155,9 +153,6 @@ const describeHidden = (s: string): string =>
 const quote = (s: string): string =>
   s.length <= 24 ? JSON.stringify(s) : `a string of ${s.length} characters`
 
-/** A short string is shown, anything else described by its type. */
-const shownOrType = (u: unknown): string => (typeof u === "string" ? quote(u) : typeOf(u))
-
 const isLoopback = (hostname: string): boolean => {
   const host = hostname.toLowerCase()
   if (host === "localhost" || host === "[::1]") return true
@@ -167,99 +162,79 @@ const isLoopback = (hostname: string): boolean => {
   )
 }
 
-const isPlainObject = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+type Check<A> = Result.Result<A, InvalidConfig>
 
-/** What a failed check of the request reports, as the fields of an `InvalidConfig`. */
-interface Expectation {
-  /** The field, when it is not the key being checked (`environment.tokenUrl`). */
-  readonly field?: string | undefined
-  readonly expected: string
-  /** What was received, from the checked value; default: a short string shown, else its type. */
-  readonly received?: ((u: unknown) => string) | undefined
-  readonly hint?: string | ((u: unknown) => string | undefined) | undefined
-}
+const invalid = (field: string, expected: string, received: string, hint?: string): Check<never> =>
+  Result.fail(new InvalidConfig({ field, expected, received, hint }))
 
-const expect = (ok: (u: unknown) => boolean, expectation: Expectation) => rule(ok, expectation)
-
-// --- environment ------------------------------------------------------------------------------
-
-const ABSOLUTE = "an absolute https URL (http only on a loopback host)"
-const TOKEN_URL = "environment.tokenUrl"
-
-/** The custom environment's URL, or undefined when the value is not a URL object/string. */
-const tokenUrlOf = (u: unknown): unknown => (isPlainObject(u) ? u.tokenUrl : undefined)
-const parseUrl = (u: unknown): URL | undefined => {
-  const raw = tokenUrlOf(u)
-  if (typeof raw !== "string") return undefined
-  try {
-    return new URL(raw)
-  } catch {
-    return undefined
+const resolveEnvironment = (
+  u: unknown,
+): Check<Pick<ResolvedRefreshRequest, "environmentName" | "environment" | "tokenUrl">> => {
+  if (u === "production" || u === "qa") {
+    return Result.succeed({ environmentName: u, environment: u, tokenUrl: TOKEN_URLS[u] })
   }
-}
-const shownUrl = (u: unknown): string => {
-  const url = parseUrl(u)
-  return url === undefined ? "a URL" : JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`)
-}
-/** Passes for the named environments; the URL checks apply to `{ tokenUrl }` only. */
-const urlCheck = (ok: (url: URL) => boolean) => (u: unknown) => {
-  if (!isPlainObject(u)) return true
-  const url = parseUrl(u)
-  return url === undefined || ok(url)
+  const expected = '"production", "qa" or { tokenUrl: "https://…" }'
+  if (typeof u === "string") {
+    return invalid("environment", expected, quote(u), 'Tangoe has two environments, "production" and "qa".')
+  }
+  if (typeof u !== "object" || u === null || Array.isArray(u)) {
+    return invalid("environment", expected, typeOf(u))
+  }
+  const raw = (u as { readonly tokenUrl?: unknown }).tokenUrl
+  const field = "environment.tokenUrl"
+  const absolute = "an absolute https URL (http only on a loopback host)"
+  if (typeof raw !== "string") return invalid(field, absolute, typeOf(raw))
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return invalid(field, absolute, "a string that is not an absolute URL")
+  }
+  const shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`)
+  if (url.username !== "" || url.password !== "") {
+    return invalid(
+      field,
+      "a URL without user name or password",
+      "a URL with credentials in it",
+      "Give the client id and secret as clientId and clientSecret.",
+    )
+  }
+  if (url.hash !== "") return invalid(field, "a URL without a #fragment", shown)
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+    return invalid(
+      field,
+      absolute,
+      shown,
+      "The request carries the client secret and refresh token: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost).",
+    )
+  }
+  return Result.succeed({
+    environmentName: "custom",
+    environment: `${url.protocol}//${url.host}${url.pathname}`,
+    tokenUrl: url.href,
+  })
 }
 
-const environmentField = () =>
-  checked(
-    expect((u) => u === "production" || u === "qa" || isPlainObject(u), {
-      expected: '"production", "qa" or { tokenUrl: "https://…" }',
-      hint: (u) =>
-        typeof u === "string" ? 'Tangoe has two environments, "production" and "qa".' : undefined,
-    }),
-    expect((u) => !isPlainObject(u) || typeof u.tokenUrl === "string", {
-      field: TOKEN_URL,
-      expected: ABSOLUTE,
-      received: (u) => typeOf(tokenUrlOf(u)),
-    }),
-    expect((u) => !isPlainObject(u) || parseUrl(u) !== undefined, {
-      field: TOKEN_URL,
-      expected: ABSOLUTE,
-      received: () => "a string that is not an absolute URL",
-    }),
-    expect(
-      urlCheck((url) => url.username === "" && url.password === ""),
-      {
-        field: TOKEN_URL,
-        expected: "a URL without user name or password",
-        received: () => "a URL with credentials in it",
-        hint: "Give the client id and secret as clientId and clientSecret.",
-      },
-    ),
-    expect(
-      urlCheck((url) => url.hash === ""),
-      { field: TOKEN_URL, expected: "a URL without a #fragment", received: shownUrl },
-    ),
-    expect(
-      urlCheck((url) => url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))),
-      {
-        field: TOKEN_URL,
-        expected: ABSOLUTE,
-        received: shownUrl,
-        hint: "The request carries the client secret and refresh token: plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost).",
-      },
-    ),
-  )
+const resolveClientId = (u: unknown): Check<string> =>
+  typeof u === "string" && u.length > 0 && !CONTROL.test(u)
+    ? Result.succeed(u)
+    : invalid(
+        "clientId",
+        "a non-empty string without control characters",
+        typeof u === "string" ? describeHidden(u) : typeOf(u),
+        "Use the client id Tangoe assigned to your API client application.",
+      )
 
-// --- credentials ------------------------------------------------------------------------------
-
-const clientIdField = () =>
-  checked(
-    expect((u) => typeof u === "string" && u.length > 0 && !CONTROL.test(u), {
-      expected: "a non-empty string without control characters",
-      received: (u) => (typeof u === "string" ? describeHidden(u) : typeOf(u)),
-      hint: "Use the client id Tangoe assigned to your API client application.",
-    }),
-  )
+const resolveSecret = (field: string, u: unknown, hint: string): Check<Redacted.Redacted<string>> => {
+  const expected = "a non-empty string (or Redacted string) without control characters"
+  const raw: unknown = Redacted.isRedacted(u) ? redactedValue(u) : u
+  const redactedPrefix = Redacted.isRedacted(u) ? "a Redacted holding " : ""
+  if (typeof raw !== "string") return invalid(field, expected, `${redactedPrefix}${typeOf(raw)}`, hint)
+  if (raw.length === 0 || CONTROL.test(raw)) {
+    return invalid(field, expected, `${redactedPrefix}${describeHidden(raw)}`, hint)
+  }
+  return Result.succeed(Redacted.isRedacted(u) ? (u as Redacted.Redacted<string>) : Redacted.make(raw))
+}
 
 /** A wiped Redacted throws on access: treat it as holding nothing. */
 const redactedValue = (u: Redacted.Redacted<unknown>): unknown => {
@@ -269,79 +244,44 @@ const redactedValue = (u: Redacted.Redacted<unknown>): unknown => {
     return undefined
   }
 }
-const secretText = (u: unknown): unknown => (Redacted.isRedacted(u) ? redactedValue(u) : u)
 
-const secretField = (hint: string) =>
-  checked(
-    expect(
-      (u) => {
-        const raw = secretText(u)
-        return typeof raw === "string" && raw.length > 0 && !CONTROL.test(raw)
-      },
-      {
-        expected: "a non-empty string (or Redacted string) without control characters",
-        received: (u) => {
-          const raw = secretText(u)
-          const prefix = Redacted.isRedacted(u) ? "a Redacted holding " : ""
-          return `${prefix}${typeof raw === "string" ? describeHidden(raw) : typeOf(raw)}`
-        },
-        hint,
-      },
-    ),
+const resolveScope = (u: unknown): Check<string | undefined> => {
+  if (u === undefined) return Result.succeed(undefined)
+  const expected = 'space-separated scope tokens (RFC 6749 §3.3), e.g. "MOBPROC", or no scope at all'
+  if (typeof u !== "string") return invalid("scope", expected, typeOf(u))
+  if (!SCOPE.test(u)) {
+    return invalid(
+      "scope",
+      expected,
+      u.length === 0 ? "an empty string" : quote(u),
+      "Scope tokens are printable ASCII without spaces, quotes or backslashes, separated by single spaces.",
+    )
+  }
+  return Result.succeed(u)
+}
+
+const resolveChoice = <A extends string>(field: string, u: unknown, choices: readonly [A, A]): Check<A> => {
+  if (u === undefined) return Result.succeed(choices[0])
+  if (choices.includes(u as A)) return Result.succeed(u as A)
+  return invalid(
+    field,
+    `"${choices[0]}" (the default) or "${choices[1]}"`,
+    typeof u === "string" ? quote(u) : typeOf(u),
   )
+}
 
-// --- options ----------------------------------------------------------------------------------
-
-const SCOPE_EXPECTED = 'space-separated scope tokens (RFC 6749 §3.3), e.g. "MOBPROC", or no scope at all'
-
-const scopeField = () =>
-  checked(
-    expect((u) => u === undefined || typeof u === "string", { expected: SCOPE_EXPECTED, received: typeOf }),
-    expect((u) => u === undefined || SCOPE.test(u as string), {
-      expected: SCOPE_EXPECTED,
-      received: (u) => (u === "" ? "an empty string" : shownOrType(u)),
-      hint: "Scope tokens are printable ASCII without spaces, quotes or backslashes, separated by single spaces.",
-    }),
-  )
-
-const choiceField = (choices: readonly [string, string]) =>
-  checked(
-    expect((u) => u === undefined || choices.includes(u as string), {
-      expected: `"${choices[0]}" (the default) or "${choices[1]}"`,
-    }),
-  )
-
-const TIMEOUT_EXPECTED = 'a positive, finite duration (milliseconds, or a Duration input like "30 seconds")'
-
-const timeoutField = () =>
-  checked(
-    expect((u) => u === undefined || durationOf(u) !== undefined, { expected: TIMEOUT_EXPECTED }),
-    expect(
-      (u) => {
-        const duration = durationOf(u)
-        return duration === undefined || (Duration.isFinite(duration) && Duration.toMillis(duration) > 0)
-      },
-      { expected: TIMEOUT_EXPECTED, received: (u) => Duration.format(durationOf(u) as Duration.Duration) },
-    ),
-  )
-
-/** The request's fields, checked in this order; the first invalid one is reported. */
-const requestFields = () =>
-  Schema.Struct({
-    environment: environmentField(),
-    clientId: clientIdField(),
-    clientSecret: secretField("Use the client secret Tangoe assigned to this client id."),
-    refreshToken: secretField("Give the current refresh token (the last one the server returned)."),
-    scope: scopeField(),
-    placement: choiceField(["query", "body"]),
-    clientAuth: choiceField(["params", "basic"]),
-    timeout: timeoutField(),
-  })
-
-const validateFields = validator<ReturnType<typeof requestFields>, Expectation>(requestFields)
-
-const invalid = (field: string, expected: string, received: string, hint?: string) =>
-  Result.fail(new InvalidConfig({ field, expected, received, hint }))
+const resolveTimeout = (u: unknown): Check<Duration.Duration> => {
+  if (u === undefined) return Result.succeed(DEFAULT_TIMEOUT)
+  const expected = 'a positive, finite duration (milliseconds, or a Duration input like "30 seconds")'
+  const duration = durationOf(u)
+  if (duration === undefined) {
+    return invalid("timeout", expected, typeof u === "string" ? quote(u) : typeOf(u))
+  }
+  if (!Duration.isFinite(duration) || Duration.toMillis(duration) <= 0) {
+    return invalid("timeout", expected, Duration.format(duration))
+  }
+  return Result.succeed(duration)
+}
 
 /**
  * Validates a refresh request and applies its defaults, without sending anything. Never throws:
@@ -363,73 +303,48 @@ export const resolveRefreshRequest = (
 }
 
 const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, InvalidConfig> => {
-  if (!isPlainObject(input)) {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return invalid(
       "request",
       "an object with environment, clientId, clientSecret and refreshToken",
       typeOf(input),
     )
   }
-  // Every field read once, so that a getter cannot answer one way to the check and another after.
-  const fields = {
-    environment: input.environment,
-    clientId: input.clientId,
-    clientSecret: input.clientSecret,
-    refreshToken: input.refreshToken,
-    scope: input.scope,
-    placement: input.placement,
-    clientAuth: input.clientAuth,
-    timeout: input.timeout,
-  }
-  const checkedFields = validateFields(fields)
-  if (Result.isFailure(checkedFields)) {
-    const { path, rule: expectation } = checkedFields.failure
-    const key = path[0] as keyof typeof fields | undefined
-    const value = key === undefined ? input : fields[key]
-    if (expectation === undefined) return invalid(key ?? "request", "a valid value", typeOf(value))
-    const hint = typeof expectation.hint === "function" ? expectation.hint(value) : expectation.hint
-    return invalid(
-      expectation.field ?? key ?? "request",
-      expectation.expected,
-      (expectation.received ?? shownOrType)(value),
-      hint,
-    )
-  }
-  return Result.succeed(resolved(fields))
-}
-
-/** The resolved request of fields that passed `RequestFields`. */
-const resolved = (
-  fields: {
-    readonly [K in keyof RefreshRequest]-?: unknown
-  },
-): ResolvedRefreshRequest => {
-  const url = parseUrl(fields.environment)
-  const environment: Pick<ResolvedRefreshRequest, "environmentName" | "environment" | "tokenUrl"> =
-    fields.environment === "production" || fields.environment === "qa"
-      ? {
-          environmentName: fields.environment,
-          environment: fields.environment,
-          tokenUrl: TOKEN_URLS[fields.environment],
-        }
-      : {
-          environmentName: "custom" as const,
-          environment: `${url?.protocol}//${url?.host}${url?.pathname}`,
-          tokenUrl: url?.href ?? "",
-        }
-  const secret = (u: unknown): Redacted.Redacted<string> =>
-    Redacted.isRedacted(u) ? (u as Redacted.Redacted<string>) : Redacted.make(u as string)
-  return {
-    ...environment,
-    clientId: fields.clientId as string,
-    clientSecret: secret(fields.clientSecret),
-    refreshToken: secret(fields.refreshToken),
-    scope: fields.scope as string | undefined,
-    placement: (fields.placement ?? "query") as Placement,
-    clientAuth: (fields.clientAuth ?? "params") as ClientAuth,
-    timeout:
-      fields.timeout === undefined ? DEFAULT_TIMEOUT : (durationOf(fields.timeout) as Duration.Duration),
-  }
+  const r = input as Record<string, unknown>
+  const environment = resolveEnvironment(r.environment)
+  if (Result.isFailure(environment)) return Result.fail(environment.failure)
+  const clientId = resolveClientId(r.clientId)
+  if (Result.isFailure(clientId)) return Result.fail(clientId.failure)
+  const clientSecret = resolveSecret(
+    "clientSecret",
+    r.clientSecret,
+    "Use the client secret Tangoe assigned to this client id.",
+  )
+  if (Result.isFailure(clientSecret)) return Result.fail(clientSecret.failure)
+  const refreshToken = resolveSecret(
+    "refreshToken",
+    r.refreshToken,
+    "Give the current refresh token (the last one the server returned).",
+  )
+  if (Result.isFailure(refreshToken)) return Result.fail(refreshToken.failure)
+  const scope = resolveScope(r.scope)
+  if (Result.isFailure(scope)) return Result.fail(scope.failure)
+  const placement = resolveChoice<Placement>("placement", r.placement, ["query", "body"])
+  if (Result.isFailure(placement)) return Result.fail(placement.failure)
+  const clientAuth = resolveChoice<ClientAuth>("clientAuth", r.clientAuth, ["params", "basic"])
+  if (Result.isFailure(clientAuth)) return Result.fail(clientAuth.failure)
+  const timeout = resolveTimeout(r.timeout)
+  if (Result.isFailure(timeout)) return Result.fail(timeout.failure)
+  return Result.succeed({
+    ...environment.success,
+    clientId: clientId.success,
+    clientSecret: clientSecret.success,
+    refreshToken: refreshToken.success,
+    scope: scope.success,
+    placement: placement.success,
+    clientAuth: clientAuth.success,
+    timeout: timeout.success,
+  })
 }
 
 /**

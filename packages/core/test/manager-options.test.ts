@@ -1,5 +1,5 @@
 /**
- * The manager's own options are validated (with a Schema) before any network call: an invalid
+ * The manager's own options are validated before any network call: an invalid
  * `refreshAhead`, `rotationGracePeriod` or `keepWarm` fails the first token request with an
  * `InvalidConfig` that names the option and what was expected; nothing is sent.
  */

@@ -1,16 +1,15 @@
 /**
  * Input validation with Schema, reported the way a user can act on: each check carries what it
- * reports when it fails (a `rule`), and `firstViolation` finds the first failed rule of a decode
- * and the path of the field it failed on. Used for the refresh request, the token file record and
- * the manager options; each turns the rule into its own error (`InvalidConfig`, `Corrupt`).
+ * reports when it fails (a `rule`), and `validate` finds the first failed rule of a decode and the
+ * path of the field it failed on. Used for the token file record (a `Corrupt` detail). Not used on
+ * the refresh path (the request, the manager options): there it would put Schema into the n8n
+ * credential bundle, about 37-41 kB minified.
  *
  * Values are checked as `unknown` on purpose: input from JavaScript callers, JSON files and
  * adapters can be anything, and every check must describe what it got without throwing.
  *
  * @internal
  */
-import * as Duration from "effect/Duration"
-import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
@@ -53,34 +52,31 @@ const findRule = <R>(
   }
 }
 
-/**
- * A validator for the schema `make` returns: the value, or the first violated rule (`undefined`
- * rule when the failure came from a check without one, which the schemas here do not have).
- *
- * The schema is built on the first call, not when the module loads: core is bundled into adapters
- * as one file, where a schema built at load time could not be tree-shaken away when unused.
- */
-export const validator = <S extends Schema.Top & { readonly DecodingServices: never }, R>(
-  make: () => S,
-): ((input: unknown) => Result.Result<S["Type"], Violation<R | undefined>>) => {
-  let decode: ((input: unknown) => Result.Result<S["Type"], Schema.SchemaError>) | undefined
-  return (input) => {
-    decode ??= Schema.decodeUnknownResult(make() as never) as (
-      input: unknown,
-    ) => Result.Result<S["Type"], Schema.SchemaError>
-    return Result.mapError(
-      decode(input),
-      (error) => findRule<R>(error.issue, [], 0) ?? { path: [], rule: undefined },
-    )
-  }
-}
+type Decoder = (input: unknown) => Result.Result<unknown, Schema.SchemaError>
 
-/** `u` as a Duration (milliseconds or a Duration input), or undefined; never throws. */
-export const durationOf = (u: unknown): Duration.Duration | undefined => {
-  if (typeof u === "number" && !Number.isFinite(u)) return undefined
-  try {
-    return Option.getOrUndefined(Duration.fromInput(u as Duration.Input))
-  } catch {
-    return undefined
+/** One decoder per schema builder, made on first use. */
+const decoders = new WeakMap<() => Schema.Top, Decoder>()
+
+/**
+ * Decodes `input` with the schema `make` returns: the value, or the first violated rule
+ * (`undefined` rule when the failure came from a check without one, which the schemas here do
+ * not have).
+ *
+ * The schema is built on the first call, not when a module loads, and callers wrap this in a
+ * plain function: core is bundled into adapters as one file, where a schema built (or a validator
+ * made) at load time could not be tree-shaken away when unused.
+ */
+export const validate = <S extends Schema.Top & { readonly DecodingServices: never }, R>(
+  make: () => S,
+  input: unknown,
+): Result.Result<S["Type"], Violation<R | undefined>> => {
+  let decode = decoders.get(make)
+  if (decode === undefined) {
+    decode = Schema.decodeUnknownResult(make() as never) as Decoder
+    decoders.set(make, decode)
   }
+  return Result.mapError(
+    decode(input),
+    (error) => findRule<R>(error.issue, [], 0) ?? { path: [], rule: undefined },
+  )
 }

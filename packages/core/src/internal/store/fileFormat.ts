@@ -23,7 +23,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type { StoredToken } from "../../TokenStore.ts"
-import { checked, rule, validator } from "../validation.ts"
+import { checked, rule, validate } from "../validation.ts"
 import { type ScryptParams, type Sealed, validScrypt } from "./crypto.ts"
 import { omitUndefined } from "./record.ts"
 
@@ -175,7 +175,8 @@ const tokenRecord = () =>
     }, "`token.generation` must be a non-negative integer"),
   )
 
-const validateRecord = validator<ReturnType<typeof tokenRecord>, string>(tokenRecord)
+const validateRecord = (input: unknown) =>
+  validate<ReturnType<typeof tokenRecord>, string>(tokenRecord, input)
 
 /** The record in a file's `token` object, or a description naming the first bad field. */
 export const recordFromJson = (token: unknown): StoredToken | { readonly invalid: string } => {
