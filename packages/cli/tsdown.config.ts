@@ -18,9 +18,10 @@ export default defineConfig({
   platform: "node",
   target: "node22",
   deps: { alwaysBundle: [/.*/] },
-  // rolldown would name both shared chunks "dist" (after their packages' entry files).
+  // rolldown would name the shared chunks after their packages' entry files ("dist", or "store"
+  // for core's `@tangoe-token/core/store` entry, which store-redis and the settings file import).
   outputOptions: {
     chunkFileNames: (chunk) =>
-      `${chunk.moduleIds.some((id) => id.includes("@redis")) ? "redis-store" : chunk.name === "dist" ? "core" : "[name]"}-[hash].mjs`,
+      `${chunk.moduleIds.some((id) => id.includes("@redis")) ? "redis-store" : chunk.name === "dist" || chunk.name === "store" ? "core" : "[name]"}-[hash].mjs`,
   },
 })

@@ -3,17 +3,13 @@
  * captured, and an environment cleaned of what the outer test runner, pnpm and turbo set (so a
  * nested `pnpm`, `npm` or `turbo` behaves as it would in a fresh shell).
  */
-import { spawn } from "node:child_process"
 import { dirname } from "node:path"
+import { describeEnd, type ProcessResult, runProcess, tail } from "@tangoe-token/test-support/processes"
 
-/** What a finished command did. */
-export interface CommandResult {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly millis: number
-}
+export { killGroup, tail } from "@tangoe-token/test-support/processes"
+
+/** What a finished command did (`timedOut` when the time limit killed it). */
+export type CommandResult = ProcessResult
 
 /** Options of {@link run}. */
 export interface RunOptions {
@@ -32,15 +28,12 @@ export class CommandFailed extends Error {
   readonly result: CommandResult
   constructor(command: string, result: CommandResult) {
     super(
-      `\`${command}\` ${result.signal === null ? `exited with ${result.code}` : `was killed by ${result.signal} (time limit?)`} after ${result.millis} ms; fix what its output says:\n--- stdout ---\n${tail(result.stdout)}\n--- stderr ---\n${tail(result.stderr)}`,
+      `\`${command}\` ${describeEnd(result)} after ${result.millis} ms; fix what its output says:\n--- stdout ---\n${tail(result.stdout)}\n--- stderr ---\n${tail(result.stderr)}`,
     )
     this.command = command
     this.result = result
   }
 }
-
-/** The last 4,000 characters of some output, for failure messages. */
-export const tail = (text: string): string => (text.length > 4000 ? `…${text.slice(-4000)}` : text)
 
 /**
  * The environment for nested tool runs: this process's, without the variables that the outer
@@ -61,36 +54,14 @@ export const cleanEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
   return { ...env, ...extra }
 }
 
-/** Runs `command args` to its end; never throws for a non-zero exit (see {@link mustRun}). */
+/** Runs `command args` to its end in its own process group; never throws for a non-zero exit (see {@link mustRun}). */
 export const run = (command: string, args: readonly string[], options: RunOptions): Promise<CommandResult> =>
-  new Promise((resolve, reject) => {
-    const started = Date.now()
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? cleanEnv(),
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk
-    })
-    // A command that exits before reading its input closes the pipe: that is not an error here.
-    child.stdin.on("error", () => {})
-    child.stdin.end(options.input ?? "")
-    const timer = setTimeout(() => killGroup(child.pid, "SIGKILL"), options.timeout ?? 300_000)
-    child.once("error", (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, millis: Date.now() - started })
-    })
+  runProcess(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? cleanEnv(),
+    input: options.input ?? "",
+    timeoutMs: options.timeout ?? 300_000,
+    group: true,
   })
 
 /** Runs a command that must exit with 0; throws {@link CommandFailed} otherwise. */
@@ -102,14 +73,4 @@ export const mustRun = async (
   const result = await run(command, args, options)
   if (result.code !== 0) throw new CommandFailed([command, ...args].join(" "), result)
   return result
-}
-
-/** Sends `signal` to a detached child's whole process group (npx, sh -c and the real process). */
-export const killGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // already gone
-  }
 }

@@ -16,7 +16,7 @@ import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisSe
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureN8nInstalled, N8n, nodeOutput } from "../../../packages/n8n-nodes-tangoe/test/support/n8n.mts"
 import {
-  CREDENTIAL_TYPE,
+  simulatorCredential,
   tangoeApiRequest,
   workflow,
 } from "../../../packages/n8n-nodes-tangoe/test/support/workflows.mts"
@@ -768,24 +768,7 @@ describe("release through a local registry", () => {
       const client = sim.clients[3] as SeededClient
       const credential = { id: "ReleaseCheckCred", name: "Tangoe (release check)" }
       await timed("n8n import", async () => {
-        await n8n.importCredentials([
-          {
-            ...credential,
-            type: CREDENTIAL_TYPE,
-            data: {
-              environment: "custom",
-              tokenUrl: sim.tokenUrl,
-              clientId: client.clientId,
-              clientSecret: client.clientSecret,
-              scope: client.scope,
-              refreshToken: client.refreshToken,
-              placement: "query",
-              apiBaseUrl: sim.apiUrl,
-              accessToken: "",
-              expiresAt: "",
-            },
-          },
-        ])
+        await n8n.importCredentials([simulatorCredential(credential, sim, client)])
         await n8n.importWorkflows([
           workflow("ReleaseCheckWf01", "Release check", [tangoeApiRequest(credential, sim.apiUrl)]),
         ])

@@ -6,10 +6,10 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { InvalidConfig } from "./InvalidConfig.ts"
+import { durationOf } from "./internal/durationInput.ts"
 import { TOKEN_URLS } from "./TokenUrls.ts"
 
 export { TOKEN_URLS }
@@ -265,7 +265,7 @@ const resolveChoice = <A extends string>(field: string, u: unknown, choices: rea
 const resolveTimeout = (u: unknown): Check<Duration.Duration> => {
   if (u === undefined) return Result.succeed(DEFAULT_TIMEOUT)
   const expected = 'a positive, finite duration (milliseconds, or a Duration input like "30 seconds")'
-  const duration = safeDuration(u)
+  const duration = durationOf(u)
   if (duration === undefined) {
     return invalid("timeout", expected, typeof u === "string" ? quote(u) : typeOf(u))
   }
@@ -273,15 +273,6 @@ const resolveTimeout = (u: unknown): Check<Duration.Duration> => {
     return invalid("timeout", expected, Duration.format(duration))
   }
   return Result.succeed(duration)
-}
-
-const safeDuration = (u: unknown): Duration.Duration | undefined => {
-  if (typeof u === "number" && !Number.isFinite(u)) return undefined
-  try {
-    return Option.getOrUndefined(Duration.fromInput(u as Duration.Input))
-  } catch {
-    return undefined
-  }
 }
 
 /**

@@ -4,12 +4,12 @@
  * errors as core's own classes, events, status, and `close` leaving nothing that keeps a process
  * alive.
  */
-import { spawn } from "node:child_process"
 import { once } from "node:events"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { runProcess } from "@tangoe-token/test-support/processes"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "vitest"
@@ -243,11 +243,10 @@ describe("close", () => {
   for (const mode of ["close", "open"] as const) {
     it(`a process with a keep-warm client exits by itself (client ${mode === "close" ? "closed" : "left open"})`, async () => {
       const seeded = sim.addClient()
-      const child = spawn(
+      const { code, signal, stdout, stderr } = await runProcess(
         process.execPath,
         [join(import.meta.dirname, "fixtures", "manager-keepwarm-child.ts"), mode],
         {
-          stdio: ["ignore", "pipe", "pipe"],
           env: {
             ...process.env,
             TANGOE_WORKER: JSON.stringify({
@@ -257,18 +256,10 @@ describe("close", () => {
               refreshToken: seeded.refreshToken,
             }),
           },
+          timeoutMs: 15_000,
         },
       )
-      let out = ""
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString()
-      })
-      child.stderr.on("data", (d: Buffer) => {
-        out += d.toString()
-      })
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000)
-      const [code, signal] = (await once(child, "exit")) as [number | null, string | null]
-      clearTimeout(timer)
+      const out = stdout + stderr
       assert.strictEqual(signal, null, `the child had to be killed: ${out}`)
       assert.strictEqual(code, 0, out)
       assert.strictEqual(out, "ok\n")

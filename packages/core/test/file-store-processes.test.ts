@@ -5,11 +5,11 @@
  *
  * Children run test/fixtures/store-worker.ts with Node's built-in type stripping.
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import { type RunningProcess, startProcess } from "@tangoe-token/test-support/processes"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, afterEach } from "vitest"
@@ -22,44 +22,27 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 const freshDir = () => mkdtempSync(join(root, `case-${n++}-`))
 
-const children = new Set<ChildProcess>()
+const children = new Set<RunningProcess>()
 afterEach(() => {
-  for (const child of children) child.kill("SIGKILL")
+  for (const child of children) child.child.kill("SIGKILL")
   children.clear()
 })
 
-const start = (...args: Array<string>): ChildProcess => {
-  const child = spawn(process.execPath, [worker, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+const start = (...args: Array<string>): RunningProcess => {
+  const child = startProcess(process.execPath, [worker, ...args])
   children.add(child)
   return child
 }
 
 /** Resolves with the exit code once the child exits. */
-const exited = (child: ChildProcess): Promise<number | null> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode)
-    else child.once("exit", (code) => resolve(code))
-  })
+const exited = (child: RunningProcess): Promise<number | null> => child.exited.then(({ code }) => code)
 
 /** Resolves when the child prints `line`; rejects if it exits first. */
-const printed = (child: ChildProcess, line: string): Promise<void> =>
-  new Promise((resolve, reject) => {
-    let out = ""
-    let err = ""
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString("utf8")
-      if (out.split("\n").includes(line)) resolve()
-    })
-    child.stderr?.on("data", (chunk: Buffer) => {
-      err += chunk.toString("utf8")
-    })
-    child.once("exit", (code) => reject(new Error(`worker exited (${code}) before printing ${line}: ${err}`)))
-  })
-
-const kill9 = async (child: ChildProcess) => {
-  child.kill("SIGKILL")
-  await exited(child)
+const printed = async (child: RunningProcess, line: string): Promise<void> => {
+  await child.line((printedLine) => printedLine === line, 600_000)
 }
+
+const kill9 = (child: RunningProcess): Promise<void> => child.kill()
 
 describe("file store across processes", () => {
   it.live("4 processes x 20 locked read-modify-writes lose no update", () =>

@@ -18,7 +18,7 @@ import {
   type StoreCodec,
   StoreCodecError,
   storeCodec,
-} from "../src/index.ts"
+} from "../src/store.ts"
 import type { StoredToken } from "../src/TokenStore.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "store-codec-"))

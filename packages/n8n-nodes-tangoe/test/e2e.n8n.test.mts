@@ -23,6 +23,7 @@ import {
   CREDENTIAL_TYPE,
   generateItems,
   httpRequestWithTangoe,
+  simulatorCredential,
   tangoeApiRequest,
   tangoeGetAccessToken,
   workflow,
@@ -82,26 +83,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     if (seeded === undefined) throw new Error("the simulator seeded no client")
     client = seeded
     seenTokens.initialRefreshToken = client.refreshToken
-    await n8n.importCredentials([
-      {
-        id: credential.id,
-        name: credential.name,
-        type: CREDENTIAL_TYPE,
-        data: {
-          environment: "custom",
-          tokenUrl: sim.tokenUrl,
-          clientId: client.clientId,
-          clientSecret: client.clientSecret,
-          scope: client.scope,
-          refreshToken: client.refreshToken,
-          placement: "query",
-          // The simulator protects one path: make it the base, so the credential test's GET hits it.
-          apiBaseUrl: sim.apiUrl,
-          accessToken: "",
-          expiresAt: "",
-        },
-      },
-    ])
+    await n8n.importCredentials([simulatorCredential(credential, sim, client)])
     await n8n.importWorkflows([
       workflow(WF.api, "Tangoe API request", [tangoeApiRequest(credential, sim.apiUrl)]),
       workflow(WF.parallel, "Tangoe parallel", [generateItems(3), tangoeApiRequest(credential, sim.apiUrl)]),

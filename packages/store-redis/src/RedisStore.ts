@@ -7,7 +7,9 @@
  *   holds a valid access token costs Redis nothing.
  * - `save(next, expected)` is compare-and-set in one Lua script: it writes only if the stored
  *   refresh token is still `expected` (compared by SHA-256 fingerprint, so it works on encrypted
- *   values) and the generation has not moved; it bumps `generation` (the fencing number).
+ *   values) and the generation has not moved; it bumps `generation` (the fencing number). The
+ *   scripts are sent once and then called by their SHA-1 (`EVALSHA`; `EVAL` again after a
+ *   `NOSCRIPT`, e.g. after a Redis restart).
  * - `withRefreshLock(effect)` holds a lease lock (`SET NX PX` with a random owner value), renewed
  *   every third of the lease while `effect` runs and released by its owner only. A save made
  *   under a lease that expired while another process took the lock is refused (fencing):
@@ -20,32 +22,35 @@
  *
  * @since 0.1.0
  */
-import { createHash, timingSafeEqual } from "node:crypto"
 import type { ConnectionOptions } from "node:tls"
 import {
-  invalidStoredTokenInput,
-  nextStoredToken,
-  type StoreCodecError,
   StoreConflict,
   type StoredToken,
   type StoredTokenInput,
   type StoreError,
-  storeCodec,
   TokenStore,
   type TokenStoreShape,
 } from "@tangoe-token/core"
+import {
+  refreshTokenFingerprint as fingerprint,
+  invalidStoredTokenInput,
+  nextStoredToken,
+  type StoreCodecError,
+  sameFingerprint,
+  storeCodec,
+} from "@tangoe-token/core/store"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import { openConnection } from "./internal/connection.ts"
 import { parseEndpoint } from "./internal/endpoint.ts"
 import { type EnvironmentName, storeKeys } from "./internal/keys.ts"
 import { CurrentLease, makeRefreshLock } from "./internal/lease.ts"
-import { evalArgs, SAVE } from "./internal/scripts.ts"
+import { runScript, SAVE } from "./internal/scripts.ts"
 import { LEASE_LOST, storeErrors } from "./internal/storeError.ts"
 import { RedisStoreConfigError } from "./RedisStoreConfigError.ts"
 
@@ -138,16 +143,6 @@ const millis = (field: string, value: Duration.Input | undefined, fallback: numb
   }
   return ms
 }
-
-/** A SHA-256 fingerprint of a refresh token, for the compare of compare-and-set. */
-const fingerprint = (token: Redacted.Redacted<string>): string =>
-  createHash("sha256")
-    .update("tangoe-token/refresh-token\0", "utf8")
-    .update(Redacted.value(token), "utf8")
-    .digest("hex")
-
-const sameFingerprint = (a: string, b: string): boolean =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 const asString = (u: unknown): string | undefined =>
   typeof u === "string" ? u : u instanceof Buffer ? u.toString("utf8") : undefined
@@ -291,21 +286,20 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
         }
         const data = yield* Effect.mapError(codec.encode(record, current.data), codecError("save"))
         const reply = parseSaveReply(
-          yield* connection.send(
+          yield* runScript(
+            connection,
             "save",
-            evalArgs(
-              SAVE,
-              [keys.token, keys.lock],
-              [
-                expectedFp,
-                generationRead,
-                fingerprint(record.refreshToken),
-                data,
-                lease?.value ?? "",
-                String(record.generation),
-                String(record.updatedAt),
-              ],
-            ),
+            SAVE,
+            [keys.token, keys.lock],
+            [
+              expectedFp,
+              generationRead,
+              fingerprint(record.refreshToken),
+              data,
+              lease?.value ?? "",
+              String(record.generation),
+              String(record.updatedAt),
+            ],
           ),
         )
         switch (reply?.status) {

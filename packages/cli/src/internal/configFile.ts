@@ -1,14 +1,14 @@
 /**
  * The settings file (`config.json`): every setting of `init` except the refresh token, which
  * lives in the token store. It may hold the client secret, so it is written like a secret: mode
- * 0600 in a 0700 folder, atomically (temp file + rename), and a wider existing file is narrowed
- * to 0600 with a warning when read.
+ * 0600 in a 0700 folder, atomically and durably with core's writer (temp file + fsync + rename +
+ * folder fsync), and a wider existing file is narrowed to 0600 with a warning when read.
  *
  * @internal
  */
-import { randomBytes } from "node:crypto"
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises"
+import { chmod, mkdir, readFile, stat } from "node:fs/promises"
 import { dirname } from "node:path"
+import { errnoCode, WriteStepError, writeFileAtomic } from "@tangoe-token/core/store"
 import { UsageError } from "./errors.ts"
 
 /** What the settings file holds. Every field is optional; unknown fields are ignored. */
@@ -36,11 +36,6 @@ const STRING_FIELDS = [
   "clientAuth",
   "store",
 ] as const
-
-const errnoCode = (e: unknown): string | undefined =>
-  typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string"
-    ? (e as { code: string }).code
-    : undefined
 
 /** Validates the parsed JSON field by field; an error names the field, never its value. */
 const validate = (path: string, json: unknown): ConfigFile => {
@@ -117,15 +112,13 @@ const narrowMode = async (path: string, warn: (line: string) => void): Promise<v
 
 /** Writes the settings file atomically with mode 0600, creating its folder (0700) when missing. */
 export const writeConfigFile = async (path: string, config: ConfigFile): Promise<void> => {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-    await writeFile(temp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: "wx" })
-    await rename(temp, path)
+    await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`)
   } catch (e) {
-    await unlink(temp).catch(() => undefined)
+    const code = errnoCode(e instanceof WriteStepError ? e.cause : e)
     throw new UsageError({
-      message: `cannot write settings file ${path} (${errnoCode(e) ?? "error"}) — pass a writable --config path or fix the permissions`,
+      message: `cannot write settings file ${path} (${code ?? "error"}) — pass a writable --config path or fix the permissions`,
     })
   }
 }

@@ -2,11 +2,11 @@
  * Runs the built `tangoe-token` in a child process with HOME and the XDG folders pointed into a
  * temporary folder, and records every output so a final test can scan them for secrets.
  */
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { SeededClient, Simulator } from "@tangoe-token/pingfederate-sim"
+import { runProcess } from "@tangoe-token/test-support/processes"
 
 /** The built command. */
 export const CLI = join(import.meta.dirname, "..", "..", "dist", "cli.mjs")
@@ -57,7 +57,7 @@ export const makeHome = (): Home => {
 }
 
 /** Runs the command; `stdin` is written and closed (an empty stdin when absent). */
-export const run = (
+export const run = async (
   home: Home,
   args: ReadonlyArray<string>,
   options: {
@@ -65,31 +65,18 @@ export const run = (
     readonly stdin?: string
     readonly command?: ReadonlyArray<string>
   } = {},
-): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const [file, ...prefix] = options.command ?? [process.execPath, CLI]
-    const child = spawn(file as string, [...prefix, ...args], {
-      cwd: home.dir,
-      env: { ...home.env, ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d
-    })
-    child.on("error", reject)
-    child.stdin.end(options.stdin ?? "")
-    child.on("close", (code) => {
-      const result = { args, code, stdout, stderr }
-      const command = args.find((a) => !a.startsWith("-"))
-      runs.push({ ...result, printsToken: command === "token" || command === "header" })
-      resolve(result)
-    })
+): Promise<Run> => {
+  const [file, ...prefix] = options.command ?? [process.execPath, CLI]
+  const { code, stdout, stderr } = await runProcess(file as string, [...prefix, ...args], {
+    cwd: home.dir,
+    env: { ...home.env, ...options.env },
+    input: options.stdin ?? "",
   })
+  const result = { args, code, stdout, stderr }
+  const command = args.find((a) => !a.startsWith("-"))
+  runs.push({ ...result, printsToken: command === "token" || command === "header" })
+  return result
+}
 
 /** The stored record, read from the plain token file. */
 export const readStore = (path: string): { refreshToken: string; accessToken?: string; generation: number } =>

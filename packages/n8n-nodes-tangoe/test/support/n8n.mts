@@ -12,6 +12,7 @@ import { delimiter, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { freePort } from "@tangoe-token/test-support/ports"
+import { type ProcessResult, runProcess, tail as tailOf } from "@tangoe-token/test-support/processes"
 
 const run = promisify(execFile)
 
@@ -53,17 +54,8 @@ export async function packPackage(destination: string): Promise<string> {
   return resolve(destination, tarball)
 }
 
-/** What one n8n command did. */
-export interface CommandResult {
-  readonly code: number | null
-  /** The signal that ended the process, when it did not exit by itself. */
-  readonly signal: NodeJS.Signals | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly millis: number
-  /** It was killed because it ran longer than its bound. */
-  readonly timedOut: boolean
-}
+/** What one n8n command did (`timedOut` when its time limit killed it). */
+export type CommandResult = ProcessResult
 
 /** n8n's message when a port it must listen on is taken. */
 const PORT_IN_USE = /port \d+ is already in use/
@@ -169,35 +161,11 @@ export class N8n {
 
   private async commandOnce(args: readonly string[], timeoutMillis: number): Promise<CommandResult> {
     const brokerPort = await freePort()
-    const started = Date.now()
     const bin = join(this.installDir, "node_modules", "n8n", "bin", "n8n")
-    return await new Promise((resolveResult, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], {
-        cwd: this.userFolder,
-        env: this.env(brokerPort),
-        stdio: ["ignore", "pipe", "pipe"],
-      })
-      let stdout = ""
-      let stderr = ""
-      let timedOut = false
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk
-      })
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk
-      })
-      const timer = setTimeout(() => {
-        timedOut = true
-        child.kill("SIGKILL")
-      }, timeoutMillis)
-      child.once("error", (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-      child.once("close", (code, signal) => {
-        clearTimeout(timer)
-        resolveResult({ code, signal, stdout, stderr, millis: Date.now() - started, timedOut })
-      })
+    return await runProcess(process.execPath, [bin, ...args], {
+      cwd: this.userFolder,
+      env: this.env(brokerPort),
+      timeoutMs: timeoutMillis,
     })
   }
 
@@ -415,7 +383,7 @@ export class N8nServer {
 
 /** The last 3,000 characters of a command's output (for failure messages). */
 export function tail(text: string): string {
-  return text.length > 3000 ? `…${text.slice(-3000)}` : text
+  return tailOf(text, 3000)
 }
 
 /**

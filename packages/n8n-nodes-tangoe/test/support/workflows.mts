@@ -13,6 +13,40 @@ export interface CredentialRef {
   readonly name: string
 }
 
+/**
+ * The `import:credentials` entry of a credential on the simulator: the custom environment, the
+ * documented query placement, no access token yet (so the first use refreshes).
+ */
+export function simulatorCredential(
+  credential: CredentialRef,
+  sim: { readonly tokenUrl: string; readonly apiUrl: string },
+  client: {
+    readonly clientId: string
+    readonly clientSecret: string
+    readonly scope: string
+    readonly refreshToken: string
+  },
+): object {
+  return {
+    id: credential.id,
+    name: credential.name,
+    type: CREDENTIAL_TYPE,
+    data: {
+      environment: "custom",
+      tokenUrl: sim.tokenUrl,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      scope: client.scope,
+      refreshToken: client.refreshToken,
+      placement: "query",
+      // The simulator protects one path: make it the base, so the credential test's GET hits it.
+      apiBaseUrl: sim.apiUrl,
+      accessToken: "",
+      expiresAt: "",
+    },
+  }
+}
+
 /** A node of a workflow (position and id filled in by {@link workflow}). */
 export interface NodeSpec {
   readonly name: string

@@ -4,19 +4,29 @@
  * credential secret, flows and credentials deployed through the admin API, injects fired through
  * it. Start, stop (SIGTERM) and kill -9 are explicit, so a test can restart or crash the runtime.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
-import { promisify } from "node:util"
 import { freePort } from "@tangoe-token/test-support/ports"
+import { describeEnd, type ProcessResult, runProcess, tail } from "@tangoe-token/test-support/processes"
 
-const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 
 /** The package directory (where package.json and dist/ are). */
 export const PACKAGE_DIR = join(import.meta.dirname, "..", "..")
+
+/** Runs `npm args` in `cwd`; rejects, with the end of its output, unless it exits with 0. */
+const npm = async (args: ReadonlyArray<string>, cwd: string): Promise<ProcessResult> => {
+  const result = await runProcess("npm", args, {
+    cwd,
+    env: { ...process.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" },
+    timeoutMs: 300_000,
+  })
+  if (result.code !== 0) throw new Error(`npm ${args[0]} ${describeEnd(result)}:\n${tail(result.stderr)}`)
+  return result
+}
 
 /** What `npm pack` made. */
 export interface PackedPackage {
@@ -30,10 +40,7 @@ export interface PackedPackage {
 /** Packs the package (dist must be built) into a temp folder, as `npm publish` would. */
 export const packPackage = async (): Promise<PackedPackage> => {
   const dest = await mkdtemp(join(tmpdir(), "tangoe-nr-pack-"))
-  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", dest], {
-    cwd: PACKAGE_DIR,
-    env: { ...process.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" },
-  })
+  const { stdout } = await npm(["pack", "--json", "--pack-destination", dest], PACKAGE_DIR)
   const [info] = JSON.parse(stdout) as Array<{
     filename: string
     size: number
@@ -78,10 +85,7 @@ export class NodeRedProcess {
       join(userDir, "package.json"),
       JSON.stringify({ name: "node-red-project", private: true }),
     )
-    await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-save", tarball], {
-      cwd: userDir,
-      env: { ...process.env, npm_config_loglevel: "error", npm_config_update_notifier: "false" },
-    })
+    await npm(["install", "--offline", "--no-audit", "--no-fund", "--no-save", tarball], userDir)
     const port = await freePort()
     const settingsFile = join(userDir, "settings.js")
     const settings = {

@@ -40,7 +40,7 @@ export type Reply = unknown
 
 /** The store's view of its Redis connection. */
 export interface Connection {
-  /** Sends one command (`["HMGET", key, …]`, `["EVAL", script, …]`) and returns its reply. */
+  /** Sends one command (`["HMGET", key, …]`, `["EVALSHA", sha1, …]`) and returns its reply. */
   readonly send: (operation: StoreOperation, args: ReadonlyArray<string>) => Effect.Effect<Reply, StoreError>
   /** Whether the client is connected and ready now. */
   readonly isReady: () => boolean

@@ -19,13 +19,13 @@
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import type { StoreError } from "@tangoe-token/core"
+import { realSleep } from "@tangoe-token/core/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Semaphore from "effect/Semaphore"
 import type { Connection } from "./connection.ts"
-import { realSleep } from "./realSleep.ts"
-import { evalArgs, RELEASE, RENEW } from "./scripts.ts"
+import { RELEASE, RENEW, runScript } from "./scripts.ts"
 import type { StoreErrorFields } from "./storeError.ts"
 
 /** A held lock: its key and our owner value. */
@@ -137,7 +137,7 @@ export const makeRefreshLock = (settings: LockSettings) => {
       for (;;) {
         yield* realSleep(every)
         const reply = yield* Effect.orElseSucceed(
-          connection.send("lock", evalArgs(RENEW, [lockKey], [lease.value, String(leaseMs)])),
+          runScript(connection, "lock", RENEW, [lockKey], [lease.value, String(leaseMs)]),
           () => undefined,
         )
         if (reply === 0) {
@@ -150,7 +150,7 @@ export const makeRefreshLock = (settings: LockSettings) => {
     })
 
   const release = (lease: Lease) =>
-    Effect.ignore(connection.send("lock", evalArgs(RELEASE, [lockKey], [lease.value])))
+    Effect.ignore(runScript(connection, "lock", RELEASE, [lockKey], [lease.value]))
 
   return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StoreError, R> =>
     Effect.suspend(() => {

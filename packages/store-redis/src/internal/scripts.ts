@@ -9,8 +9,28 @@
  *
  * The lock key is a string: the owner's random value, with a lease (PX).
  *
+ * A script is sent once: `runScript` calls it by its SHA-1 (`EVALSHA`); when the server does not
+ * know it (`NOSCRIPT`: first use, a Redis restart, `SCRIPT FLUSH`, a failover), it sends the source
+ * with `EVAL`, which runs it and caches it on the server for the next `EVALSHA`. A `NOSCRIPT` reply
+ * means nothing ran, so sending the script again cannot run it twice.
+ *
  * @internal
  */
+import { createHash } from "node:crypto"
+import type { StoreError, StoreOperation } from "@tangoe-token/core"
+import * as Effect from "effect/Effect"
+import type { Connection, Reply } from "./connection.ts"
+
+/** A Lua script and its SHA-1 (what Redis names it in its script cache). */
+export interface Script {
+  readonly source: string
+  readonly sha1: string
+}
+
+const script = (source: string): Script => ({
+  source,
+  sha1: createHash("sha1").update(source, "utf8").digest("hex"),
+})
 
 /**
  * Compare-and-set save with fencing.
@@ -27,7 +47,7 @@
  * - `moved`: same refresh token, but the generation changed since the caller read it (a
  *   concurrent save of the same token); the caller reads again and retries.
  */
-export const SAVE = `
+export const SAVE = script(`
 local current = redis.call('HMGET', KEYS[1], 'generation', 'fp')
 local generation = current[1] or '0'
 local fp = current[2]
@@ -44,27 +64,36 @@ end
 if generation ~= ARGV[2] then return {'moved', generation} end
 redis.call('HSET', KEYS[1], 'data', ARGV[4], 'fp', ARGV[3], 'generation', ARGV[6], 'updatedAt', ARGV[7])
 return {'ok', ARGV[6]}
-`
+`)
 
 /** Extends the lease if the caller still owns the lock. KEYS: lock. ARGV: owner value, lease ms. Replies 1 or 0. */
-export const RENEW = `
+export const RENEW = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
-`
+`)
 
 /** Deletes the lock if the caller still owns it. KEYS: lock. ARGV: owner value. Replies 1 or 0. */
-export const RELEASE = `
+export const RELEASE = script(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
-`
+`)
 
-/** `["EVAL", script, numkeys, ...keys, ...args]`. */
-export const evalArgs = (
-  script: string,
+/** Runs `script` with `EVALSHA`, or with `EVAL` when the server does not have it cached (yet). */
+export const runScript = (
+  connection: Connection,
+  operation: StoreOperation,
+  script: Script,
   keys: ReadonlyArray<string>,
   args: ReadonlyArray<string>,
-): ReadonlyArray<string> => ["EVAL", script, String(keys.length), ...keys, ...args]
+): Effect.Effect<Reply, StoreError> => {
+  const rest = [String(keys.length), ...keys, ...args]
+  return Effect.catchIf(
+    connection.send(operation, ["EVALSHA", script.sha1, ...rest]),
+    (e) => e.detail === "NOSCRIPT",
+    () => connection.send(operation, ["EVAL", script.source, ...rest]),
+  )
+}

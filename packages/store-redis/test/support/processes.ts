@@ -1,6 +1,6 @@
-/** Child processes for the multi-process tests: spawn with Node's type stripping, read lines, kill. */
-import { type ChildProcess, spawn } from "node:child_process"
-import { createInterface } from "node:readline"
+/** Child processes for the multi-process tests: Node scripts (type stripping), their lines, kill. */
+import type { ChildProcess } from "node:child_process"
+import { startProcess } from "@tangoe-token/test-support/processes"
 
 export interface Child {
   readonly process: ChildProcess
@@ -24,59 +24,16 @@ export const startChild = (
   args: ReadonlyArray<string>,
   env: NodeJS.ProcessEnv = {},
 ): Child => {
-  const child = spawn(process.execPath, [script, ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  })
-  let output = ""
-  const lines: string[] = []
-  const waiters: Array<() => void> = []
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-    output += `${line}\n`
-    lines.push(line)
-    for (const wake of waiters.splice(0)) wake()
-  })
-  child.stderr?.on("data", (chunk: Buffer) => {
-    output += chunk.toString("utf8")
-  })
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => {
-      resolve(code ?? signal ?? "unknown")
-      for (const wake of waiters.splice(0)) wake()
-    }),
-  )
-  let cursor = 0
-  const line = (predicate: (line: string) => boolean = () => true, ms = 20_000) =>
-    new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`timed out: no matching line within ${ms / 1000} s; output so far:\n${output}`)),
-        ms,
-      )
-      const check = () => {
-        while (cursor < lines.length) {
-          const next = lines[cursor++]
-          if (next !== undefined && predicate(next)) {
-            clearTimeout(timer)
-            resolve(next)
-            return
-          }
-        }
-        if (child.exitCode !== null || child.signalCode !== null) {
-          clearTimeout(timer)
-          reject(new Error(`child exited before a matching line; output:\n${output}`))
-          return
-        }
-        waiters.push(check)
-      }
-      check()
-    })
+  const child = startProcess(process.execPath, [script, ...args], { env: { ...process.env, ...env } })
+  const exited = child.exited.then(({ code, signal }) => code ?? signal ?? "unknown")
   const exitWithin = (ms: number) =>
     new Promise<number | string>((resolve, reject) => {
       const timer = setTimeout(
         () =>
           reject(
-            new Error(`timed out: the child did not exit within ${ms / 1000} s; output so far:\n${output}`),
+            new Error(
+              `timed out: the child did not exit within ${ms / 1000} s; output so far:\n${child.output()}`,
+            ),
           ),
         ms,
       )
@@ -86,14 +43,11 @@ export const startChild = (
       })
     })
   return {
-    process: child,
-    line,
-    output: () => output,
+    process: child.child,
+    line: child.nextLine,
+    output: child.output,
     exited,
     exitWithin,
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-      await exited
-    },
+    kill: child.kill,
   }
 }

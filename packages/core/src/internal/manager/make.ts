@@ -1,18 +1,18 @@
 /**
- * Turns `TokenManagerOptions` into a running engine: validation, defaults, keep-warm. Shared by
+ * Turns `TokenManagerOptions` into a running engine: validation (options.ts and the request's
+ * own), defaults, keep-warm. Shared by
  * `TokenManager.make` and the Promise client.
  *
  * @internal
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { HttpTransport } from "../../HttpTransport.ts"
-import { InvalidConfig } from "../../InvalidConfig.ts"
+import type { InvalidConfig } from "../../InvalidConfig.ts"
 import { type ResolvedRefreshRequest, resolveRefreshRequest } from "../../RefreshRequest.ts"
 import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
@@ -20,7 +20,7 @@ import type { TokenManagerOptions } from "../../TokenManager.ts"
 import type { TokenStoreShape } from "../../TokenStore.ts"
 import type { Emitter } from "./emitter.ts"
 import { type Engine, makeEngine, type Snapshot } from "./engine.ts"
-import { DEFAULT_REFRESH_AHEAD_MILLIS } from "./timing.ts"
+import { resolveManagerSettings } from "./options.ts"
 
 /** 3 retries, 100 ms then doubling. */
 export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = Schedule.exponential(
@@ -32,29 +32,6 @@ export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = Schedule
 
 const PLACEHOLDER = "not-provisioned"
 
-const resolveRefreshAhead = (u: unknown): Result.Result<number, InvalidConfig> => {
-  if (u === undefined) return Result.succeed(DEFAULT_REFRESH_AHEAD_MILLIS)
-  let duration: Duration.Duration | undefined
-  try {
-    duration =
-      typeof u === "number" && !Number.isFinite(u)
-        ? undefined
-        : Option.getOrUndefined(Duration.fromInput(u as Duration.Input))
-  } catch {
-    duration = undefined
-  }
-  if (duration === undefined || !Duration.isFinite(duration) || Duration.toMillis(duration) < 0) {
-    return Result.fail(
-      new InvalidConfig({
-        field: "refreshAhead",
-        expected: 'a finite duration of zero or more (milliseconds, or a Duration input like "5 minutes")',
-        received: typeof u === "string" && u.length <= 24 ? JSON.stringify(u) : typeof u,
-      }),
-    )
-  }
-  return Result.succeed(Duration.toMillis(duration))
-}
-
 /** Validates the options; an invalid one makes every `get` fail with its `InvalidConfig`. */
 export const resolveManagerOptions = (
   options: TokenManagerOptions,
@@ -64,9 +41,9 @@ export const resolveManagerOptions = (
   readonly refreshAheadMillis: number
   readonly retry: RetryOptions | false
 } => {
-  const refreshAhead = resolveRefreshAhead(options.refreshAhead)
-  const request = Result.isFailure(refreshAhead)
-    ? Result.fail(refreshAhead.failure)
+  const settings = resolveManagerSettings(options)
+  const request = Result.isFailure(settings)
+    ? Result.fail(settings.failure)
     : resolveRefreshRequest({ ...options.request, refreshToken: options.refreshToken ?? PLACEHOLDER })
   const grace = options.rotationGracePeriod
   const retry =
@@ -81,7 +58,7 @@ export const resolveManagerOptions = (
       options.refreshToken === undefined || Result.isFailure(request)
         ? undefined
         : request.success.refreshToken,
-    refreshAheadMillis: Result.isSuccess(refreshAhead) ? refreshAhead.success : 0,
+    refreshAheadMillis: Result.isSuccess(settings) ? settings.success.refreshAheadMillis : 0,
     retry,
   }
 }

@@ -13,9 +13,17 @@ import { open, readdir, rename, rm, stat, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { liveness, selfIdentity } from "./process.ts"
 
-/** A failed step of `writeAtomic`: which step, and the file system error. */
+/**
+ * A failed step of an atomic write: which step (secret-free words naming the file), and the file
+ * system error (see `errnoCode`).
+ *
+ * @category errors
+ * @since 0.2.0
+ */
 export class WriteStepError {
+  /** The step that failed, e.g. `cannot rename the temp file onto <path>`. */
   readonly step: string
+  /** The file system error. */
   readonly cause: unknown
   constructor(step: string, cause: unknown) {
     this.step = step

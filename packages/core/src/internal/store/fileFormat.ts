@@ -13,13 +13,17 @@
  *   "N": 32768, "r": 8, "p": 1, "iv": "<b64>", "tag": "<b64>", "data": "<b64>" } }
  * ```
  *
+ * The record is validated with a Schema whose checks name the field (`recordFromJson`).
  * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some;
  * a version above 1 is refused (the library must be upgraded), never guessed at.
  *
  * @internal
  */
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type { StoredToken } from "../../TokenStore.ts"
+import { checked, rule, validate } from "../validation.ts"
 import { type ScryptParams, type Sealed, validScrypt } from "./crypto.ts"
 import { omitUndefined } from "./record.ts"
 
@@ -138,48 +142,70 @@ export const recordToJson = (record: StoredToken): Record<string, unknown> =>
     updatedAt: record.updatedAt,
   })
 
-const fields: ReadonlyArray<readonly [string, "string" | "number", boolean]> = [
-  ["refreshToken", "string", true],
-  ["accessToken", "string", false],
-  ["tokenType", "string", false],
-  ["expiresAt", "number", false],
-  ["issuedAt", "number", false],
-  ["scope", "string", false],
-  ["origin", "string", false],
-  ["generation", "number", true],
-  ["updatedAt", "number", true],
-]
+type FieldType = "string" | "number"
+
+const isAbsent = (u: unknown): boolean => u === undefined || u === null
+const hasType = (u: unknown, type: FieldType): boolean =>
+  typeof u === type && (type === "string" || Number.isFinite(u))
+
+/** One field of the record: absent (when optional) or of its type; reports a secret-free description. */
+const field = (key: string, type: FieldType, required: boolean) =>
+  checked(
+    rule((u) => !required || !isAbsent(u), `\`token.${key}\` is missing`),
+    rule((u) => isAbsent(u) || hasType(u, type), `\`token.${key}\` must be a ${type}`),
+  )
+
+/** The record's fields (checked in this order), then the rules across them. */
+const tokenRecord = () =>
+  Schema.Struct({
+    refreshToken: field("refreshToken", "string", true),
+    accessToken: field("accessToken", "string", false),
+    tokenType: field("tokenType", "string", false),
+    expiresAt: field("expiresAt", "number", false),
+    issuedAt: field("issuedAt", "number", false),
+    scope: field("scope", "string", false),
+    origin: field("origin", "string", false),
+    generation: field("generation", "number", true),
+    updatedAt: field("updatedAt", "number", true),
+  }).check(
+    rule((t) => (t as { refreshToken: string }).refreshToken.length > 0, "`token.refreshToken` is empty"),
+    rule((t) => {
+      const generation = (t as { generation: number }).generation
+      return Number.isInteger(generation) && generation >= 0
+    }, "`token.generation` must be a non-negative integer"),
+  )
+
+const validateRecord = (input: unknown) =>
+  validate<ReturnType<typeof tokenRecord>, string>(tokenRecord, input)
 
 /** The record in a file's `token` object, or a description naming the first bad field. */
 export const recordFromJson = (token: unknown): StoredToken | { readonly invalid: string } => {
   if (!isObject(token)) return { invalid: "`token` is not an object" }
-  for (const [key, type, required] of fields) {
-    const value = token[key]
-    if (value === undefined || value === null) {
-      if (required) return { invalid: `\`token.${key}\` is missing` }
-      continue
-    }
-    if (typeof value !== type || (type === "number" && !Number.isFinite(value))) {
-      return { invalid: `\`token.${key}\` must be a ${type}` }
-    }
-  }
-  if ((token.refreshToken as string).length === 0) return { invalid: "`token.refreshToken` is empty" }
-  const generation = token.generation as number
-  if (!Number.isInteger(generation) || generation < 0) {
-    return { invalid: "`token.generation` must be a non-negative integer" }
-  }
-  // Validated above: each field is absent (undefined / null) or of its type.
+  // Absent and null fields are both "absent"; every key is present for the schema.
   const optional = <A>(key: string): A | undefined => (token[key] ?? undefined) as A | undefined
-  const accessToken = optional<string>("accessToken")
-  return omitUndefined({
-    refreshToken: Redacted.make(token.refreshToken as string),
-    accessToken: accessToken === undefined ? undefined : Redacted.make(accessToken),
+  const fields = {
+    refreshToken: optional<string>("refreshToken"),
+    accessToken: optional<string>("accessToken"),
     tokenType: optional<string>("tokenType"),
     expiresAt: optional<number>("expiresAt"),
     issuedAt: optional<number>("issuedAt"),
     scope: optional<string>("scope"),
     origin: optional<string>("origin"),
-    generation,
-    updatedAt: token.updatedAt as number,
+    generation: optional<number>("generation"),
+    updatedAt: optional<number>("updatedAt"),
+  }
+  const result = validateRecord(fields)
+  if (Result.isFailure(result)) return { invalid: result.failure.rule ?? "`token` is not a valid record" }
+  const { accessToken } = fields
+  return omitUndefined({
+    refreshToken: Redacted.make(fields.refreshToken as string),
+    accessToken: accessToken === undefined ? undefined : Redacted.make(accessToken),
+    tokenType: fields.tokenType,
+    expiresAt: fields.expiresAt,
+    issuedAt: fields.issuedAt,
+    scope: fields.scope,
+    origin: fields.origin,
+    generation: fields.generation as number,
+    updatedAt: fields.updatedAt as number,
   })
 }

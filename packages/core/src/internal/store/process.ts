@@ -10,6 +10,7 @@
  */
 import { readFileSync, readlinkSync } from "node:fs"
 import { hostname } from "node:os"
+import { errnoCode } from "./fsError.ts"
 
 /** The identity a lock holder writes into its lock file. */
 export interface ProcessIdentity {
@@ -77,7 +78,7 @@ export const liveness = (holder: Partial<ProcessIdentity>): Liveness => {
     process.kill(pid, 0)
   } catch (e) {
     // ESRCH: no such process. EPERM: it exists but belongs to another user.
-    if ((e as NodeJS.ErrnoException).code === "ESRCH") return "dead"
+    if (errnoCode(e) === "ESRCH") return "dead"
     otherUser = true
   }
   const stat = readStat(pid)

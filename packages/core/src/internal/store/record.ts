@@ -4,16 +4,14 @@
  *
  * @internal
  */
-import { createHash, timingSafeEqual } from "node:crypto"
 import * as Redacted from "effect/Redacted"
 import { StoreConflict } from "../../StoreError.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
-
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+import { refreshTokenFingerprint, sameFingerprint } from "./fingerprint.ts"
 
 /** Whether two refresh tokens are equal, in time independent of where they differ. */
 export const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  timingSafeEqual(digest(Redacted.value(a)), digest(Redacted.value(b)))
+  sameFingerprint(refreshTokenFingerprint(a), refreshTokenFingerprint(b))
 
 /** The conflict to fail with when `current` is not what the caller `expected`, else undefined. */
 export const checkExpected = (

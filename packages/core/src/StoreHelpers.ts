@@ -1,0 +1,70 @@
+/**
+ * Building blocks for `TokenStore` implementations outside this package (the Redis store, an
+ * adapter's own store, a CLI settings file): the same atomic write, fingerprint and wait that
+ * core's own file store uses, so that every store follows one set of rules.
+ *
+ * - `writeFileAtomic(path, content)`: temp file (mode 0600, `O_EXCL`) + fsync + rename + folder fsync.
+ * - `refreshTokenFingerprint(token)` / `sameFingerprint(a, b)`: compare refresh tokens without
+ *   keeping them (constant-time compare).
+ * - `errnoCode(cause)`: the `code` of a Node system error (`ENOENT`, `EACCES`…).
+ * - `realSleep(ms)`: a wall-clock wait for pacing against other processes, which a `TestClock`
+ *   does not freeze.
+ *
+ * @since 0.2.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import { writeAtomic } from "./internal/store/atomicFile.ts"
+import * as fingerprint from "./internal/store/fingerprint.ts"
+import * as fsError from "./internal/store/fsError.ts"
+import * as sleep from "./internal/store/realSleep.ts"
+
+export { WriteStepError } from "./internal/store/atomicFile.ts"
+
+/**
+ * Replaces `path` with `content` atomically and durably: a temp file next to it (created
+ * exclusively, mode 0600), fsync, rename over `path`, fsync of the folder. Readers see the old
+ * file or the new one, never a mix. Rejects with a `WriteStepError` naming the failed step; the
+ * temp file is removed on failure. The folder must exist.
+ *
+ * @category files
+ * @since 0.2.0
+ */
+export const writeFileAtomic = (path: string, content: string): Promise<void> => writeAtomic(path, content)
+
+/**
+ * The fingerprint of a refresh token: 64 hex characters of SHA-256 over a fixed label and the
+ * token. Stores keep it beside a record so that compare-and-set can compare tokens without the
+ * encryption key; it is stable across versions (stored values depend on it).
+ *
+ * @category fingerprints
+ * @since 0.2.0
+ */
+export const refreshTokenFingerprint = (token: Redacted.Redacted<string>): string =>
+  fingerprint.refreshTokenFingerprint(token)
+
+/**
+ * Whether two fingerprints are equal, in time independent of where they differ.
+ *
+ * @category fingerprints
+ * @since 0.2.0
+ */
+export const sameFingerprint = (a: string, b: string): boolean => fingerprint.sameFingerprint(a, b)
+
+/**
+ * The `code` of a Node system error (`ENOENT`, `EACCES`…), or `undefined` for anything else.
+ *
+ * @category files
+ * @since 0.2.0
+ */
+export const errnoCode = (cause: unknown): string | undefined => fsError.errnoCode(cause)
+
+/**
+ * Waits `ms` milliseconds of wall-clock time (interruptible: interrupting clears the timer). For
+ * waits that pace against other processes or servers (lock polling, lease renewal), which a
+ * `TestClock` must not freeze; waits of the token rules use `Effect.sleep`.
+ *
+ * @category timing
+ * @since 0.2.0
+ */
+export const realSleep = (ms: number): Effect.Effect<void> => sleep.realSleep(ms)

@@ -1,0 +1,68 @@
+/**
+ * Validation of the manager's own options (those beside the refresh request): `refreshAhead`,
+ * `rotationGracePeriod` and `keepWarm`. A failure is an `InvalidConfig` naming the option, what
+ * was expected and what was received, reported by the first `get` before any network call.
+ *
+ * Written by hand, not with Schema: this is on the refresh path that adapters bundle, where Schema
+ * would add about 37 kB to the n8n credential.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Result from "effect/Result"
+import { InvalidConfig } from "../../InvalidConfig.ts"
+import { durationOf } from "../durationInput.ts"
+import { DEFAULT_REFRESH_AHEAD_MILLIS } from "./timing.ts"
+
+/** A short string is shown; anything else is named by its type (never a value that could be secret). */
+const received = (u: unknown): string =>
+  typeof u === "string" && u.length <= 24 ? JSON.stringify(u) : typeof u
+
+/** Absent, or a finite duration of zero or more. */
+const isDurationOption = (u: unknown): boolean => {
+  if (u === undefined) return true
+  const d = durationOf(u)
+  return d !== undefined && Duration.isFinite(d) && Duration.toMillis(d) >= 0
+}
+
+/** Each option, its rule and what it must be; checked in this order. */
+const rules: ReadonlyArray<readonly [field: string, ok: (u: unknown) => boolean, expected: string]> = [
+  [
+    "refreshAhead",
+    isDurationOption,
+    'a finite duration of zero or more (milliseconds, or a Duration input like "5 minutes")',
+  ],
+  [
+    "rotationGracePeriod",
+    isDurationOption,
+    'a finite duration of zero or more (milliseconds, or a Duration input like "30 seconds")',
+  ],
+  ["keepWarm", (u) => u === undefined || typeof u === "boolean", "true or false"],
+]
+
+/** The manager's own options, checked. */
+export interface ManagerSettings {
+  readonly refreshAheadMillis: number
+}
+
+/** Checks `refreshAhead`, `rotationGracePeriod` and `keepWarm`, and applies the refresh-ahead default. */
+export const resolveManagerSettings = (options: {
+  readonly refreshAhead?: unknown
+  readonly rotationGracePeriod?: unknown
+  readonly keepWarm?: unknown
+}): Result.Result<ManagerSettings, InvalidConfig> => {
+  const values: Record<string, unknown> = {
+    refreshAhead: options.refreshAhead,
+    rotationGracePeriod: options.rotationGracePeriod,
+    keepWarm: options.keepWarm,
+  }
+  for (const [field, ok, expected] of rules) {
+    const value = values[field]
+    if (!ok(value)) return Result.fail(new InvalidConfig({ field, expected, received: received(value) }))
+  }
+  const refreshAhead = options.refreshAhead === undefined ? undefined : durationOf(options.refreshAhead)
+  return Result.succeed({
+    refreshAheadMillis:
+      refreshAhead === undefined ? DEFAULT_REFRESH_AHEAD_MILLIS : Duration.toMillis(refreshAhead),
+  })
+}
