@@ -6,10 +6,10 @@
 import * as Duration from "effect/Duration"
 import * as Result from "effect/Result"
 import { assert, describe, it } from "vitest"
+import { InvalidConfig } from "../src/InvalidConfig.ts"
 import { resolveManagerSettings } from "../src/internal/manager/options.ts"
 import { DEFAULT_REFRESH_AHEAD_MILLIS } from "../src/internal/manager/timing.ts"
 import { memoryStore } from "../src/MemoryStore.ts"
-import { InvalidConfig } from "../src/InvalidConfig.ts"
 import { createTokenClient } from "../src/TokenClient.ts"
 import { fakeTransport, ok } from "./support/fakeTransport.ts"
 
