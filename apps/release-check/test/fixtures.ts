@@ -7,7 +7,7 @@
 /** The body both core programs share: simulator, refresh, API call, one JSON line. */
 const coreBody = (resolved: string) => `const sim = await startSimulator()
 const [client] = sim.clients
-const tokens = await refreshToken({
+const tokens = await refreshTokenSet({
   environment: { tokenUrl: sim.tokenUrl },
   clientId: client.clientId,
   clientSecret: client.clientSecret,
@@ -26,14 +26,14 @@ await sim.close()
 `
 
 /** core through `import`, with the simulator started from its published package. */
-export const CORE_ESM = `import { refreshToken } from "@tangoe-token/core"
+export const CORE_ESM = `import { refreshTokenSet } from "@tangoe-token/core"
 import { startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Redacted from "effect/Redacted"
 
 ${coreBody('import.meta.resolve("@tangoe-token/core")')}`
 
 /** core through `require`, with the simulator required from its published package. */
-export const CORE_CJS = `const { refreshToken } = require("@tangoe-token/core")
+export const CORE_CJS = `const { refreshTokenSet } = require("@tangoe-token/core")
 const { startSimulator } = require("@tangoe-token/pingfederate-sim")
 const Redacted = require("effect/Redacted")
 

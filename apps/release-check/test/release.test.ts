@@ -23,6 +23,7 @@ import {
 import { type Consumer, makeConsumer, npmEnv, npmInstall, start } from "../src/consumer.ts"
 import { compareVersions, installedCopies, latestOfMajor, lowestOfCaret } from "../src/effectCopies.ts"
 import { mustRun, run } from "../src/exec.ts"
+import { declaredExports } from "../src/exports.ts"
 import { describeLint, lintTarball, type PackageLint } from "../src/lintPackage.ts"
 import { startNodeRed } from "../src/nodeRed.ts"
 import { markedProgram, pointAtSimulator } from "../src/quickStarts.ts"
@@ -334,6 +335,21 @@ describe("release through a local registry", () => {
       expect(
         readme.slice(0, quickStart).match(/^## /gm) ?? [],
         `${name}: the quick start comes first`,
+      ).toEqual([])
+    }
+  })
+
+  it("core's README lists every name each of its entries exports (main, /store, /host)", () => {
+    const files = latest.get("@tangoe-token/core")?.contents.files ?? []
+    const readme = publishedReadme("@tangoe-token/core")
+    for (const entry of ["index", "store", "host"]) {
+      const dts = files.find((f) => f.path === `dist/${entry}.d.mts`)?.content.toString("utf8")
+      expect(dts, `dist/${entry}.d.mts is published`).toBeDefined()
+      const names = declaredExports(dts ?? "")
+      expect(names.length, entry).toBeGreaterThan(10)
+      expect(
+        names.filter((name) => !readme.includes(`\`${name}\``)),
+        `${entry}: exported but not in the README`,
       ).toEqual([])
     }
   })

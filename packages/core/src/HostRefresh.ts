@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
+import * as fingerprints from "./internal/fingerprint.ts"
 
 /**
  * A one-way fingerprint of a secret: 32 hex characters of its SHA-256. It identifies a refresh token in
@@ -26,8 +26,7 @@ import { createHash } from "node:crypto"
  * @category host
  * @since 0.1.0
  */
-export const secretFingerprint = (secret: string): string =>
-  createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 32)
+export const secretFingerprint = (secret: string): string => fingerprints.secretFingerprint(secret)
 
 /**
  * The identity of one refresh: the SHA-256 of token URL, client id and refresh token. Two refreshes with
@@ -40,10 +39,7 @@ export const refreshKey = (credential: {
   readonly tokenUrl: string
   readonly clientId: string
   readonly refreshToken: string
-}): string =>
-  createHash("sha256")
-    .update(`${credential.tokenUrl}\n${credential.clientId}\n${credential.refreshToken}`, "utf8")
-    .digest("hex")
+}): string => fingerprints.refreshKeyOf(credential.tokenUrl, credential.clientId, credential.refreshToken)
 
 /**
  * Whether an access token that expires at `expiresAt` (epoch ms; `undefined`: unknown or none) must be

@@ -13,11 +13,12 @@
  * @since 0.2.0
  */
 import type * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
+import * as fingerprint from "./internal/fingerprint.ts"
 import { writeAtomic } from "./internal/store/atomicFile.ts"
-import * as fingerprint from "./internal/store/fingerprint.ts"
 import * as fsError from "./internal/store/fsError.ts"
 import * as sleep from "./internal/store/realSleep.ts"
+import type { Secret } from "./RefreshRequest.ts"
 
 export { WriteStepError } from "./internal/store/atomicFile.ts"
 
@@ -41,7 +42,7 @@ export const writeFileAtomic = (path: string, content: string): Promise<void> =>
  * @since 0.2.0
  */
 export const refreshTokenFingerprint = (token: Redacted.Redacted<string>): string =>
-  fingerprint.refreshTokenFingerprint(token)
+  fingerprint.refreshTokenFingerprint(Redacted.value(token))
 
 /**
  * Whether two fingerprints are equal, in time independent of where they differ.
@@ -68,3 +69,16 @@ export const errnoCode = (cause: unknown): string | undefined => fsError.errnoCo
  * @since 0.2.0
  */
 export const realSleep = (ms: number): Effect.Effect<void> => sleep.realSleep(ms)
+
+/**
+ * The `origin` fingerprint of a provisioned refresh token, as a manager writes it to the store: a
+ * keyed hash (HMAC-SHA-256), truncated, never the token. Adapters and tools that seed a store
+ * themselves stamp records with it so that managers recognise the family.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const originOf = (refreshToken: Secret): string =>
+  fingerprint.originFingerprint(
+    Redacted.isRedacted(refreshToken) ? Redacted.value(refreshToken) : refreshToken,
+  )

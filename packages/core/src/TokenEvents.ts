@@ -8,25 +8,8 @@
  *
  * @since 0.1.0
  */
-import type { InvalidConfig } from "./InvalidConfig.ts"
-import type { RefreshError } from "./RefreshError.ts"
 import type { StoreError } from "./StoreError.ts"
-import type { NotProvisioned, TokenManagerClosed } from "./TokenManagerError.ts"
-
-/**
- * Any error a token manager's `get` or `refreshNow` can fail with: the token request's
- * (`RefreshError`, whose `reason` says what happened), invalid settings (`InvalidConfig`), the
- * store's (`StoreError`), and the manager's own (`NotProvisioned`, `TokenManagerClosed`).
- *
- * @category models
- * @since 0.1.0
- */
-export type TokenManagerError =
-  | RefreshError
-  | InvalidConfig
-  | StoreError
-  | NotProvisioned
-  | TokenManagerClosed
+import type { TokenManagerError } from "./TokenManagerError.ts"
 
 /**
  * A new access token was obtained from the server and its refresh token saved; it is now handed out.

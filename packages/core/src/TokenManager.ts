@@ -26,18 +26,18 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { HttpTransport } from "./HttpTransport.ts"
 import { makeEmitter } from "./internal/manager/emitter.ts"
 import { defaultSaveRetry as internalDefaultSaveRetry, makeTokenEngine } from "./internal/manager/make.ts"
-import { fingerprint } from "./internal/manager/origin.ts"
 import { DEFAULT_REFRESH_AHEAD_MILLIS } from "./internal/manager/timing.ts"
 import type { RefreshRequest, Secret } from "./RefreshRequest.ts"
 import type { RetryOptions } from "./RetryPolicy.ts"
 import type { StoreError } from "./StoreError.ts"
-import type { TokenEvent, TokenManagerError } from "./TokenEvents.ts"
+import type { TokenEvent } from "./TokenEvents.ts"
+import type { TokenManagerError } from "./TokenManagerError.ts"
 import { TokenStore } from "./TokenStore.ts"
 
 /**
@@ -154,17 +154,6 @@ export const DEFAULT_REFRESH_AHEAD: Duration.Duration = Duration.millis(DEFAULT_
  * @since 0.1.0
  */
 export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = internalDefaultSaveRetry
-
-/**
- * The `origin` fingerprint of a provisioned refresh token, as a manager writes it to the store: a
- * keyed hash (HMAC-SHA-256), truncated, never the token. Adapters and tools that seed a store
- * themselves stamp records with it so that managers recognise the family.
- *
- * @category utils
- * @since 0.1.0
- */
-export const originOf = (refreshToken: Secret): string =>
-  fingerprint(Redacted.isRedacted(refreshToken) ? refreshToken : Redacted.make(refreshToken))
 
 /**
  * The token manager service.

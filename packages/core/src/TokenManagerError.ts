@@ -1,6 +1,6 @@
 /**
- * The two failures that belong to the token manager itself (the others come from the refresh,
- * `RefreshError`, and from the store, `StoreError`):
+ * Everything a token manager can fail with: `TokenManagerError`, the union of the token request's
+ * errors, the store's, and the two failures that belong to the manager itself:
  *
  * - `NotProvisioned`: there is no refresh token at all: the store is empty and none was given.
  * - `TokenManagerClosed`: the manager (or the Promise client) was closed.
@@ -10,6 +10,24 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import type { InvalidConfig } from "./InvalidConfig.ts"
+import type { RefreshError } from "./RefreshError.ts"
+import type { StoreError } from "./StoreError.ts"
+
+/**
+ * Any error a token manager's `get` or `refreshNow` can fail with: the token request's
+ * (`RefreshError`, whose `reason` says what happened), invalid settings (`InvalidConfig`), the
+ * store's (`StoreError`), and the manager's own (`NotProvisioned`, `TokenManagerClosed`).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type TokenManagerError =
+  | RefreshError
+  | InvalidConfig
+  | StoreError
+  | NotProvisioned
+  | TokenManagerClosed
 
 /**
  * No refresh token to refresh with: the token store is empty and no refresh token was

@@ -1,22 +1,106 @@
 /**
- * @tangoe-token/core: keeps a valid Tangoe API access token in hand.
+ * @tangoe-token/core: keeps a valid Tangoe API access token in hand, and never loses the rotated
+ * refresh token. Every public name is listed here, by what a user does with it:
+ *
+ * - keep a token: `createTokenClient` (Promise) or `TokenManager` (Effect), with a store;
+ * - one refresh, no state: `refreshTokenSet` (Promise), `refresh` / `refreshWithRetry` (Effect);
+ * - handle failures: `RefreshError` (its `reason` says what happened), `InvalidConfig`,
+ *   `StoreError`, `TokenManagerError`.
+ *
+ * People who write a token store import from `@tangoe-token/core/store`; hosts that keep the
+ * refresh token themselves (n8n's credential) from `@tangoe-token/core/host`.
  *
  * @since 0.1.0
  */
 
-export * from "./FileStore.ts"
-export * from "./HttpTransport.ts"
-export * from "./InvalidConfig.ts"
-export * from "./MemoryStore.ts"
-export * from "./RefreshError.ts"
-export * from "./RefreshRequest.ts"
-export * from "./RetryPolicy.ts"
-export * from "./refresh.ts"
-export * from "./refreshToken.ts"
-export * from "./StoreError.ts"
-export * from "./TokenClient.ts"
-export * from "./TokenEvents.ts"
-export * from "./TokenManager.ts"
-export * from "./TokenManagerError.ts"
-export * from "./TokenSet.ts"
-export * from "./TokenStore.ts"
+// Where the rotating refresh token lives.
+export { type FileStoreOptions, fileStore, layerFileStore } from "./FileStore.ts"
+// The HTTP exchange, replaceable (tests, proxies, another client).
+export {
+  fetchTransport,
+  fromPromise,
+  HttpTransport,
+  HttpTransportFailure,
+  type HttpTransportRequest,
+  type HttpTransportResponse,
+} from "./HttpTransport.ts"
+// Errors.
+export { InvalidConfig } from "./InvalidConfig.ts"
+export { layerMemoryStore, memoryStore } from "./MemoryStore.ts"
+export {
+  InvalidClient,
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+  isRefreshError,
+  type MalformedKind,
+  MalformedResponse,
+  type OAuthErrorFields,
+  RateLimited,
+  REFRESH_ERROR_REASON_TAGS,
+  RefreshError,
+  type RefreshErrorReason,
+  ServerError,
+  Timeout,
+  Transport,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+} from "./RefreshError.ts"
+export {
+  type ClientAuth,
+  DEFAULT_TIMEOUT,
+  type Environment,
+  type Placement,
+  type RefreshRequest,
+  type ResolvedRefreshRequest,
+  resolveRefreshRequest,
+  type Secret,
+  TOKEN_URLS,
+} from "./RefreshRequest.ts"
+export {
+  DEFAULT_RETRY,
+  makeRetrySchedule,
+  type RetryOptions,
+  type RetryScheduleOptions,
+  refreshWithRetry,
+} from "./RetryPolicy.ts"
+// One refresh, no state.
+export { refresh } from "./refresh.ts"
+export { type RefreshTokenSetOptions, refreshTokenSet } from "./refreshTokenSet.ts"
+export {
+  type LockHolder,
+  StoreConflict,
+  StoreError,
+  type StoreErrorReason,
+  type StoreKind,
+  type StoreOperation,
+} from "./StoreError.ts"
+// Keep a token: the Promise client and the Effect service.
+export {
+  createTokenClient,
+  type TokenClient,
+  type TokenClientOptions,
+  type TokenInfo,
+} from "./TokenClient.ts"
+export type {
+  AdoptedFromStoreEvent,
+  RefreshedEvent,
+  RefreshFailedEvent,
+  RotationSavedEvent,
+  SaveFailedEvent,
+  TokenEvent,
+  TokenEventListener,
+  TokenEventOf,
+  TokenEventType,
+} from "./TokenEvents.ts"
+export {
+  type AccessToken,
+  DEFAULT_REFRESH_AHEAD,
+  TokenManager,
+  type TokenManagerOptions,
+  type TokenManagerShape,
+  type TokenStatus,
+} from "./TokenManager.ts"
+export { NotProvisioned, TokenManagerClosed, type TokenManagerError } from "./TokenManagerError.ts"
+export type { TokenSet } from "./TokenSet.ts"
+export { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"

@@ -25,7 +25,7 @@ import {
 import type { RefreshRequest } from "../src/RefreshRequest.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
-import { refreshToken } from "../src/refreshToken.ts"
+import { refreshTokenSet } from "../src/refreshTokenSet.ts"
 import type { TokenSet } from "../src/TokenSet.ts"
 
 // Characters that change under URL and form encoding, so every encoded form differs from the raw one.
@@ -228,7 +228,7 @@ const drive = async (
   // the Promise facade rejects with the same, equally clean, error
   sim.clearFaults()
   if (faults.length > 0) sim.injectFaults(...faults)
-  const rejected = await refreshToken(request, { retry: false, transport: recording }).then(
+  const rejected = await refreshTokenSet(request, { retry: false, transport: recording }).then(
     () => undefined,
     (e: unknown) => e,
   )
@@ -387,7 +387,7 @@ describe("no secret leaks when the server or the HTTP client echoes them", () =>
         `${label} (retrying)`,
         await capture(refreshWithRetry(base, { schedule: Schedule.recurs(2) }), transport),
       )
-      const rejected = await refreshToken(base, { retry: false, transport }).catch((e: unknown) => e)
+      const rejected = await refreshTokenSet(base, { retry: false, transport }).catch((e: unknown) => e)
       assertClean(`${label} (promise)`, outputs(rejected))
     })
   }

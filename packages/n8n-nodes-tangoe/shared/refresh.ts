@@ -13,7 +13,7 @@ import {
   isRefreshError,
   makeRetrySchedule,
   type RefreshRequest,
-  refreshToken,
+  refreshTokenSet,
 } from "@tangoe-token/core"
 import {
   type RefreshFlights,
@@ -165,7 +165,7 @@ export async function refreshCredential(
     now: options.now,
     run: async () => {
       try {
-        const tokens = await refreshToken(toRefreshRequest(data), {
+        const tokens = await refreshTokenSet(toRefreshRequest(data), {
           transport,
           schedule: makeRetrySchedule({ maxElapsed: budget, maxDelay: MAX_RETRY_DELAY_MILLIS }),
         })

@@ -15,11 +15,11 @@ export {
   type Environment,
   isRefreshError,
   memoryStore,
-  originOf,
   REFRESH_ERROR_REASON_TAGS,
   type TokenClient,
   type TokenInfo,
 } from "@tangoe-token/core"
+export { originOf } from "@tangoe-token/core/store"
 
 /** Core's token store. */
 export type TokenStore = TokenStoreShape

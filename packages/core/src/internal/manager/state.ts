@@ -14,7 +14,7 @@
  * @internal
  */
 import type * as Redacted from "effect/Redacted"
-import type { TokenManagerError } from "../../TokenEvents.ts"
+import type { TokenManagerError } from "../../TokenManagerError.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
 
 /** An access token held, with when to refresh it. */

@@ -7,11 +7,11 @@
 import * as Redacted from "effect/Redacted"
 import { StoreConflict } from "../../StoreError.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
-import { refreshTokenFingerprint, sameFingerprint } from "./fingerprint.ts"
+import { refreshTokenFingerprint, sameFingerprint } from "../fingerprint.ts"
 
 /** Whether two refresh tokens are equal, in time independent of where they differ. */
 export const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  sameFingerprint(refreshTokenFingerprint(a), refreshTokenFingerprint(b))
+  sameFingerprint(refreshTokenFingerprint(Redacted.value(a)), refreshTokenFingerprint(Redacted.value(b)))
 
 /** The conflict to fail with when `current` is not what the caller `expected`, else undefined. */
 export const checkExpected = (

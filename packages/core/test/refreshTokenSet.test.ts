@@ -14,10 +14,10 @@ afterAll(async () => {
   await sim?.close()
 })
 
-describe("refreshToken (Promise)", () => {
+describe("refreshTokenSet (Promise)", () => {
   it("resolves with the rotated token set", async () => {
     const client = sim.addClient()
-    const tokens = await core.refreshToken(requestFor(sim, client))
+    const tokens = await core.refreshTokenSet(requestFor(sim, client))
     assert.isTrue(tokens.refreshTokenRotated)
     assert.isTrue(sim.isLive(Redacted.value(tokens.refreshToken)))
   })
@@ -25,7 +25,7 @@ describe("refreshToken (Promise)", () => {
   it("rejects with the error class itself: instanceof, _tag and the guard all work", async () => {
     const client = sim.addClient()
     const error = await core
-      .refreshToken(requestFor(sim, client, { refreshToken: "dead" }))
+      .refreshTokenSet(requestFor(sim, client, { refreshToken: "dead" }))
       .catch((e: unknown) => e)
     assert.instanceOf(error, core.RefreshError)
     assert.instanceOf(error, Error)
@@ -40,7 +40,7 @@ describe("refreshToken (Promise)", () => {
   it("rejects invalid input with InvalidConfig before sending anything", async () => {
     const before = sim.stats().tokenRequests
     const error = await core
-      .refreshToken({ ...requestFor(sim, sim.addClient()), placement: "header" as never })
+      .refreshTokenSet({ ...requestFor(sim, sim.addClient()), placement: "header" as never })
       .catch((e: unknown) => e)
     assert.instanceOf(error, core.InvalidConfig)
     assert.strictEqual((error as core.InvalidConfig).field, "placement")
@@ -50,12 +50,14 @@ describe("refreshToken (Promise)", () => {
   it("retries safe failures by default, and not with retry: false", async () => {
     const client = sim.addClient()
     sim.injectFaults({ kind: "status", status: 503 })
-    const tokens = await core.refreshToken(requestFor(sim, client))
+    const tokens = await core.refreshTokenSet(requestFor(sim, client))
     assert.isTrue(tokens.refreshTokenRotated)
 
     const other = sim.addClient()
     sim.injectFaults({ kind: "status", status: 503 })
-    const error = await core.refreshToken(requestFor(sim, other), { retry: false }).catch((e: unknown) => e)
+    const error = await core
+      .refreshTokenSet(requestFor(sim, other), { retry: false })
+      .catch((e: unknown) => e)
     assert.instanceOf((error as core.RefreshError).reason, core.ServerError)
     sim.clearFaults()
   })
@@ -68,7 +70,7 @@ describe("refreshToken (Promise)", () => {
     setTimeout(() => controller.abort(reason), 100)
     const started = Date.now()
     const error = await core
-      .refreshToken(requestFor(sim, client), { signal: controller.signal })
+      .refreshTokenSet(requestFor(sim, client), { signal: controller.signal })
       .catch((e: unknown) => e)
     assert.strictEqual(error, reason)
     assert.isBelow(Date.now() - started, 1500)

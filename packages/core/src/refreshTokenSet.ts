@@ -14,12 +14,12 @@ import { refresh } from "./refresh.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
 /**
- * Options of {@link refreshToken}.
+ * Options of {@link refreshTokenSet}.
  *
  * @category models
  * @since 0.1.0
  */
-export interface RefreshTokenOptions extends RetryOptions {
+export interface RefreshTokenSetOptions extends RetryOptions {
   /**
    * `true` (the default): the rotation-safe retry policy (see `refreshWithRetry`); `false`: exactly
    * one attempt.
@@ -39,10 +39,10 @@ export interface RefreshTokenOptions extends RetryOptions {
  *
  * @example
  * ```ts
- * import { isRefreshError, refreshToken } from "@tangoe-token/core"
+ * import { isRefreshError, refreshTokenSet } from "@tangoe-token/core"
  *
  * try {
- *   const tokens = await refreshToken({ environment: "qa", clientId, clientSecret, refreshToken: current })
+ *   const tokens = await refreshTokenSet({ environment: "qa", clientId, clientSecret, refreshToken: current })
  *   await save(tokens.refreshToken)
  * } catch (error) {
  *   if (isRefreshError(error) && error.reason._tag === "InvalidGrant") console.error(error.message) // re-provision
@@ -53,9 +53,9 @@ export interface RefreshTokenOptions extends RetryOptions {
  * @category refresh
  * @since 0.1.0
  */
-export const refreshToken = async (
+export const refreshTokenSet = async (
   request: RefreshRequest,
-  options: RefreshTokenOptions = {},
+  options: RefreshTokenSetOptions = {},
 ): Promise<TokenSet> => {
   const program = options.retry === false ? refresh(request) : refreshWithRetry(request, options)
   const exit = await Effect.runPromiseExit(
