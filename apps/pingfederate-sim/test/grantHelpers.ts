@@ -3,7 +3,7 @@
  * form body, HTTP Basic), the admin endpoint, and the Tangoe-style API with its required headers.
  */
 import type { SeededClient, Simulator } from "../src/index.ts"
-import { basicAuth, type RawResponse, type RequestInit, send } from "./helpers.ts"
+import { basicAuth, queryGrantUrl, type RawResponse, type RequestInit, send } from "./helpers.ts"
 
 /** PingFederate's validate_bearer grant type. */
 export const VALIDATE_BEARER = "urn:pingidentity.com:oauth2:grant_type:validate_bearer"
@@ -17,17 +17,17 @@ export const passwordUrl = (
   username: string,
   password: string,
   scope: string | null = "MOBPROC",
-): string => {
-  const params = new URLSearchParams({
-    grant_type: "password",
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
-  })
-  if (scope !== null) params.set("scope", scope)
-  params.set("username", username)
-  params.set("password", password)
-  return `${sim.tokenUrl}?${params}`
-}
+): string =>
+  queryGrantUrl(
+    sim,
+    client,
+    "password",
+    [
+      ["username", username],
+      ["password", password],
+    ],
+    scope,
+  )
 
 /** A password grant, the documented way. */
 export const passwordGrant = (

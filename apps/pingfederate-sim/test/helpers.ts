@@ -86,6 +86,27 @@ export const firstClient = (sim: Simulator): SeededClient => {
   return client
 }
 
+/**
+ * A token request in Tangoe's documented form: POST with every parameter in the query string, in the
+ * docs' order (grant type, client, scope, then the grant's own parameters). `scope: null` leaves it out.
+ */
+export const queryGrantUrl = (
+  sim: Simulator,
+  client: Pick<SeededClient, "clientId" | "clientSecret">,
+  grantType: string,
+  grantParams: ReadonlyArray<readonly [string, string]>,
+  scope: string | null = "MOBPROC",
+): string => {
+  const params = new URLSearchParams({
+    grant_type: grantType,
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+  })
+  if (scope !== null) params.set("scope", scope)
+  for (const [name, value] of grantParams) params.set(name, value)
+  return `${sim.tokenUrl}?${params}`
+}
+
 /** The tutorial's URL: every parameter in the query string, in the tutorial's order. */
 export const tutorialUrl = (
   sim: Simulator,
@@ -93,18 +114,8 @@ export const tutorialUrl = (
   refreshToken: string,
   /** `null` leaves scope out. */
   scope: string | null = "MOBPROC",
-): string => {
-  const params = new URLSearchParams({
-    grant_type: "refresh_token",
-    client_id: client.clientId,
-    client_secret: client.clientSecret,
-  })
-  if (scope !== null) params.set("scope", scope)
-  params.set("refresh_token", refreshToken)
-  return `${sim.tokenUrl}?${params}`
-}
+): string => queryGrantUrl(sim, client, "refresh_token", [["refresh_token", refreshToken]], scope)
 
-/** Refreshes the tutorial's way: POST, all parameters in the URL, no body. */
 export const refresh = (
   sim: Simulator,
   client: Pick<SeededClient, "clientId" | "clientSecret">,

@@ -10,7 +10,7 @@
  *   documented in `concepts/security/access_tokens/validate_token`): `token`, answered with `scope`,
  *   `token_type`, `expires_in`, `client_id` and the token's identity in `access_token`.
  */
-import type { OAuthError } from "./responses.ts"
+import type { OAuthError, OAuthErrorCode } from "./responses.ts"
 import { oauthError } from "./responses.ts"
 import type { ServiceAccounts } from "./serviceAccounts.ts"
 import { type Client, type Refreshed, type TokenRegistry, VALIDATE_BEARER } from "./tokens.ts"
@@ -52,10 +52,16 @@ export type ValidateOutcome =
 /** The identity provider the documentation's validation example names. */
 export const IDENTITY_PROVIDER = "pcv_edge"
 
-const missing = (name: string): { readonly ok: false; readonly error: OAuthError } => ({
+/** A refused grant: the OAuth error to answer with. */
+const refused = (
+  code: OAuthErrorCode,
+  description: string,
+): { readonly ok: false; readonly error: OAuthError } => ({
   ok: false,
-  error: oauthError("invalid_request", `Missing ${name} parameter`),
+  error: oauthError(code, description),
 })
+
+const missing = (name: string) => refused("invalid_request", `Missing ${name} parameter`)
 
 /**
  * The password grant for an authenticated client. Order: the client must be allowed the grant
@@ -69,13 +75,10 @@ export const passwordGrant = (
   params: ReadonlyMap<string, string>,
 ): PasswordOutcome => {
   if (!client.grantTypes.includes("password")) {
-    return {
-      ok: false,
-      error: oauthError(
-        "unauthorized_client",
-        "The client is not allowed the password grant type (Resource Owner Password Credentials)",
-      ),
-    }
+    return refused(
+      "unauthorized_client",
+      "The client is not allowed the password grant type (Resource Owner Password Credentials)",
+    )
   }
   const username = params.get("username")
   if (username === undefined) return missing("username")
@@ -85,10 +88,7 @@ export const passwordGrant = (
   const notAllowed =
     scope === undefined ? undefined : scope.split(" ").find((s) => s !== "" && !client.scopes.includes(s))
   if (notAllowed !== undefined) {
-    return {
-      ok: false,
-      error: oauthError("invalid_scope", `The client is not allowed the scope ${notAllowed}`),
-    }
+    return refused("invalid_scope", `The client is not allowed the scope ${notAllowed}`)
   }
   const checked = deps.accounts.authenticate(username, password, deps.lockoutThreshold())
   if (!checked.ok) return checked
@@ -112,22 +112,16 @@ export const validateBearer = (
   now: number,
 ): ValidateOutcome => {
   if (!client.grantTypes.includes(VALIDATE_BEARER)) {
-    return {
-      ok: false,
-      error: oauthError(
-        "unauthorized_client",
-        "The client is not permitted to validate tokens (grant type validate_bearer); Tangoe grants this permission per client on request",
-      ),
-    }
+    return refused(
+      "unauthorized_client",
+      "The client is not permitted to validate tokens (grant type validate_bearer); Tangoe grants this permission per client on request",
+    )
   }
   const token = params.get("token")
   if (token === undefined) return missing("token")
   const check = deps.registry.checkAccessToken(token)
   if (!check.ok) {
-    return {
-      ok: false,
-      error: oauthError("invalid_grant", `token not found, expired or invalid (${check.reason})`),
-    }
+    return refused("invalid_grant", `token not found, expired or invalid (${check.reason})`)
   }
   const owner = deps.registry.client(check.clientId)
   return {
