@@ -1,7 +1,7 @@
 /**
  * The work of one flight inside the store's refresh lock:
  * 1. a rotation the store refused earlier is saved first (never refresh with an older token);
- * 2. the store is read and the plan made (`plan.ts`); when the store already holds a servable token
+ * 2. the store is read (an older record of our family is fenced: `fence.ts`) and the plan made (`plan.ts`); when the store already holds a servable token
  *    (another process, or an earlier run, refreshed), it is used and nothing is sent;
  * 3. otherwise ONE refresh (with the retry policy) and the write-ahead save of its rotation;
  * 4. after `invalid_grant` the store is read once more: a newer token there is used instead (and a
@@ -23,6 +23,7 @@ import type { TokenSet } from "../../TokenSet.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, jitteredRefreshAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
+import { fenceRollback } from "./fence.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { servable } from "./serve.ts"
 import {
@@ -74,9 +75,12 @@ const refreshAndSave = (ctx: EngineContext, request: ResolvedRefreshRequest, pla
       issuedAt: tokens.issuedAt,
       scope: tokens.scope,
       origin: plan.origin,
+      rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
     }
     // Held in memory at once: from now on the old refresh token is never used again.
-    ctx.update((state) => rotated(state, held, { record, expected: plan.expected }, now))
+    ctx.update((state) =>
+      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+    )
     // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
     yield* flushUnsaved(ctx, false)
     const after = heldOf(ctx.read())
@@ -106,6 +110,7 @@ const recoverFromRefusal = (
       ambiguous !== undefined && sameToken(ambiguous, plan.use) && !reason.afterAmbiguousAttempt
         ? new RefreshError({ reason: reason.withAfterAmbiguousAttempt() })
         : error
+    // Not fenced: the server has just refused the token we hold, so any other stored token is newer.
     const again = yield* restore(ctx.config.store.load)
     const newer = planAfterRefusal(plan, again)
     if (again === undefined || newer === undefined) return yield* marked
@@ -128,7 +133,8 @@ export const lockedRefresh = (
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function* () {
       if (unsavedOf(ctx.read()) !== undefined) yield* flushUnsaved(ctx, true)
-      const stored = yield* restore(ctx.config.store.load)
+      // A store that went back in time is fenced: our newer record is written back over it.
+      const stored = yield* restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r)))
       const now = yield* Clock.currentTimeMillis
       const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
       if (Result.isFailure(decision)) return yield* decision.failure

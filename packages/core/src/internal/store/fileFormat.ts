@@ -7,13 +7,15 @@
  * // plain
  * { "version": 1, "token": { "refreshToken": "…", "accessToken": "…", "tokenType": "Bearer",
  *   "expiresAt": 1767225600000, "issuedAt": 1767218400000, "scope": "MOBPROC",
- *   "origin": "sha256:…", "generation": 3, "updatedAt": 1767218400123 } }
+ *   "origin": "sha256:…", "rejected": ["<fingerprint>"], "generation": 3, "updatedAt": 1767218400123 } }
  * // encrypted: the same "token" object, as JSON, sealed with AES-256-GCM (see crypto.ts)
  * { "version": 1, "encrypted": { "alg": "aes-256-gcm", "kdf": "scrypt", "salt": "<b64>",
  *   "N": 32768, "r": 8, "p": 1, "iv": "<b64>", "tag": "<b64>", "data": "<b64>" } }
  * ```
  *
- * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some;
+ * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some
+ * (`rejected`, the fingerprints of access tokens an API refused, was added this way: older files
+ * read as having none, and older readers ignore it);
  * a version above 1 is refused (the library must be upgraded), never guessed at.
  *
  * @internal
@@ -134,6 +136,7 @@ export const recordToJson = (record: StoredToken): Record<string, unknown> =>
     issuedAt: record.issuedAt,
     scope: record.scope,
     origin: record.origin,
+    rejected: record.rejected,
     generation: record.generation,
     updatedAt: record.updatedAt,
   })
@@ -163,6 +166,14 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
       return { invalid: `\`token.${key}\` must be a ${type}` }
     }
   }
+  const rejected = token.rejected
+  if (
+    rejected !== undefined &&
+    rejected !== null &&
+    (!Array.isArray(rejected) || !rejected.every((f) => typeof f === "string"))
+  ) {
+    return { invalid: "`token.rejected` must be an array of strings" }
+  }
   if ((token.refreshToken as string).length === 0) return { invalid: "`token.refreshToken` is empty" }
   const generation = token.generation as number
   if (!Number.isInteger(generation) || generation < 0) {
@@ -179,6 +190,7 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     issuedAt: optional<number>("issuedAt"),
     scope: optional<string>("scope"),
     origin: optional<string>("origin"),
+    rejected: Array.isArray(rejected) && rejected.length > 0 ? (rejected as Array<string>) : undefined,
     generation,
     updatedAt: token.updatedAt as number,
   })
