@@ -9,14 +9,14 @@
  * with the newer record, and `storeRolledBack` is reported.
  */
 import { connect, createServer, type Server, type Socket } from "node:net"
-import { createTokenClient, type TokenClient, type TokenEvent } from "@tangoe-token/core"
+import { createTokenClient, type TokenEvent } from "@tangoe-token/core"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { freePort } from "@tangoe-token/test-support/ports"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisTokenStore, redisStore } from "../src/index.ts"
-import { defined, loaded, run, sleep } from "./support/effects.ts"
+import { defined, loaded, sleep } from "./support/effects.ts"
 import { type RedisServer, startRedis } from "./support/redisServer.ts"
 
 let sim: Simulator

@@ -13,12 +13,14 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { HttpTransport } from "../../HttpTransport.ts"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import { refreshResolved } from "../../refresh.ts"
+import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, jitteredRefreshAt } from "./adoption.ts"
@@ -48,10 +50,72 @@ const sendRefresh = (
   return Effect.provideService(retrying, HttpTransport, ctx.config.transport)
 }
 
-/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
-const refreshAndSave = (ctx: EngineContext, request: ResolvedRefreshRequest, plan: Plan, restore: Restore) =>
+/**
+ * A 2xx answer whose new refresh token is well-formed while another field is not (`MalformedResponse`
+ * with `rotatedRefreshToken`): the server rotated, so the new refresh token is saved write-ahead (it is
+ * the only live one), the malformed answer is reported (`refreshFailed`), and the access token is asked
+ * for once more with the saved token. A second unusable answer is saved the same way and then fails.
+ */
+const salvageRotation = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  plan: Plan,
+  restore: Restore,
+  error: RefreshError,
+  rotatedRefreshToken: Redacted.Redacted<string>,
+  retry: boolean,
+) =>
   Effect.gen(function* () {
-    const tokens = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use)))
+    const now = yield* Clock.currentTimeMillis
+    const rejected = ctx.read().rejected
+    const held: Held = {
+      refreshToken: rotatedRefreshToken,
+      origin: plan.origin,
+      generation: undefined,
+      access: undefined,
+    }
+    const record = {
+      refreshToken: rotatedRefreshToken,
+      origin: plan.origin,
+      rejected: rejected.length === 0 ? undefined : rejected,
+    }
+    ctx.update((state) =>
+      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+    )
+    yield* flushUnsaved(ctx, false)
+    ctx.config.emit({ type: "refreshFailed", at: new Date(now), error, servedPrevious: false })
+    const after = heldOf(ctx.read())
+    if (!retry || after === undefined || !sameToken(after.refreshToken, rotatedRefreshToken))
+      return yield* error
+    const next: Plan = {
+      use: rotatedRefreshToken,
+      expected: rotatedRefreshToken,
+      origin: plan.origin,
+      baseGeneration: after.generation,
+    }
+    return yield* refreshAndSave(ctx, request, next, restore, false)
+  })
+
+/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
+const refreshAndSave = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  plan: Plan,
+  restore: Restore,
+  salvage = true,
+): Effect.Effect<HeldAccess, RefreshError | StoreError> =>
+  Effect.gen(function* () {
+    const sent = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use))).pipe(
+      Effect.map((tokens) => ({ tokens })),
+      Effect.catchReason("RefreshError", "MalformedResponse", (reason, error) =>
+        reason.rotatedRefreshToken === undefined
+          ? Effect.fail(error)
+          : Effect.succeed({ salvaged: reason.rotatedRefreshToken, error }),
+      ),
+    )
+    if ("salvaged" in sent)
+      return yield* salvageRotation(ctx, request, plan, restore, sent.error, sent.salvaged, salvage)
+    const { tokens } = sent
     const now = yield* Clock.currentTimeMillis
     const access: HeldAccess = {
       token: tokens.accessToken,
