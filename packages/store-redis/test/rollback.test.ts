@@ -203,3 +203,46 @@ describe("a replica promoted while behind", () => {
     )
   })
 })
+
+describe("rejected access tokens stay rejected on Redis", () => {
+  let server: RedisServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+
+  it("a token invalidated after a 401 is recorded as a fingerprint and not re-adopted by the next process", async () => {
+    const a = clientOn(server.url)
+    const rejected = await a.client.getAccessToken()
+    await a.client.invalidate(rejected)
+    const stored = await loaded(a.store)
+    expect(stored.accessToken).toBeUndefined()
+    expect(stored.rejected).toHaveLength(1)
+    const raw = await server.raw()
+    for (const key of await raw.keys("*")) {
+      if ((await raw.type(key)) === "hash")
+        expect(JSON.stringify(await raw.hGetAll(key))).not.toContain(rejected)
+    }
+    // Another process on the same key (same namespace and client): it refreshes instead of serving it.
+    const store = redisStore({
+      url: server.url,
+      environment: { tokenUrl: sim.tokenUrl },
+      clientId: a.seeded.clientId,
+      namespace: `rollback-${counter}`,
+    })
+    const b = createTokenClient({
+      environment: { tokenUrl: sim.tokenUrl },
+      clientId: a.seeded.clientId,
+      clientSecret: a.seeded.clientSecret,
+      store,
+      retry: false,
+    })
+    closing.push(store.close, b.close)
+    const next = await b.getAccessToken()
+    expect(next).not.toBe(rejected)
+    expect(sim.isAccessTokenValid(next)).toBe(true)
+    expect(sim.stats().errors.invalid_grant ?? 0).toBe(0)
+  })
+})
