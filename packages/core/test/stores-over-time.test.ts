@@ -12,11 +12,16 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Semaphore from "effect/Semaphore"
 import { afterAll, assert, describe, it } from "vitest"
 import { fileStore } from "../src/FileStore.ts"
 import { secretFingerprint } from "../src/HostRefresh.ts"
+import { isRollback } from "../src/internal/manager/fence.ts"
+import { checkExpected, nextRecord } from "../src/internal/store/record.ts"
 import { createTokenClient, type TokenClient } from "../src/TokenClient.ts"
 import type { TokenEvent } from "../src/TokenEvents.ts"
+import type { StoredToken, TokenStoreShape } from "../src/TokenStore.ts"
 import { useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
@@ -151,5 +156,88 @@ describe("rejected access tokens stay rejected", () => {
     const record = await Effect.runPromise(store.load)
     assert.isUndefined(record?.accessToken)
     assert.deepStrictEqual(record?.rejected, [secretFingerprint(rejected)])
+  })
+})
+
+describe("the rule: records compare by (family, generation)", () => {
+  const held = (origin: string | undefined, generation: number | undefined) => ({
+    refreshToken: Redacted.make("held"),
+    origin,
+    generation,
+    access: undefined,
+  })
+  const stored = (origin: string | undefined, generation: number) => ({
+    refreshToken: Redacted.make("stored"),
+    origin,
+    generation,
+    updatedAt: 0,
+  })
+  it("an older generation of the held family is a rollback; a newer or equal one is not", () => {
+    assert.isTrue(isRollback(held("o1.a", 5), stored("o1.a", 4)))
+    assert.isTrue(isRollback(held(undefined, 5), stored(undefined, 1)))
+    assert.isFalse(isRollback(held("o1.a", 5), stored("o1.a", 5)))
+    assert.isFalse(isRollback(held("o1.a", 5), stored("o1.a", 6)))
+  })
+  it("another family (a re-provisioned token) is never a rollback, whatever its generation", () => {
+    assert.isFalse(isRollback(held("o1.a", 50), stored("o1.b", 1)))
+    assert.isFalse(isRollback(held("o1.a", 50), stored(undefined, 1)))
+  })
+  it("nothing held, an unsaved rotation (no generation) or an empty store is never a rollback", () => {
+    assert.isFalse(isRollback(undefined, stored("o1.a", 1)))
+    assert.isFalse(isRollback(held("o1.a", undefined), stored("o1.a", 1)))
+    assert.isFalse(isRollback(held("o1.a", 5), undefined))
+  })
+})
+
+describe("a store that goes back in time between a refresh and its save", () => {
+  it("the rotation is written over the older record (not abandoned), and reported", async () => {
+    const seeded = sim.addClient()
+    let current: StoredToken | undefined
+    let snapshot: StoredToken | undefined
+    let rollBackBeforeNextSave = false
+    const lock = Semaphore.makeUnsafe(1)
+    const store: TokenStoreShape = {
+      location: "rolling-store",
+      load: Effect.sync(() => current),
+      save: (next, expected) =>
+        Effect.suspend(() => {
+          if (rollBackBeforeNextSave) {
+            rollBackBeforeNextSave = false
+            current = snapshot // the store lost its last writes just now
+          }
+          const conflict = checkExpected("rolling-store", current, expected)
+          if (conflict !== undefined) return Effect.fail(conflict)
+          current = nextRecord(next, current, Date.now())
+          return Effect.succeed(current)
+        }),
+      withRefreshLock: (effect) => lock.withPermit(effect),
+    }
+    const client = createTokenClient({
+      environment: { tokenUrl: sim.tokenUrl },
+      clientId: seeded.clientId,
+      clientSecret: seeded.clientSecret,
+      refreshToken: seeded.refreshToken,
+      store,
+      retry: false,
+    })
+    clients.push(client)
+    const events: Array<TokenEvent> = []
+    client.on("storeRolledBack", (e) => events.push(e))
+    await client.getAccessToken() // generation 1
+    snapshot = current
+    await client.refresh() // generation 2
+    rollBackBeforeNextSave = true
+    const token = (await client.refresh()).accessToken // its save finds generation 1
+    assert.isTrue(sim.isAccessTokenValid(token))
+    assert.strictEqual(current?.generation, 3)
+    assert.isTrue(sim.isLive(Redacted.value(current?.refreshToken ?? Redacted.make(""))))
+    assert.deepInclude(events[0], {
+      type: "storeRolledBack",
+      storedGeneration: 1,
+      heldGeneration: 2,
+      generation: 3,
+    })
+    await client.refresh()
+    assert.strictEqual(sim.stats().errors.invalid_grant ?? 0, 0)
   })
 })
