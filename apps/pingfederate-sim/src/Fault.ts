@@ -31,9 +31,11 @@
  * - `missingField`: 200 without the named field (rotated).
  * - `wrongTokenType`: 200 with `token_type` set to `tokenType` (default `"mac"`) (rotated).
  * - `expiresInString`: 200 with `expires_in` as a string such as `"7200"` (rotated; lenient clients accept it).
+ * - `expiresIn`: 200 with `expires_in` set to `value`, a number or a string sent as given (`0`, `-5`,
+ *   `1e308`, `7200.5`, `"soon"`) (rotated).
  * - `oversizedBody`: 200 with a valid but huge JSON body (default 5 MiB) (rotated).
  *
- * The body-changing faults (`malformedJson`, `missingField`, `wrongTokenType`, `expiresInString`,
+ * The body-changing faults (`malformedJson`, `missingField`, `wrongTokenType`, `expiresInString`, `expiresIn`,
  * `oversizedBody`) change only a success response; an OAuth error is sent as it is.
  *
  * @category faults
@@ -64,6 +66,7 @@ export type Fault =
     }
   | { readonly kind: "wrongTokenType"; readonly tokenType?: string }
   | { readonly kind: "expiresInString" }
+  | { readonly kind: "expiresIn"; readonly value: number | string }
   | { readonly kind: "oversizedBody"; readonly bytes?: number }
 
 /**

@@ -27,6 +27,7 @@ const FAULT_KEYS: Readonly<Record<FaultKind, ReadonlyArray<string>>> = {
   missingField: ["field"],
   wrongTokenType: ["tokenType"],
   expiresInString: [],
+  expiresIn: ["value"],
   oversizedBody: ["bytes"],
 }
 
@@ -87,6 +88,12 @@ export const toFault = (value: unknown, option = "fault"): Fault => {
       return { kind, field: oneOf(field("field"), input.field, TOKEN_FIELDS) }
     case "wrongTokenType":
       return has("tokenType") ? { kind, tokenType: text(field("tokenType"), input.tokenType) } : { kind }
+    case "expiresIn": {
+      const value = input.value
+      return typeof value === "number" || typeof value === "string"
+        ? { kind, value }
+        : fail(field("value"), "a number or a string", value)
+    }
     case "oversizedBody":
       return has("bytes")
         ? { kind, bytes: integer(field("bytes"), input.bytes, 1, MAX_OVERSIZED_BYTES) }
@@ -104,6 +111,7 @@ const BARE_KEY: Partial<Record<FaultKind, string>> = {
   html: "status",
   missingField: "field",
   wrongTokenType: "tokenType",
+  expiresIn: "value",
   oversizedBody: "bytes",
 }
 
@@ -112,6 +120,8 @@ const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string)
 /** Converts a CLI option value to the type `toFault` wants for that key. */
 const typed = (key: string, raw: string): unknown => {
   switch (key) {
+    case "value":
+      return /^-?[0-9.]+(e[+-]?[0-9]+)?$/i.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : raw
     case "ms":
     case "until":
     case "bytes":

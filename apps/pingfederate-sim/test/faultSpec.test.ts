@@ -51,6 +51,10 @@ describe("parseFaultSpec (the --fault grammar)", () => {
       tokenType: "mac",
     })
     expect(parseFaultSpec("expires-in-string")).toEqual({ kind: "expiresInString" })
+    expect(parseFaultSpec("expires-in:0")).toEqual({ kind: "expiresIn", value: 0 })
+    expect(parseFaultSpec("expires-in:-5")).toEqual({ kind: "expiresIn", value: -5 })
+    expect(parseFaultSpec("expires-in:1e308")).toEqual({ kind: "expiresIn", value: 1e308 })
+    expect(parseFaultSpec("expires-in:soon")).toEqual({ kind: "expiresIn", value: "soon" })
     expect(parseFaultSpec("oversized-body:bytes=1048576")).toEqual({ kind: "oversizedBody", bytes: 1048576 })
   })
 

@@ -320,6 +320,22 @@ describe("response faults", () => {
     expect(sim.isLive(String(text.refresh_token))).toBe(true)
   })
 
+  it("expiresIn sends the value as given, and the refresh token still rotates", async () => {
+    const { sim, client } = await setup()
+    sim.injectFaults(
+      { kind: "expiresIn", value: 0 },
+      { kind: "expiresIn", value: 1e308 },
+      { kind: "expiresIn", value: "soon" },
+    )
+    const zero = await refresh(sim, client, client.refreshToken)
+    expect(zero.text).toContain('"expires_in":0')
+    const huge = await refresh(sim, client, String(json(zero).refresh_token))
+    expect(huge.text).toContain('"expires_in":1e+308')
+    const text = json(await refresh(sim, client, String(json(huge).refresh_token)))
+    expect(text.expires_in).toBe("soon")
+    expect(sim.isLive(String(text.refresh_token))).toBe(true)
+  })
+
   it("oversizedBody: a valid JSON body of the asked size", async () => {
     const { sim, client } = await setup()
     sim.injectFaults({ kind: "oversizedBody", bytes: 1024 * 1024 })

@@ -293,6 +293,20 @@ describe("refresh and rotation", () => {
     }
   })
 
+  it("an absurd expires_in (1e13) is clamped: exit 0, a valid expiry, the rotated token saved", async () => {
+    const { home } = await provisioned()
+    sim.injectFaults({ kind: "expiresIn", value: 1e13 })
+    const refreshed = await run(home, ["refresh", "--json"])
+    expect(refreshed.code).toBe(0)
+    expect(refreshed.stderr).not.toContain("RangeError")
+    const stored = readStore(home.storePath) as { refreshToken: string; expiresAt?: number }
+    expect(sim.isLive(stored.refreshToken)).toBe(true)
+    expect(Number.isFinite(new Date(stored.expiresAt ?? Number.NaN).getTime())).toBe(true)
+    const status = await run(home, ["status", "--json"])
+    expect(status.code).toBe(0)
+    remember(home)
+  })
+
   it("exits 4 when the server fails or times out", async () => {
     const { home } = await provisioned()
     sim.injectFaults({ kind: "status", status: 500 })

@@ -29,6 +29,7 @@
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import { hasProperty } from "effect/Predicate"
+import type * as Redacted from "effect/Redacted"
 import { FinalError } from "./internal/finalError.ts"
 
 const TypeId = "~@tangoe-token/core/RefreshError"
@@ -431,6 +432,14 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
   readonly expected?: string | undefined
   /** The start of the body, every secret masked. */
   readonly excerpt?: string | undefined
+  /**
+   * The new refresh token the response carried, well-formed although another field was not
+   * (`invalidField` only): the server rotated, so this token is the only live one. A token manager
+   * saves it (write-ahead) and gets the access token with it. Redacted: never shown.
+   *
+   * @since 0.1.0
+   */
+  readonly rotatedRefreshToken?: Redacted.Redacted<string> | undefined
 }> {
   /** Never. */
   get retryable(): false {

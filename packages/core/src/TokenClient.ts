@@ -92,8 +92,12 @@ export interface TokenClient {
   readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>
   /** Refreshes now (see `TokenManager.refreshNow`). */
   readonly refresh: () => Promise<TokenInfo>
-  /** The API answered 401 for `rejected` (default: the current token): it is never handed out again. */
-  readonly invalidate: (rejected?: string) => void
+  /**
+   * The API answered 401 (or 403) for `rejected` (default: the current token): it is never handed out
+   * again, by this process at once, and by any process sharing the store once the returned promise
+   * settles (the store records its fingerprint, never the token). The promise never rejects.
+   */
+  readonly invalidate: (rejected?: string) => Promise<void>
   /** The current status (never a secret). */
   readonly status: () => TokenStatus
   /** Listens to one kind of event until the returned function is called. */
@@ -200,9 +204,9 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     return infoFromAccess(await slowAccess())
   }
 
-  const invalidate = (rejected?: string): void => {
+  const invalidate = (rejected?: string): Promise<void> => {
     if (rejected === undefined || snapshot?.token === rejected) snapshot = undefined
-    built?.engine.invalidateUnsafe(rejected)
+    return built?.engine.invalidateUnsafe(rejected) ?? Promise.resolve()
   }
 
   const fetchWithToken = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -210,7 +214,8 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     const token = await getAccessToken()
     const response = await globalThis.fetch(...authorize(plan.first, init, token))
     if (response.status !== 401) return response
-    invalidate(token)
+    // The next token request waits for nothing: the rejection is recorded in memory at once.
+    void invalidate(token)
     if (plan.replay === undefined) return response
     await response.body?.cancel().catch(() => undefined)
     const next = await getAccessToken()

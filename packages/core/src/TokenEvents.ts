@@ -101,6 +101,29 @@ export interface SaveFailedEvent {
 }
 
 /**
+ * The store went back in time: it held an OLDER record of the token family this manager follows
+ * (Redis restarted from an old snapshot, a failover to a replica that lagged, a token file restored
+ * from a backup). Its refresh token is dead, so it was not adopted: the manager wrote its newer
+ * record back (compare-and-set on the older one) and goes on with it. Generations only, never a token.
+ * Investigate why the store lost writes (e.g. Redis without AOF, backups restored over a live file).
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface StoreRolledBackEvent {
+  readonly type: "storeRolledBack"
+  readonly at: Date
+  /** Where the store lives. */
+  readonly location: string
+  /** The generation the store held (older). */
+  readonly storedGeneration: number
+  /** The generation this manager held (newer). */
+  readonly heldGeneration: number
+  /** The generation written back (above both). */
+  readonly generation: number
+}
+
+/**
  * Everything a token manager reports.
  *
  * @category models
@@ -112,9 +135,11 @@ export type TokenEvent =
   | RefreshFailedEvent
   | RotationSavedEvent
   | SaveFailedEvent
+  | StoreRolledBackEvent
 
 /**
- * The event names: `"refreshed" | "adoptedFromStore" | "refreshFailed" | "rotationSaved" | "saveFailed"`.
+ * The event names: `"refreshed" | "adoptedFromStore" | "refreshFailed" | "rotationSaved" | "saveFailed"
+ * | "storeRolledBack"`.
  *
  * @category models
  * @since 0.1.0

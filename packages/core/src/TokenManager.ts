@@ -131,7 +131,12 @@ export interface TokenManagerShape {
    * the call: then its token is adopted and nothing is sent.
    */
   readonly refreshNow: Effect.Effect<AccessToken, TokenManagerError>
-  /** The API answered 401 for `rejected` (default: the current token): it is never handed out again. */
+  /**
+   * The API answered 401 (or 403) for `rejected` (default: the current token): it is never handed out
+   * again, here or by any process sharing the store: the store records its fingerprint (never the
+   * token) and drops it from its record. Recording in the store is best effort: a failing store is
+   * logged, and this process still never hands the token out.
+   */
   readonly invalidate: (rejected?: Redacted.Redacted<string>) => Effect.Effect<void>
   /** The current status. */
   readonly status: Effect.Effect<TokenStatus>

@@ -61,7 +61,18 @@ export interface StoredToken {
    * differ, the newly typed token wins over the stored one.
    */
   readonly origin?: string | undefined
-  /** Incremented by one on every save, starting at 1: a fencing number. */
+  /**
+   * Fingerprints (never the tokens) of access tokens an API rejected (401/403, `invalidate()`), the
+   * most recent last, at most 16. No process adopts a stored access token whose fingerprint is here.
+   */
+  readonly rejected?: ReadonlyArray<string> | undefined
+  /**
+   * The rotation generation: it rises with every save (by one, or above `supersedes`), starting at 1.
+   * Within one token family (`origin`), a higher generation is a newer record: a process never adopts
+   * a record of its own family with a lower generation than the one it holds (the store went back in
+   * time) and writes its newer record back instead. A record of another family (a re-provisioned
+   * token) is adopted whatever its generation.
+   */
   readonly generation: number
   /** When this record was saved, in epoch milliseconds (from `Clock`). */
   readonly updatedAt: number
@@ -77,6 +88,12 @@ export interface StoredToken {
 export type StoredTokenInput = Omit<StoredToken, "generation" | "updatedAt"> & {
   readonly generation?: number | undefined
   readonly updatedAt?: number | undefined
+  /**
+   * The generation this record must rise above, besides the stored one: a process writing back the
+   * newer record it holds after the store went back in time passes the generation it holds, so the
+   * record keeps its place in the order. The store writes `max(stored, supersedes) + 1`.
+   */
+  readonly supersedes?: number | undefined
 }
 
 /**
@@ -97,7 +114,8 @@ export interface TokenStoreShape {
   /**
    * Compare-and-set: stores `next` only if the stored refresh token is still `expected`, or, with
    * `expected` `undefined`, only if the store is still empty (first save, seeding). Tokens are
-   * compared in constant time. Returns the record as stored (`generation` = previous + 1,
+   * compared in constant time. Returns the record as stored (`generation` = the greater of the
+   * previous one and `next.supersedes`, + 1,
    * `updatedAt` = now). Fails with `StoreConflict` when someone else saved in between, and with
    * `StoreError` when the write failed, in which case the previous record is left intact.
    */

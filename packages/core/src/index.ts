@@ -88,6 +88,7 @@ export type {
   RefreshFailedEvent,
   RotationSavedEvent,
   SaveFailedEvent,
+  StoreRolledBackEvent,
   TokenEvent,
   TokenEventListener,
   TokenEventOf,

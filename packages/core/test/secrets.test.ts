@@ -270,7 +270,9 @@ describe("no secret leaks from any error path (real simulator over HTTP)", () =>
           ["malformedJson", { kind: "malformedJson" }],
           ["missing access_token", { kind: "missingField", field: "access_token" }],
           ["missing token_type", { kind: "missingField", field: "token_type" }],
-          ["missing expires_in", { kind: "missingField", field: "expires_in" }],
+          // A missing expires_in now gets the default lifetime (no error path): an unusable one has one.
+          ["expires_in 0", { kind: "expiresIn", value: 0 }],
+          ["expires_in a word", { kind: "expiresIn", value: "soon" }],
           ["wrongTokenType", { kind: "wrongTokenType" }],
           ["oversizedBody", { kind: "oversizedBody", bytes: 200_000 }],
         ]

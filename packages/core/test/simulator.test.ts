@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { assert, describe, it } from "vitest"
 import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../src/HttpTransport.ts"
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from "../src/internal/tokenResponse.ts"
 import {
   InvalidClient,
   InvalidGrant,
@@ -366,7 +367,47 @@ describe("faults", () => {
     assert.isFalse(sim.isLive(client.refreshToken))
   })
 
-  for (const field of ["access_token", "token_type", "expires_in"] as const) {
+  it("a missing expires_in gets the documented default lifetime (RFC 6749 §5.1 leaves it to the server)", async () => {
+    const client = sim.addClient()
+    sim.injectFaults({ kind: "missingField", field: "expires_in" })
+    const sentAt = Date.now()
+    const tokens = await Effect.runPromise(refresh(requestFor(sim, client)))
+    assert.strictEqual(tokens.expiresIn, DEFAULT_EXPIRES_IN)
+    assert.isAtLeast(tokens.expiresAt, sentAt + DEFAULT_EXPIRES_IN * 1000)
+  })
+
+  for (const [name, value] of [
+    ["0", 0],
+    ["negative", -5],
+    ["fractional", 1.5],
+    ["a word", "soon"],
+  ] as const) {
+    it(`an expires_in ${name} is a MalformedResponse naming it, carrying the rotated refresh token`, async () => {
+      const client = sim.addClient()
+      sim.injectFaults({ kind: "expiresIn", value })
+      const error = reasonOf(await exitOf(refresh(requestFor(sim, client))))
+      assert.instanceOf(error, MalformedResponse)
+      if (error instanceof MalformedResponse) {
+        assert.strictEqual(error.field, "expires_in")
+        const rotated = Redacted.value(error.rotatedRefreshToken ?? Redacted.make(""))
+        assert.isTrue(sim.isLive(rotated))
+        assert.notInclude(error.message, rotated)
+      }
+    })
+  }
+
+  for (const value of [1e13, 1e308]) {
+    it(`an absurd expires_in (${value}) is clamped to the documented maximum: expiresAt stays a valid date`, async () => {
+      const client = sim.addClient()
+      sim.injectFaults({ kind: "expiresIn", value })
+      const tokens = await Effect.runPromise(refresh(requestFor(sim, client)))
+      assert.strictEqual(tokens.expiresIn, MAX_EXPIRES_IN)
+      assert.isFalse(Number.isNaN(new Date(tokens.expiresAt).getTime()))
+      assert.strictEqual(tokens.expiresAt, tokens.issuedAt + MAX_EXPIRES_IN * 1000)
+    })
+  }
+
+  for (const field of ["access_token", "token_type"] as const) {
     it(`a missing ${field} is a MalformedResponse naming it`, async () => {
       const client = sim.addClient()
       sim.injectFaults({ kind: "missingField", field })

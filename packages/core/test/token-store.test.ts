@@ -112,6 +112,35 @@ for (const [name, make] of stores) {
       }),
     )
 
+    it.effect(
+      "supersedes: a write-back rises above both the stored generation and the one it supersedes",
+      () =>
+        Effect.gen(function* () {
+          const store = yield* make()
+          yield* store.save(full, undefined)
+          const back = yield* store.save(
+            { ...full, refreshToken: Redacted.make(RT2), supersedes: 7 },
+            Redacted.make(RT1),
+          )
+          assert.strictEqual(back.generation, 8)
+          const next = yield* store.save(
+            { ...full, refreshToken: Redacted.make(RT2), supersedes: 2 },
+            Redacted.make(RT2),
+          )
+          assert.strictEqual(next.generation, 9)
+          assert.strictEqual((yield* store.load)?.generation, 9)
+        }),
+    )
+
+    it.effect("keeps the fingerprints of rejected access tokens, the 16 most recent", () =>
+      Effect.gen(function* () {
+        const store = yield* make()
+        const rejected = Array.from({ length: 20 }, (_, i) => `fp-${i}`)
+        yield* store.save({ ...full, rejected }, undefined)
+        assert.deepStrictEqual((yield* store.load)?.rejected, rejected.slice(-16))
+      }),
+    )
+
     it.effect("compare-and-set: a stale expected token fails with StoreConflict and writes nothing", () =>
       Effect.gen(function* () {
         const store = yield* make()

@@ -265,6 +265,33 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     await waitFor(() => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live, "the mirror")
   })
 
+  it("a side store restored from an older copy is fenced: the newer token is written back, no invalid_grant", async () => {
+    const client = newClient()
+    await helper.load(tangoe, flowWith(), credsFor(client))
+    await pass({ payload: 1 }) // generation 1 (after the seed)
+    const file = join(userDir, "tangoe-token", `${CONFIG}.json`)
+    const backup = await readFile(file, "utf8")
+    await pass({ payload: 2, refresh: true }) // the backup's refresh token is dead now
+    const [live] = sim.liveRefreshTokens(client.clientId)
+    await writeFile(file, backup) // restored while the flow runs
+    const after = await pass({ payload: 3, refresh: true })
+    expect((after as { headers: Record<string, string> }).headers.Authorization).toMatch(/^Bearer /)
+    await pass({ payload: 4, refresh: true })
+    expect(sim.stats().errors.invalid_grant ?? 0).toBe(0)
+    const warned = helper
+      .log()
+      .args.filter((a) => JSON.stringify(a[0] ?? "").includes("tangoe-credentials.warn.storeRolledBack"))
+    expect(warned).toHaveLength(1)
+    expect(observable()).not.toContain(live)
+    expect(sim.liveRefreshTokens(client.clientId)).toHaveLength(1)
+    await waitFor(
+      () =>
+        helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken ===
+        sim.liveRefreshTokens(client.clientId)[0],
+      "the mirror of the live token",
+    )
+  })
+
   it("survives a redeploy with the stale provisioned token: no invalid_grant", async () => {
     const client = newClient()
     const flow = flowWith()

@@ -282,7 +282,8 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
         const generationRead = current.generation ?? "0"
         const record: StoredToken = {
           ...nextStoredToken(next, undefined, yield* Clock.currentTimeMillis),
-          generation: Number(generationRead) + 1,
+          // Above the stored generation and the caller's `supersedes` (a write-back after a rollback).
+          generation: Math.max(Number(generationRead), next.supersedes ?? 0) + 1,
         }
         const data = yield* Effect.mapError(codec.encode(record, current.data), codecError("save"))
         const reply = parseSaveReply(

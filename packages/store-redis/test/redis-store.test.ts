@@ -77,6 +77,14 @@ describe("load and save", () => {
     expect(Redacted.value((await loaded(store)).refreshToken)).toBe(Redacted.value(third.refreshToken))
   })
 
+  it("supersedes: a write-back after a rollback rises above the generation it supersedes", async () => {
+    const store = makeStore()
+    const first = await run(store.save(tokenInput("1"), undefined))
+    const back = await run(store.save(tokenInput("2", { supersedes: 7 }), first.refreshToken))
+    expect(back.generation).toBe(8)
+    expect((await loaded(store)).generation).toBe(8)
+  })
+
   it("a second store on the same key sees the same record (another process)", async () => {
     const a = makeStore({ clientId: "shared-client" })
     const b = makeStore({ clientId: "shared-client" })

@@ -2,11 +2,13 @@
  * A real redis-server for one test file: on 127.0.0.1, a free port (or the one asked for), its own
  * temporary folder, no RDB snapshots; optionally durable (append-only file), password-protected or
  * TLS-only. `startRedis` resolves once the server answers `PING`; `stop()` kills it (SIGKILL) and
- * removes the folder, and every test file calls it in `afterAll`. Readiness and `command` speak
+ * removes the folder, and every test file calls it in `afterAll`. For the ways a store goes back in
+ * time: `snapshot()` / `restoreSnapshot()` (an RDB file taken with `SAVE` and put back before a
+ * restart), and `replicaOf()` / `promote()` / `waitForReplica()` (real replication between two servers). Readiness and `command` speak
  * raw RESP over a socket, so no Redis client library is needed.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs"
 import { connect as connectTcp } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -42,7 +44,19 @@ export interface RedisServer {
   readonly start: () => Promise<void>
   /** Kills the server and removes its folder. */
   readonly stop: () => Promise<void>
+  /** `SAVE`s an RDB snapshot now and copies it out of the server's folder; resolves with the copy's path. */
+  readonly snapshot: () => Promise<string>
+  /** Puts a snapshot taken by `snapshot()` back as the server's `dump.rdb` (call while the server is killed). */
+  readonly restoreSnapshot: (path: string) => void
+  /** Makes this server a replica of the one on `port` (`REPLICAOF 127.0.0.1 <port>`), or a primary again (`undefined`: `REPLICAOF NO ONE`). */
+  readonly replicaOf: (port: number | undefined) => Promise<void>
+  /** Resolves once this replica's link to its primary is up and it has every write the primary has. */
+  readonly waitForReplica: (primary: RedisServer) => Promise<void>
 }
+
+/** The value of `field` in an `INFO` reply. */
+const infoField = (reply: string, field: string): string | undefined =>
+  new RegExp(`^${field}:(.*)$`, "m").exec(reply)?.[1]?.trim()
 
 /** How long a start may take before it fails. */
 const START_TIMEOUT_MS = 10_000
@@ -82,6 +96,7 @@ export const startRedis = async (options: RedisServerOptions = {}): Promise<Redi
   const dir = mkdtempSync(join(tmpdir(), "tangoe-redis-"))
   let child: ChildProcess | undefined
   let output = ""
+  let snapshots = 0
 
   const args = [
     ...(options.tls === undefined
@@ -179,6 +194,40 @@ export const startRedis = async (options: RedisServerOptions = {}): Promise<Redi
     stop: async () => {
       await kill()
       rmSync(dir, { recursive: true, force: true })
+    },
+    snapshot: async () => {
+      const reply = await send(port, options, ["SAVE"], 10_000)
+      if (!reply.includes("+OK")) throw new Error(`redis SAVE on port ${port} failed: ${reply.trim()}`)
+      const copy = join(dir, `snapshot-${++snapshots}.rdb`)
+      copyFileSync(join(dir, "dump.rdb"), copy)
+      return copy
+    },
+    restoreSnapshot: (path) => {
+      if (child !== undefined) throw new Error(`redis-server on port ${port} is running: kill it first`)
+      copyFileSync(path, join(dir, "dump.rdb"))
+    },
+    replicaOf: async (primary) => {
+      const reply = await send(
+        port,
+        options,
+        primary === undefined ? ["REPLICAOF", "NO", "ONE"] : ["REPLICAOF", "127.0.0.1", String(primary)],
+        2_000,
+      )
+      if (!reply.includes("+OK")) throw new Error(`redis REPLICAOF on port ${port} failed: ${reply.trim()}`)
+    },
+    waitForReplica: async (primary) => {
+      const deadline = Date.now() + START_TIMEOUT_MS
+      for (;;) {
+        const [mine, theirs] = await Promise.all([
+          send(port, options, ["INFO", "replication"], 2_000),
+          primary.command("INFO", "replication"),
+        ])
+        const up = infoField(mine, "master_link_status") === "up"
+        const offset = infoField(mine, "slave_repl_offset")
+        if (up && offset !== undefined && offset === infoField(theirs, "master_repl_offset")) return
+        if (Date.now() > deadline) throw new Error(`redis replica on port ${port} did not catch up:\n${mine}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
     },
   }
 }

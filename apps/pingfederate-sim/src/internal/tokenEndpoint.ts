@@ -261,6 +261,12 @@ const spoiledBody = (fault: Fault, body: SuccessBody): string | undefined => {
       return JSON.stringify({ ...body, token_type: fault.tokenType ?? "mac" })
     case "expiresInString":
       return JSON.stringify({ ...body, expires_in: String(body.expires_in) })
+    case "expiresIn":
+      // JSON.stringify cannot write 1e308-style numbers out of range; numbers are written as JavaScript prints them.
+      return JSON.stringify({ ...body, expires_in: "__EXPIRES_IN__" }).replace(
+        '"__EXPIRES_IN__"',
+        typeof fault.value === "number" ? String(fault.value) : JSON.stringify(fault.value),
+      )
     case "oversizedBody": {
       const bytes = fault.bytes ?? 5 * 1024 * 1024
       const base = JSON.stringify(body).length + ',"padding":""'.length

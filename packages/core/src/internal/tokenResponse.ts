@@ -25,12 +25,24 @@ import type { TokenSet } from "../TokenSet.ts"
 import { parseRetryAfter } from "./retryAfter.ts"
 import { description, excerpt, maskKnown } from "./sanitize.ts"
 
+/**
+ * The lifetime assumed when a token response has no `expires_in` (RFC 6749 §5.1 makes it
+ * RECOMMENDED, and lets the server document a default instead): one hour, in seconds.
+ */
+export const DEFAULT_EXPIRES_IN = 3_600
+
+/**
+ * The longest lifetime believed (one year, in seconds): a larger `expires_in` (`1e13`, `1e308`) is
+ * clamped to it, so `expiresAt` stays a valid date and the token is simply refreshed earlier.
+ */
+export const MAX_EXPIRES_IN = 31_536_000
+
 /** What each field of a successful token response (RFC 6749 §5.1) must be, in the order checked. */
 const EXPECTED = {
+  refresh_token: "a non-empty string when present",
   access_token: "a non-empty string",
   token_type: '"Bearer" (in any case)',
-  expires_in: "a positive integer (or a string of digits)",
-  refresh_token: "a non-empty string when present",
+  expires_in: "a positive whole number of seconds (or a string of digits) when present",
   scope: "a string when present",
 } as const
 
@@ -40,21 +52,35 @@ const KNOWN_FIELDS = new Set<string>(Object.keys(EXPECTED))
 
 const isNonEmptyString = (u: unknown): u is string => typeof u === "string" && u.length > 0
 
+/**
+ * The lifetime in seconds of a valid `expires_in` (RFC 6749 Appendix A.14: `1*DIGIT`), clamped to
+ * `MAX_EXPIRES_IN`; `DEFAULT_EXPIRES_IN` when absent; `undefined` when unusable (0, negative,
+ * fractional, null, another string).
+ */
+const expiresInSeconds = (u: unknown): number | undefined => {
+  if (u === undefined) return DEFAULT_EXPIRES_IN
+  const n =
+    typeof u === "number" ? u : typeof u === "string" && /^[1-9][0-9]*$/.test(u) ? Number(u) : Number.NaN
+  return Number.isInteger(n) && n > 0
+    ? Math.min(n, MAX_EXPIRES_IN)
+    : n === Number.POSITIVE_INFINITY
+      ? MAX_EXPIRES_IN
+      : undefined
+}
+
 /** Each field's check (hand-written: keeps Schema out of the adapters' bundles). */
 const VALID: { readonly [F in Field]: (u: unknown) => boolean } = {
+  refresh_token: (u) => u === undefined || isNonEmptyString(u),
   access_token: isNonEmptyString,
   token_type: (u) => typeof u === "string" && u.toLowerCase() === "bearer",
-  expires_in: (u) =>
-    (typeof u === "number" && Number.isSafeInteger(u) && u > 0) ||
-    (typeof u === "string" && /^[1-9][0-9]{0,9}$/.test(u)),
-  refresh_token: (u) => u === undefined || isNonEmptyString(u),
+  expires_in: (u) => expiresInSeconds(u) !== undefined,
   scope: (u) => u === undefined || typeof u === "string",
 }
 
 /** A validated token response. */
 interface TokenResponse {
   readonly access_token: string
-  readonly expires_in: number | string
+  readonly expires_in?: number | string | undefined
   readonly refresh_token?: string | undefined
   readonly scope?: string | undefined
 }
@@ -109,6 +135,13 @@ const toTokenSet = (
   const decoded = decodeTokenResponse(json)
   if (Result.isFailure(decoded)) {
     const field = decoded.failure
+    // `refresh_token` is checked first: when it is well-formed and new, the server rotated, and the
+    // token is handed on (redacted) so that it can be saved although the rest is unusable.
+    const sent = json.refresh_token
+    const salvaged =
+      field !== "refresh_token" && isNonEmptyString(sent) && sent !== Redacted.value(ctx.refreshToken)
+        ? Redacted.make(sent)
+        : undefined
     return failWith(
       new MalformedResponse({
         environment: ctx.environment,
@@ -118,11 +151,12 @@ const toTokenSet = (
         field,
         expected: EXPECTED[field],
         excerpt: excerpt(response.body, ctx.secrets()),
+        rotatedRefreshToken: salvaged,
       }),
     )
   }
   const value = decoded.success
-  const expiresIn = typeof value.expires_in === "number" ? value.expires_in : Number(value.expires_in)
+  const expiresIn = expiresInSeconds(value.expires_in) ?? DEFAULT_EXPIRES_IN
   const current = Redacted.value(ctx.refreshToken)
   const rotated = value.refresh_token !== undefined && value.refresh_token !== current
   const additionalFields: Record<string, unknown> = {}

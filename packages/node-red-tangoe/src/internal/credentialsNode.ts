@@ -141,7 +141,11 @@ const openTokenSource = (
   const { redisUrl, ...options } = resolved
   const seed = seedFrom(secrets, options.refreshToken)
   if (redisUrl === undefined) {
-    const client = createTokenClient({ ...options, store: openStore(RED, node, seed) })
+    const client = warnOnRollback(
+      RED,
+      node,
+      createTokenClient({ ...options, store: openStore(RED, node, seed) }),
+    )
     return { client, secrets: known, closeStore: async () => {} }
   }
   // The Redis store and its client are a separate chunk, loaded only by nodes that use Redis.
@@ -169,7 +173,27 @@ const openTokenSource = (
           ),
   )
   const closeStore = () => opening.then((redis) => ("_tag" in redis ? undefined : redis.close()))
-  return { client: createTokenClient({ ...options, store }), secrets: known, closeStore }
+  return {
+    client: warnOnRollback(RED, node, createTokenClient({ ...options, store })),
+    secrets: known,
+    closeStore,
+  }
+}
+
+/**
+ * Warns (in the log and the debug sidebar) when the store went back in time: core then kept the newer
+ * token and wrote it back; the user should find out why the store lost writes. Generations only.
+ */
+const warnOnRollback = (RED: NodeAPI, node: RuntimeNode, client: TokenClient): TokenClient => {
+  client.on("storeRolledBack", (event) =>
+    node.warn(
+      RED._("tangoe-credentials.warn.storeRolledBack", {
+        stored: String(event.storedGeneration),
+        held: String(event.heldGeneration),
+      }),
+    ),
+  )
+  return client
 }
 
 /** Registers the `tangoe-credentials` config node type. */

@@ -32,7 +32,7 @@ export const adopt = (ctx: EngineContext, stored: StoredToken, now: number): Eff
     const changed = ctx.modify((state) =>
       isHeld(heldOf(state), stored)
         ? [false, state]
-        : [true, adopted(state, heldFromStored(stored, refreshAt))],
+        : [true, adopted(state, heldFromStored(stored, refreshAt), stored.rejected)],
     )
     if (changed) {
       ctx.config.emit({

@@ -23,6 +23,7 @@ import { type EngineConfig, makeContext } from "./context.ts"
 import { flight, isRefreshing, makeFlights } from "./flight.ts"
 import { keepWarm } from "./keepWarm.ts"
 import { fingerprint } from "./origin.ts"
+import { recordRejection } from "./rejection.ts"
 import { servable, statusOf, toAccessToken } from "./serve.ts"
 import { accessRejected, closed, heldOf } from "./state.ts"
 
@@ -34,7 +35,8 @@ export interface Engine {
   readonly get: Effect.Effect<AccessToken, TokenManagerError>
   readonly refreshNow: Effect.Effect<AccessToken, TokenManagerError>
   readonly invalidate: (rejected?: Redacted.Redacted<string>) => Effect.Effect<void>
-  readonly invalidateUnsafe: (rejected?: string) => void
+  /** Rejects in memory at once; the promise settles (never rejects) once the store has recorded it too. */
+  readonly invalidateUnsafe: (rejected?: string) => Promise<void>
   readonly status: Effect.Effect<TokenStatus>
   readonly statusAt: (now: number) => TokenStatus
   /** Background refreshes at each refresh-ahead point; runs until interrupted. */
@@ -62,12 +64,19 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
     })
   })
 
-  const invalidateUnsafe = (rejectedToken?: string) => {
+  /** Remembers the rejection in memory at once; returns its fingerprint (`undefined`: nothing to reject). */
+  const rejectInMemory = (rejectedToken?: string): string | undefined => {
     const current = heldOf(ctx.read())?.access
     const value = rejectedToken ?? (current === undefined ? undefined : Redacted.value(current.token))
-    if (value === undefined) return
+    if (value === undefined) return undefined
     const rejected = secretFingerprint(value)
     ctx.update((state) => accessRejected(state, rejected))
+    return rejected
+  }
+
+  const invalidateUnsafe = (rejectedToken?: string): Promise<void> => {
+    const rejected = rejectInMemory(rejectedToken)
+    return rejected === undefined ? Promise.resolve() : Effect.runPromise(recordRejection(ctx, rejected))
   }
 
   const statusAt = (now: number): TokenStatus => statusOf(ctx.read(), now, isRefreshing(flights))
@@ -77,9 +86,12 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
     keepWarm: keepWarm(ctx, get),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
     invalidate: (rejectedToken) =>
-      Effect.sync(() =>
-        invalidateUnsafe(rejectedToken === undefined ? undefined : Redacted.value(rejectedToken)),
-      ),
+      Effect.suspend(() => {
+        const rejected = rejectInMemory(
+          rejectedToken === undefined ? undefined : Redacted.value(rejectedToken),
+        )
+        return rejected === undefined ? Effect.void : recordRejection(ctx, rejected)
+      }),
     invalidateUnsafe,
     status: Effect.map(Clock.currentTimeMillis, statusAt),
     statusAt,

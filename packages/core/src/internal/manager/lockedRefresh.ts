@@ -1,7 +1,7 @@
 /**
  * The work of one flight inside the store's refresh lock:
  * 1. a rotation the store refused earlier is saved first (never refresh with an older token);
- * 2. the store is read and the plan made (`plan.ts`); when the store already holds a servable token
+ * 2. the store is read (an older record of our family is fenced: `fence.ts`) and the plan made (`plan.ts`); when the store already holds a servable token
  *    (another process, or an earlier run, refreshed), it is used and nothing is sent;
  * 3. otherwise ONE refresh (with the retry policy) and the write-ahead save of its rotation;
  * 4. after `invalid_grant` the store is read once more: a newer token there is used instead (and a
@@ -13,16 +13,19 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { HttpTransport } from "../../HttpTransport.ts"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import { refreshResolved } from "../../refresh.ts"
+import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, jitteredRefreshAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
+import { fenceRollback } from "./fence.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { servable } from "./serve.ts"
 import {
@@ -47,10 +50,72 @@ const sendRefresh = (
   return Effect.provideService(retrying, HttpTransport, ctx.config.transport)
 }
 
-/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
-const refreshAndSave = (ctx: EngineContext, request: ResolvedRefreshRequest, plan: Plan, restore: Restore) =>
+/**
+ * A 2xx answer whose new refresh token is well-formed while another field is not (`MalformedResponse`
+ * with `rotatedRefreshToken`): the server rotated, so the new refresh token is saved write-ahead (it is
+ * the only live one), the malformed answer is reported (`refreshFailed`), and the access token is asked
+ * for once more with the saved token. A second unusable answer is saved the same way and then fails.
+ */
+const salvageRotation = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  plan: Plan,
+  restore: Restore,
+  error: RefreshError,
+  rotatedRefreshToken: Redacted.Redacted<string>,
+  retry: boolean,
+) =>
   Effect.gen(function* () {
-    const tokens = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use)))
+    const now = yield* Clock.currentTimeMillis
+    const rejected = ctx.read().rejected
+    const held: Held = {
+      refreshToken: rotatedRefreshToken,
+      origin: plan.origin,
+      generation: undefined,
+      access: undefined,
+    }
+    const record = {
+      refreshToken: rotatedRefreshToken,
+      origin: plan.origin,
+      rejected: rejected.length === 0 ? undefined : rejected,
+    }
+    ctx.update((state) =>
+      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+    )
+    yield* flushUnsaved(ctx, false)
+    ctx.config.emit({ type: "refreshFailed", at: new Date(now), error, servedPrevious: false })
+    const after = heldOf(ctx.read())
+    if (!retry || after === undefined || !sameToken(after.refreshToken, rotatedRefreshToken))
+      return yield* error
+    const next: Plan = {
+      use: rotatedRefreshToken,
+      expected: rotatedRefreshToken,
+      origin: plan.origin,
+      baseGeneration: after.generation,
+    }
+    return yield* refreshAndSave(ctx, request, next, restore, false)
+  })
+
+/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
+const refreshAndSave = (
+  ctx: EngineContext,
+  request: ResolvedRefreshRequest,
+  plan: Plan,
+  restore: Restore,
+  salvage = true,
+): Effect.Effect<HeldAccess, RefreshError | StoreError> =>
+  Effect.gen(function* () {
+    const sent = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use))).pipe(
+      Effect.map((tokens) => ({ tokens })),
+      Effect.catchReason("RefreshError", "MalformedResponse", (reason, error) =>
+        reason.rotatedRefreshToken === undefined
+          ? Effect.fail(error)
+          : Effect.succeed({ salvaged: reason.rotatedRefreshToken, error }),
+      ),
+    )
+    if ("salvaged" in sent)
+      return yield* salvageRotation(ctx, request, plan, restore, sent.error, sent.salvaged, salvage)
+    const { tokens } = sent
     const now = yield* Clock.currentTimeMillis
     const access: HeldAccess = {
       token: tokens.accessToken,
@@ -74,9 +139,12 @@ const refreshAndSave = (ctx: EngineContext, request: ResolvedRefreshRequest, pla
       issuedAt: tokens.issuedAt,
       scope: tokens.scope,
       origin: plan.origin,
+      rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
     }
     // Held in memory at once: from now on the old refresh token is never used again.
-    ctx.update((state) => rotated(state, held, { record, expected: plan.expected }, now))
+    ctx.update((state) =>
+      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+    )
     // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
     yield* flushUnsaved(ctx, false)
     const after = heldOf(ctx.read())
@@ -106,6 +174,7 @@ const recoverFromRefusal = (
       ambiguous !== undefined && sameToken(ambiguous, plan.use) && !reason.afterAmbiguousAttempt
         ? new RefreshError({ reason: reason.withAfterAmbiguousAttempt() })
         : error
+    // Not fenced: the server has just refused the token we hold, so any other stored token is newer.
     const again = yield* restore(ctx.config.store.load)
     const newer = planAfterRefusal(plan, again)
     if (again === undefined || newer === undefined) return yield* marked
@@ -128,7 +197,8 @@ export const lockedRefresh = (
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function* () {
       if (unsavedOf(ctx.read()) !== undefined) yield* flushUnsaved(ctx, true)
-      const stored = yield* restore(ctx.config.store.load)
+      // A store that went back in time is fenced: our newer record is written back over it.
+      const stored = yield* restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r)))
       const now = yield* Clock.currentTimeMillis
       const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
       if (Result.isFailure(decision)) return yield* decision.failure

@@ -30,6 +30,8 @@ export interface Plan {
   readonly use: Redacted.Redacted<string>
   readonly expected: Redacted.Redacted<string> | undefined
   readonly origin: string | undefined
+  /** The generation of the record `use` comes from, when known (write-back after a rollback). */
+  readonly baseGeneration?: number | undefined
 }
 
 /** The token from the options, and its origin fingerprint. */
@@ -87,7 +89,12 @@ export const planRefresh = (
     const held = heldOf(state)
     if (held === undefined) return Result.fail(new NotProvisioned({ location }))
     return Result.succeed({
-      plan: { use: held.refreshToken, expected: undefined, origin: held.origin },
+      plan: {
+        use: held.refreshToken,
+        expected: undefined,
+        origin: held.origin,
+        baseGeneration: held.generation,
+      },
       adopt: undefined,
       provisionSettled: settled,
     })
@@ -96,7 +103,12 @@ export const planRefresh = (
   const isProvisioned = provisioned !== undefined && sameToken(stored.refreshToken, provisioned)
   const origin = stored.origin ?? (isProvisioned ? provisioning.origin : undefined)
   return Result.succeed({
-    plan: { use: stored.refreshToken, expected: stored.refreshToken, origin },
+    plan: {
+      use: stored.refreshToken,
+      expected: stored.refreshToken,
+      origin,
+      baseGeneration: stored.generation,
+    },
     adopt: isHeld(heldOf(state), stored) ? undefined : stored,
     provisionSettled: settled,
   })
@@ -109,5 +121,10 @@ export const planRefresh = (
 export const planAfterRefusal = (plan: Plan, again: StoredToken | undefined): Plan | undefined =>
   again !== undefined &&
   isNewerRefreshToken(secretFingerprint(Redacted.value(plan.use)), Redacted.value(again.refreshToken))
-    ? { use: again.refreshToken, expected: again.refreshToken, origin: again.origin }
+    ? {
+        use: again.refreshToken,
+        expected: again.refreshToken,
+        origin: again.origin,
+        baseGeneration: again.generation,
+      }
     : undefined

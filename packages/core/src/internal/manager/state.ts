@@ -41,6 +41,8 @@ export interface Held {
 export interface Unsaved {
   readonly record: StoredTokenInput
   readonly expected: Redacted.Redacted<string> | undefined
+  /** The generation of the record the rotation was made from (`undefined`: none, or not known). */
+  readonly baseGeneration?: number | undefined
 }
 
 /** The held token (see the module's description). */
@@ -107,10 +109,17 @@ export const heldFromStored = (stored: StoredToken, refreshAt: number): Held => 
         },
 })
 
-/** The store's record becomes the held token (no rotation is pending when a record is adopted). */
-export const adopted = (state: ManagerState, held: Held): ManagerState => ({
+/**
+ * The store's record becomes the held token (no rotation is pending when a record is adopted), and the
+ * access tokens it records as rejected are never handed out here either.
+ */
+export const adopted = (state: ManagerState, held: Held, rejected?: ReadonlyArray<string>): ManagerState => ({
   ...state,
   token: { _tag: "Held", held },
+  rejected:
+    rejected === undefined || rejected.every((f) => state.rejected.includes(f))
+      ? state.rejected
+      : [...state.rejected, ...rejected.filter((f) => !state.rejected.includes(f))].slice(-MAX_REJECTED),
 })
 
 /**

@@ -47,8 +47,41 @@ export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Eff
       return
     }
     if (Result.isSuccess(result)) {
-      ctx.update(abandoned)
+      const before = heldOf(ctx.read())
       const current = yield* store.load
+      // The store went back in time under our save (it holds an older record of our family than the
+      // one we rotated from): our rotation is the newest, so it is written over the older record.
+      if (
+        current !== undefined &&
+        before !== undefined &&
+        pending.baseGeneration !== undefined &&
+        current.origin === before.origin &&
+        current.generation < pending.baseGeneration
+      ) {
+        const written = yield* store
+          .save({ ...pending.record, supersedes: pending.baseGeneration }, current.refreshToken)
+          .pipe(Effect.catchTag("StoreConflict", () => Effect.succeed(undefined)))
+        if (written !== undefined) {
+          ctx.update((state) => saved(state, written.generation))
+          emit({
+            type: "storeRolledBack",
+            at: new Date(now),
+            location: store.location,
+            storedGeneration: current.generation,
+            heldGeneration: pending.baseGeneration,
+            generation: written.generation,
+          })
+          emit({
+            type: "rotationSaved",
+            at: new Date(now),
+            generation: written.generation,
+            location: store.location,
+            recovered,
+          })
+          return
+        }
+      }
+      ctx.update(abandoned)
       if (current !== undefined) {
         const access = heldOf(ctx.read())?.access
         yield* adopt(ctx, current, now)

@@ -7,14 +7,16 @@
  * // plain
  * { "version": 1, "token": { "refreshToken": "…", "accessToken": "…", "tokenType": "Bearer",
  *   "expiresAt": 1767225600000, "issuedAt": 1767218400000, "scope": "MOBPROC",
- *   "origin": "sha256:…", "generation": 3, "updatedAt": 1767218400123 } }
+ *   "origin": "sha256:…", "rejected": ["<fingerprint>"], "generation": 3, "updatedAt": 1767218400123 } }
  * // encrypted: the same "token" object, as JSON, sealed with AES-256-GCM (see crypto.ts)
  * { "version": 1, "encrypted": { "alg": "aes-256-gcm", "kdf": "scrypt", "salt": "<b64>",
  *   "N": 32768, "r": 8, "p": 1, "iv": "<b64>", "tag": "<b64>", "data": "<b64>" } }
  * ```
  *
  * The record is validated with a Schema whose checks name the field (`recordFromJson`).
- * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some;
+ * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some
+ * (`rejected`, the fingerprints of access tokens an API refused, was added this way: older files
+ * read as having none, and older readers ignore it);
  * a version above 1 is refused (the library must be upgraded), never guessed at.
  *
  * @internal
@@ -138,6 +140,7 @@ export const recordToJson = (record: StoredToken): Record<string, unknown> =>
     issuedAt: record.issuedAt,
     scope: record.scope,
     origin: record.origin,
+    rejected: record.rejected,
     generation: record.generation,
     updatedAt: record.updatedAt,
   })
@@ -167,6 +170,12 @@ const tokenRecord = () =>
     origin: field("origin", "string", false),
     generation: field("generation", "number", true),
     updatedAt: field("updatedAt", "number", true),
+    rejected: checked(
+      rule(
+        (u) => isAbsent(u) || (Array.isArray(u) && u.every((f) => typeof f === "string")),
+        "`token.rejected` must be an array of strings",
+      ),
+    ),
   }).check(
     rule((t) => (t as { refreshToken: string }).refreshToken.length > 0, "`token.refreshToken` is empty"),
     rule((t) => {
@@ -193,10 +202,11 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     origin: optional<string>("origin"),
     generation: optional<number>("generation"),
     updatedAt: optional<number>("updatedAt"),
+    rejected: optional<unknown>("rejected"),
   }
   const result = validateRecord(fields)
   if (Result.isFailure(result)) return { invalid: result.failure.rule ?? "`token` is not a valid record" }
-  const { accessToken } = fields
+  const { accessToken, rejected } = fields
   return omitUndefined({
     refreshToken: Redacted.make(fields.refreshToken as string),
     accessToken: accessToken === undefined ? undefined : Redacted.make(accessToken),
@@ -205,6 +215,7 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     issuedAt: fields.issuedAt,
     scope: fields.scope,
     origin: fields.origin,
+    rejected: Array.isArray(rejected) && rejected.length > 0 ? (rejected as Array<string>) : undefined,
     generation: fields.generation as number,
     updatedAt: fields.updatedAt as number,
   })

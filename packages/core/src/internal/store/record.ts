@@ -54,6 +54,18 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
   if (input.accessToken !== undefined && !isRedactedString(input.accessToken)) {
     return "accessToken must be a Redacted string"
   }
+  if (
+    input.rejected !== undefined &&
+    (!Array.isArray(input.rejected) || !input.rejected.every((f) => typeof f === "string"))
+  ) {
+    return "rejected must be an array of strings"
+  }
+  if (
+    input.supersedes !== undefined &&
+    (typeof input.supersedes !== "number" || !Number.isSafeInteger(input.supersedes) || input.supersedes < 0)
+  ) {
+    return "supersedes must be a non-negative integer"
+  }
   for (const [key, type] of optionalTypes) {
     const value = input[key]
     if (value !== undefined && (typeof value !== type || (type === "number" && !Number.isFinite(value)))) {
@@ -67,7 +79,14 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
 export const omitUndefined = <A extends object>(a: A): A =>
   Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
 
-/** The record to store after `current`: the input's fields, `generation` + 1, `updatedAt` = now. */
+/** How many rejected access-token fingerprints a record keeps (the most recent). */
+export const MAX_REJECTED_FINGERPRINTS = 16
+
+/** The generation a save writes over `current`: above both it and the input's `supersedes`. */
+export const nextGeneration = (currentGeneration: number | undefined, input: StoredTokenInput): number =>
+  Math.max(currentGeneration ?? 0, input.supersedes ?? 0) + 1
+
+/** The record to store after `current`: the input's fields, the next generation, `updatedAt` = now. */
 export const nextRecord = (
   input: StoredTokenInput,
   current: StoredToken | undefined,
@@ -81,6 +100,10 @@ export const nextRecord = (
     issuedAt: input.issuedAt,
     scope: input.scope,
     origin: input.origin,
-    generation: (current?.generation ?? 0) + 1,
+    rejected:
+      input.rejected === undefined || input.rejected.length === 0
+        ? undefined
+        : input.rejected.slice(-MAX_REJECTED_FINGERPRINTS),
+    generation: nextGeneration(current?.generation, input),
     updatedAt: now,
   })
