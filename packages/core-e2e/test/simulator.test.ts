@@ -7,7 +7,7 @@ import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { assert, describe, it } from "vitest"
-import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../src/HttpTransport.ts"
+import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../../core/src/HttpTransport.ts"
 import {
   InvalidClient,
   InvalidGrant,
@@ -20,10 +20,11 @@ import {
   Transport,
   UnauthorizedClient,
   UnsupportedGrantType,
-} from "../src/RefreshError.ts"
-import { refreshWithRetry } from "../src/RetryPolicy.ts"
-import { refresh } from "../src/refresh.ts"
-import { exitOf, reasonOf, requestFor, successOf, useSharedSimulator } from "./support/sim.ts"
+} from "../../core/src/RefreshError.ts"
+import { refreshWithRetry } from "../../core/src/RetryPolicy.ts"
+import { refresh } from "../../core/src/refresh.ts"
+import { exitOf, reasonOf, successOf } from "../../core/test/support/exits.ts"
+import { requestFor, useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
 useSharedSimulator((started) => {
