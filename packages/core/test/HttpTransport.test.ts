@@ -15,8 +15,8 @@ import {
 import { MalformedResponse, Transport } from "../src/RefreshError.ts"
 import { refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
+import { exitOf, reasonOf, successOf } from "./support/exits.ts"
 import { request } from "./support/request.ts"
-import { exitOf, reasonOf, successOf } from "./support/sim.ts"
 
 const servers: Array<Server> = []
 afterEach(async () => {

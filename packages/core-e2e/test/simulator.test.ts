@@ -7,8 +7,8 @@ import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { assert, describe, it } from "vitest"
-import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../src/HttpTransport.ts"
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from "../src/internal/tokenResponse.ts"
+import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../../core/src/HttpTransport.ts"
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from "../../core/src/internal/tokenResponse.ts"
 import {
   InvalidClient,
   InvalidGrant,
@@ -21,10 +21,11 @@ import {
   Transport,
   UnauthorizedClient,
   UnsupportedGrantType,
-} from "../src/RefreshError.ts"
-import { refreshWithRetry } from "../src/RetryPolicy.ts"
-import { refresh } from "../src/refresh.ts"
-import { exitOf, reasonOf, requestFor, successOf, useSharedSimulator } from "./support/sim.ts"
+} from "../../core/src/RefreshError.ts"
+import { refreshWithRetry } from "../../core/src/RetryPolicy.ts"
+import { refresh } from "../../core/src/refresh.ts"
+import { exitOf, reasonOf, successOf } from "../../core/test/support/exits.ts"
+import { requestFor, useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator
 useSharedSimulator((started) => {

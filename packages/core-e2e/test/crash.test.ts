@@ -23,7 +23,7 @@ import { startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { fileStore } from "../src/FileStore.ts"
+import { fileStore } from "../../core/src/FileStore.ts"
 import { bundleWorker, startWorker, type Worker, workerConfig } from "./fixtures/manager-harness.ts"
 
 /**

@@ -13,7 +13,7 @@ import { join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { fileStore } from "../src/FileStore.ts"
+import { fileStore } from "../../core/src/FileStore.ts"
 import { startWorker, type Worker, workerConfig, workerSource } from "./fixtures/manager-harness.ts"
 
 const GENERATIONS = 20

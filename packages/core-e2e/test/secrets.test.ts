@@ -14,19 +14,19 @@ import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { fetchTransport, fromPromise, HttpTransport } from "../src/HttpTransport.ts"
-import { InvalidConfig } from "../src/InvalidConfig.ts"
+import { fetchTransport, fromPromise, HttpTransport } from "../../core/src/HttpTransport.ts"
+import { InvalidConfig } from "../../core/src/InvalidConfig.ts"
 import {
   isRefreshError,
   REFRESH_ERROR_REASON_TAGS,
   type RefreshError,
   type RefreshErrorReason,
-} from "../src/RefreshError.ts"
-import type { RefreshRequest } from "../src/RefreshRequest.ts"
-import { refreshWithRetry } from "../src/RetryPolicy.ts"
-import { refresh } from "../src/refresh.ts"
-import { refreshTokenSet } from "../src/refreshTokenSet.ts"
-import type { TokenSet } from "../src/TokenSet.ts"
+} from "../../core/src/RefreshError.ts"
+import type { RefreshRequest } from "../../core/src/RefreshRequest.ts"
+import { refreshWithRetry } from "../../core/src/RetryPolicy.ts"
+import { refresh } from "../../core/src/refresh.ts"
+import { refreshTokenSet } from "../../core/src/refreshTokenSet.ts"
+import type { TokenSet } from "../../core/src/TokenSet.ts"
 
 // Characters that change under URL and form encoding, so every encoded form differs from the raw one.
 const CLIENT_SECRET = "cs/Se+cr&et=Val ue?9f8e7d6c5b4a"

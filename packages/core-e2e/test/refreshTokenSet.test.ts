@@ -1,9 +1,9 @@
 /** The Promise facade against the real simulator. */
 
+import * as core from "@tangoe-token/core"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Redacted from "effect/Redacted"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import * as core from "../src/index.ts"
 import { requestFor } from "./support/sim.ts"
 
 let sim: Simulator

@@ -15,15 +15,16 @@ import * as Redacted from "effect/Redacted"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import { assert, describe, it } from "vitest"
-import { InvalidConfig } from "../src/InvalidConfig.ts"
-import { memoryStore } from "../src/MemoryStore.ts"
-import { InvalidGrant, RefreshError, Transport } from "../src/RefreshError.ts"
-import { StoreError } from "../src/StoreError.ts"
-import { originOf } from "../src/StoreHelpers.ts"
-import type { TokenEvent } from "../src/TokenEvents.ts"
-import { TokenManager, type TokenManagerShape } from "../src/TokenManager.ts"
-import { NotProvisioned, TokenManagerClosed } from "../src/TokenManagerError.ts"
-import { TokenStore } from "../src/TokenStore.ts"
+import { InvalidConfig } from "../../core/src/InvalidConfig.ts"
+import { memoryStore } from "../../core/src/MemoryStore.ts"
+import { InvalidGrant, RefreshError, Transport } from "../../core/src/RefreshError.ts"
+import { StoreError } from "../../core/src/StoreError.ts"
+import { originOf } from "../../core/src/StoreHelpers.ts"
+import type { TokenEvent } from "../../core/src/TokenEvents.ts"
+import { TokenManager, type TokenManagerShape } from "../../core/src/TokenManager.ts"
+import { NotProvisioned, TokenManagerClosed } from "../../core/src/TokenManagerError.ts"
+import { TokenStore } from "../../core/src/TokenStore.ts"
+import { assertNoSecrets } from "../../core/test/fixtures/store-assert.ts"
 import {
   diskFull,
   expiredRecord,
@@ -31,7 +32,6 @@ import {
   optionsFor,
   withManager,
 } from "./fixtures/manager-stores.ts"
-import { assertNoSecrets } from "./fixtures/store-assert.ts"
 import { useSharedSimulator } from "./support/sim.ts"
 
 let sim: Simulator

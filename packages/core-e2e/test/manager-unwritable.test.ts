@@ -21,7 +21,7 @@ import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { fileStore } from "../src/FileStore.ts"
+import { fileStore } from "../../core/src/FileStore.ts"
 import { ask, startWorker, type Worker, workerConfig, workerSource } from "./fixtures/manager-harness.ts"
 
 let sim: Simulator

@@ -1,0 +1,46 @@
+/** Helpers for tests against the real simulator over HTTP. */
+
+import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { afterAll, beforeAll, beforeEach } from "vitest"
+import type { RefreshRequest } from "../../../core/src/RefreshRequest.ts"
+
+/**
+ * One simulator (environment "qa") for the whole test file: started before the first test, closed
+ * after the last, and before every test its fault queue, stats and policy are reset to what it
+ * starts with, so no test leaks into the next. `use` receives it once started.
+ */
+export const useSharedSimulator = (use: (sim: Simulator) => void): void => {
+  let sim: Simulator | undefined
+  beforeAll(async () => {
+    sim = await startSimulator({ environment: "qa" })
+    use(sim)
+  })
+  afterAll(async () => {
+    await sim?.close()
+  })
+  beforeEach(() => {
+    sim?.clearFaults()
+    sim?.resetStats()
+    sim?.configure({
+      accessTokenLifetime: 7200,
+      gracePeriod: 0,
+      rollingInterval: 0,
+      omitRefreshToken: false,
+      reuseDetection: false,
+    })
+  })
+}
+
+export const requestFor = (
+  sim: Simulator,
+  client: SeededClient,
+  overrides: Partial<RefreshRequest> = {},
+): RefreshRequest => ({
+  environment: { tokenUrl: sim.tokenUrl },
+  clientId: client.clientId,
+  clientSecret: client.clientSecret,
+  refreshToken: client.refreshToken,
+  scope: client.scope,
+  timeout: "5 seconds",
+  ...overrides,
+})
