@@ -30,6 +30,8 @@ export const SCENARIOS: ReadonlyArray<readonly [string, (s: Settings) => Promise
 ]
 
 const { values } = parseArgs({
+  // `pnpm bench -- --only x` passes the `--` through: ignore it.
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },

@@ -21,6 +21,7 @@ import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type { InvalidConfig } from "./InvalidConfig.ts"
+import { retryAfterFailure } from "./internal/retryAfterFailure.ts"
 import { InvalidGrant, RefreshError } from "./RefreshError.ts"
 import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
 import { refreshResolved } from "./refresh.ts"
@@ -165,16 +166,18 @@ export const withRefreshRetry =
           ),
         ),
       )
-      const schedule = (options.schedule ?? defaultRetrySchedule).pipe(
-        Schedule.while(({ input, now, duration }) =>
-          isSafeToRetry(input, {
-            nextAttemptAt: now + Duration.toMillis(duration),
-            firstAmbiguousSentAt,
-            rotationGracePeriod: options.rotationGracePeriod,
-          }),
-        ),
-      )
-      return Effect.retry(tracked, schedule)
+      // Built only after a failure: a first attempt that succeeds pays for no schedule.
+      const schedule = () =>
+        (options.schedule ?? defaultRetrySchedule).pipe(
+          Schedule.while(({ input, now, duration }) =>
+            isSafeToRetry(input, {
+              nextAttemptAt: now + Duration.toMillis(duration),
+              firstAmbiguousSentAt,
+              rotationGracePeriod: options.rotationGracePeriod,
+            }),
+          ),
+        )
+      return retryAfterFailure(tracked, schedule)
     })
 
 /**

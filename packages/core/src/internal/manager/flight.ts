@@ -92,7 +92,7 @@ export const flight = (
       Deferred.doneUnsafe(deferred, Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit)
     }
     const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
-    return Effect.forkIn(run, scope).pipe(
+    return Effect.forkIn(run, scope, { startImmediately: true }).pipe(
       Effect.andThen(
         Effect.suspend(() => {
           // A scope that closed meanwhile never starts the fiber: settle the waiters here.

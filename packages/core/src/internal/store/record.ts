@@ -9,11 +9,25 @@ import * as Redacted from "effect/Redacted"
 import { StoreConflict } from "../../StoreError.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
 
-const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+/** SHA-256 of each `Redacted` compared so far (a digest, never the secret; dropped with the instance). */
+const digests = new WeakMap<Redacted.Redacted<string>, Buffer>()
 
-/** Whether two refresh tokens are equal, in time independent of where they differ. */
+const digest = (token: Redacted.Redacted<string>): Buffer => {
+  let hash = digests.get(token)
+  if (hash === undefined) {
+    hash = createHash("sha256").update(Redacted.value(token), "utf8").digest()
+    digests.set(token, hash)
+  }
+  return hash
+}
+
+/**
+ * Whether two refresh tokens are equal, in time independent of where they differ. The same
+ * `Redacted` instance is equal to itself without hashing (the usual case: a store hands back the
+ * instance it was given); identity says nothing about the secret's content.
+ */
 export const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  timingSafeEqual(digest(Redacted.value(a)), digest(Redacted.value(b)))
+  a === b || timingSafeEqual(digest(a), digest(b))
 
 /** The conflict to fail with when `current` is not what the caller `expected`, else undefined. */
 export const checkExpected = (
@@ -66,8 +80,11 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
 }
 
 /** `a` without its keys whose value is `undefined`, so absent fields stay absent. */
-export const omitUndefined = <A extends object>(a: A): A =>
-  Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
+export const omitUndefined = <A extends object>(a: A): A => {
+  const out: Record<string, unknown> = {}
+  for (const key in a) if (a[key] !== undefined) out[key] = a[key]
+  return out as A
+}
 
 /** The record to store after `current`: the input's fields, `generation` + 1, `updatedAt` = now. */
 export const nextRecord = (
