@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -96,6 +97,7 @@ export const makeTokenEngine = (
   onSnapshot?: (snapshot: Snapshot | undefined) => void,
 ): Effect.Effect<Engine> =>
   Effect.gen(function* () {
+    const clock = yield* Clock.Clock
     const engine = makeEngine(
       {
         ...resolveManagerOptions(options),
@@ -106,6 +108,7 @@ export const makeTokenEngine = (
         onSnapshot,
       },
       scope,
+      clock,
     )
     yield* Scope.addFinalizer(scope, Effect.sync(engine.markClosed))
     if (options.keepWarm === true) yield* Effect.forkIn(engine.keepWarm, scope)
