@@ -40,6 +40,15 @@ export const DEFAULT_RETRY = {
   maxDelay: Duration.seconds(30),
   /** No retry starts later than this after the first attempt failed: 2 minutes. */
   maxElapsed: Duration.minutes(2),
+  /**
+   * The token manager while a caller waits for the token: after one quick retry (`baseDelay`), one
+   * attempt every `waitingDelay` (2.95 s) less up to `waitingJitter` (7%): at most 12 requests in 30 s
+   * of outage, and the first token within 3 s of the server's recovery. Nobody waiting (keep-warm):
+   * the backoff above, up to `maxDelay`.
+   */
+  waitingDelay: Duration.millis(2950),
+  /** The share of `waitingDelay` (and of the quick retry) taken off at random: 7%. */
+  waitingJitter: 0.07,
 } as const
 
 /**

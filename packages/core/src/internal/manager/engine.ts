@@ -62,16 +62,18 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
   // an effect) for as long as the same access token is served: nothing is allocated per call.
   let servedFrom: HeldAccess | undefined
   let served: Exit.Exit<AccessToken, never> | undefined
-  const get: Effect.Effect<AccessToken, TokenManagerError> = Effect.suspend(() => {
-    if (isClosed()) return Effect.fail(new TokenManagerClosed())
-    const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
-    if (ready === undefined) return flight(ctx, flights, scope, isClosed, false)
-    if (ready !== servedFrom || served === undefined) {
-      servedFrom = ready
-      served = Exit.succeed(toAccessToken(ready))
-    }
-    return served
-  })
+  const getAs = (background: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
+    Effect.suspend(() => {
+      if (isClosed()) return Effect.fail(new TokenManagerClosed())
+      const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
+      if (ready === undefined) return flight(ctx, flights, scope, isClosed, false, background)
+      if (ready !== servedFrom || served === undefined) {
+        servedFrom = ready
+        served = Exit.succeed(toAccessToken(ready))
+      }
+      return served
+    })
+  const get = getAs(false)
 
   const invalidateUnsafe = (rejectedToken?: string) => {
     const current = heldOf(ctx.read())?.access
@@ -85,7 +87,8 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
 
   return {
     get,
-    keepWarm: keepWarm(ctx, get),
+    // Keep-warm is nobody waiting: its refreshes retry gently.
+    keepWarm: keepWarm(ctx, getAs(true)),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
     invalidate: (rejectedToken) =>
       Effect.sync(() =>
