@@ -15,7 +15,17 @@ import type { ScenarioResult } from "../src/result.ts"
 
 const run = promisify(execFile)
 const main = join(import.meta.dirname, "..", "src", "main.ts")
-const IDS = ["hotPath", "expiry", "roundTrip", "footprint", "outage", "cliStartup", "scale", "breakdown", "tls"]
+const IDS = [
+  "hotPath",
+  "expiry",
+  "roundTrip",
+  "footprint",
+  "outage",
+  "cliStartup",
+  "scale",
+  "breakdown",
+  "tls",
+]
 
 interface Report {
   readonly mode: string
