@@ -33,8 +33,8 @@ export const isRealClock = (clock: Clock.Clock): boolean => {
 
 /**
  * Runs `send` until `millis` pass: then the request is aborted and the Promise rejects with
- * {@link DEADLINE_PASSED}. `signal` (the caller's interruption) aborts it too. The timer never keeps
- * the process alive.
+ * {@link DEADLINE_PASSED}. `signal` (the caller's interruption) aborts it too. Like the fiber race it
+ * replaces, the timer holds the process open only while the request is pending.
  */
 export const withinDeadline = (
   send: PromiseSend,
@@ -50,7 +50,6 @@ export const withinDeadline = (
       reject(DEADLINE_PASSED)
       controller.abort()
     }, millis)
-    timer.unref()
     signal.addEventListener("abort", abort, { once: true })
     send(request, controller.signal).then(
       (response) => {
