@@ -9,6 +9,7 @@ import { parseArgs } from "node:util"
 import { machineInfo } from "./machine.ts"
 import { renderMarkdown } from "./report.ts"
 import type { Mode, ScenarioResult } from "./result.ts"
+import { breakdown } from "./scenarios/breakdown.ts"
 import { cliStartup } from "./scenarios/cliStartup.ts"
 import { expiry } from "./scenarios/expiry.ts"
 import { footprint } from "./scenarios/footprint.ts"
@@ -16,6 +17,7 @@ import { hotPath } from "./scenarios/hotPath.ts"
 import { outage } from "./scenarios/outage.ts"
 import { roundTrip } from "./scenarios/roundTrip.ts"
 import { scale } from "./scenarios/scale.ts"
+import { tls } from "./scenarios/tls.ts"
 import { type Settings, settingsFor } from "./settings.ts"
 
 /** Every scenario by id, in report order. */
@@ -27,9 +29,13 @@ export const SCENARIOS: ReadonlyArray<readonly [string, (s: Settings) => Promise
   ["outage", outage],
   ["cliStartup", cliStartup],
   ["scale", scale],
+  ["breakdown", breakdown],
+  ["tls", tls],
 ]
 
 const { values } = parseArgs({
+  // `pnpm bench -- --only x` passes the `--` through: ignore it.
+  args: process.argv.slice(2).filter((arg) => arg !== "--"),
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string" },

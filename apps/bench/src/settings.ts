@@ -14,6 +14,8 @@ export interface Settings {
   readonly outage: { readonly outageMs: number; readonly retryAfterSeconds: number }
   readonly cli: { readonly warmup: number; readonly runs: number }
   readonly scale: { readonly clients: number; readonly idleMs: number }
+  readonly breakdown: { readonly warmup: number; readonly rounds: number; readonly batch: number }
+  readonly tls: { readonly warmup: number; readonly rounds: number }
 }
 
 const FULL: Settings = {
@@ -25,6 +27,8 @@ const FULL: Settings = {
   outage: { outageMs: 30_000, retryAfterSeconds: 5 },
   cli: { warmup: 2, runs: 20 },
   scale: { clients: 1000, idleMs: 5000 },
+  breakdown: { warmup: 50, rounds: 1000, batch: 20_000 },
+  tls: { warmup: 20, rounds: 300 },
 }
 
 const QUICK: Settings = {
@@ -36,6 +40,8 @@ const QUICK: Settings = {
   outage: { outageMs: 3000, retryAfterSeconds: 1 },
   cli: { warmup: 0, runs: 2 },
   scale: { clients: 1000, idleMs: 1000 },
+  breakdown: { warmup: 1, rounds: 5, batch: 100 },
+  tls: { warmup: 1, rounds: 5 },
 }
 
 /** The settings of a mode. */

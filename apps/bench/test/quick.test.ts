@@ -13,7 +13,17 @@ import type { ScenarioResult } from "../src/result.ts"
 import { type ChildProcessError, runNode } from "../src/runNode.ts"
 
 const main = join(import.meta.dirname, "..", "src", "main.ts")
-const IDS = ["hotPath", "expiry", "roundTrip", "footprint", "outage", "cliStartup", "scale"]
+const IDS = [
+  "hotPath",
+  "expiry",
+  "roundTrip",
+  "footprint",
+  "outage",
+  "cliStartup",
+  "scale",
+  "breakdown",
+  "tls",
+]
 
 interface Report {
   readonly mode: string
@@ -111,6 +121,20 @@ describe("bench --quick: correctness facts", () => {
     expect(f.tokenRequests).toBe(f.refreshesExpected)
     expect(f.successfulRotations).toBe(f.refreshesExpected)
     expect(f.failures).toBe(0)
+  })
+
+  it("breakdown: every phase of our refresh was measured in every round", () => {
+    const f = byId("breakdown").facts
+    expect(f.phasesMeasured).toBe(7)
+    expect(f.samplesPerPhase).toBeGreaterThan(0)
+  })
+
+  it("tls: every refresh over HTTPS rotated, and ours reused its connection", () => {
+    const f = byId("tls").facts
+    expect(f.tokenRequests).toBe(f.refreshesExpected)
+    expect(f.successfulRotations).toBe(f.refreshesExpected)
+    expect(f.ourFailures).toBe(0)
+    expect(f.ourHandshakes).toBeLessThanOrEqual(1)
   })
 
   it("footprint: the n8n package has no runtime dependency and every module loaded", () => {

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https"
 import { isIPv4, isIPv6, type Socket } from "node:net"
 import { performance } from "node:perf_hooks"
 import { setTimeout as sleepFor } from "node:timers/promises"
@@ -167,6 +168,11 @@ export interface SimulatorOptions {
   readonly log?: ((line: string) => void) | undefined
   /** The time source in milliseconds (default `Date.now`): tests can move time instead of sleeping. */
   readonly clock?: (() => number) | undefined
+  /**
+   * Serve HTTPS with this key and certificate (PEM) instead of HTTP; `url` then starts with
+   * `https://`. Clients must trust the certificate (e.g. `NODE_EXTRA_CA_CERTS`). @since 0.1.0
+   */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer } | undefined
 }
 
 /**
@@ -261,6 +267,8 @@ export interface Simulator {
   expireAccessTokens(): void
   /** Running counts; see `SimulatorStats`. */
   stats(): SimulatorStats
+  /** TLS handshakes completed so far (0 without `tls`): fewer than requests means connections are reused. @since 0.1.0 */
+  tlsHandshakes(): number
   /** The request log, oldest first (at most 10,000 entries); it holds no secret. */
   requests(): ReadonlyArray<LoggedRequest>
   /** Clears the counts and the request log. */
@@ -318,7 +326,11 @@ const revokeTarget = (input: unknown): RevokeTarget => {
 }
 
 /** Listens, or rejects with a `SimulatorOptionsError` naming the port (e.g. already in use). */
-const listen = (server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> =>
+const listen = (
+  server: ReturnType<typeof createServer> | HttpsServer,
+  port: number,
+  host: string,
+): Promise<number> =>
   new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
@@ -466,14 +478,19 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     if (area === "api") apiLog.record(req, at, path, query, outcome.status)
   }
 
-  const server = createServer((req, res) => void onRequest(req, res))
+  const handler = (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res)
+  const server = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler)
+  let handshakes = 0
+  server.on("secureConnection", () => {
+    handshakes++
+  })
   const sockets = new Set<Socket>()
   server.on("connection", (socket) => {
     sockets.add(socket)
     socket.once("close", () => sockets.delete(socket))
   })
   const port = await listen(server, requestedPort, host)
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
+  const url = `${options.tls === undefined ? "http" : "https"}://${host.includes(":") ? `[${host}]` : host}:${port}`
   tangoeApiDeps = {
     registry,
     baseUrl: url,
@@ -531,6 +548,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     isAccessTokenValid: (accessToken) => registry.checkAccessToken(accessToken).ok,
     expireAccessTokens: () => void registry.expireAccessTokens(),
     stats: () => recorder.stats(),
+    tlsHandshakes: () => handshakes,
     requests: () => recorder.requests(),
     resetStats: () => {
       recorder.reset()

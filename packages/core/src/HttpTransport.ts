@@ -11,6 +11,7 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { type PromiseSend, promiseSend } from "./internal/deadline.ts"
 
 /**
  * One request. `url`, `headers` and `body` carry secrets (the query string with the default
@@ -149,7 +150,16 @@ const readCapped = async (
   response: Response,
   maxBytes: number,
 ): Promise<{ body: string; truncated: boolean }> => {
-  const declared = Number(response.headers.get("content-length"))
+  const length = response.headers.get("content-length")
+  const declared = length === null ? Number.NaN : Number(length)
+  // A declared length within the cap bounds an unencoded read (HTTP/1.1 frames the body by it): read it
+  // whole, without materializing the body stream (`response.body`), which costs more than the read.
+  // A compressed body is counted as it decompresses, below.
+  const encoding = response.headers.get("content-encoding")
+  const identity = encoding === null || encoding.trim().toLowerCase() === "identity"
+  if (identity && Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    return { body: await response.text(), truncated: false }
+  }
   if (response.body === null) return { body: "", truncated: false }
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel().catch(() => undefined)
@@ -205,21 +215,6 @@ const fetchOnce = async (
 }
 
 /**
- * The default transport: the global `fetch`, never following redirects, reading at most
- * `maxBodyBytes` of the body. Interruption (a timeout, for example) aborts the request.
- *
- * @category constructors
- * @since 0.1.0
- */
-export const fetchTransport: HttpTransport = {
-  send: (request) =>
-    Effect.tryPromise({
-      try: (signal) => fetchOnce(request, signal),
-      catch: classifyFailure,
-    }),
-}
-
-/**
  * A transport from a Promise-returning function, for hosts that bring their own HTTP client. The
  * function must not follow redirects, must resolve (not reject) for every HTTP status, and should abort
  * when `signal` does. What it throws is classified with {@link classifyFailure} (only a `code`
@@ -230,13 +225,27 @@ export const fetchTransport: HttpTransport = {
  */
 export const fromPromise = (
   send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
-): HttpTransport => ({
-  send: (request) =>
-    Effect.tryPromise({
-      try: (signal) => send(request, signal),
-      catch: classifyFailure,
-    }),
-})
+): HttpTransport => {
+  const transport: HttpTransport & { readonly [promiseSend]: PromiseSend } = {
+    send: (request) =>
+      Effect.tryPromise({
+        try: (signal) => send(request, signal),
+        catch: classifyFailure,
+      }),
+    // The Promise itself, so that a refresh can time it with a plain timer (see internal/deadline.ts).
+    [promiseSend]: send,
+  }
+  return transport
+}
+
+/**
+ * The default transport: the global `fetch`, never following redirects, reading at most
+ * `maxBodyBytes` of the body. Interruption (a timeout, for example) aborts the request.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const fetchTransport: HttpTransport = fromPromise(fetchOnce)
 
 /**
  * The transport `refresh` uses: {@link fetchTransport} unless another one is provided, e.g.

@@ -21,6 +21,7 @@ import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type { InvalidConfig } from "./InvalidConfig.ts"
+import { retryAfterFailure } from "./internal/retryAfterFailure.ts"
 import { InvalidGrant, RefreshError } from "./RefreshError.ts"
 import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
 import { refreshResolved } from "./refresh.ts"
@@ -39,6 +40,15 @@ export const DEFAULT_RETRY = {
   maxDelay: Duration.seconds(30),
   /** No retry starts later than this after the first attempt failed: 2 minutes. */
   maxElapsed: Duration.minutes(2),
+  /**
+   * The token manager while a caller waits for the token: after one quick retry (`baseDelay`), one
+   * attempt every `waitingDelay` (2.95 s) less up to `waitingJitter` (7%): at most 12 requests in 30 s
+   * of outage, and the first token within 3 s of the server's recovery. Nobody waiting (keep-warm):
+   * the backoff above, up to `maxDelay`.
+   */
+  waitingDelay: Duration.millis(2950),
+  /** The share of `waitingDelay` (and of the quick retry) taken off at random: 7%. */
+  waitingJitter: 0.07,
 } as const
 
 /**
@@ -165,16 +175,18 @@ export const withRefreshRetry =
           ),
         ),
       )
-      const schedule = (options.schedule ?? defaultRetrySchedule).pipe(
-        Schedule.while(({ input, now, duration }) =>
-          isSafeToRetry(input, {
-            nextAttemptAt: now + Duration.toMillis(duration),
-            firstAmbiguousSentAt,
-            rotationGracePeriod: options.rotationGracePeriod,
-          }),
-        ),
-      )
-      return Effect.retry(tracked, schedule)
+      // Built only after a failure: a first attempt that succeeds pays for no schedule.
+      const schedule = () =>
+        (options.schedule ?? defaultRetrySchedule).pipe(
+          Schedule.while(({ input, now, duration }) =>
+            isSafeToRetry(input, {
+              nextAttemptAt: now + Duration.toMillis(duration),
+              firstAmbiguousSentAt,
+              rotationGracePeriod: options.rotationGracePeriod,
+            }),
+          ),
+        )
+      return retryAfterFailure(tracked, schedule)
     })
 
 /**

@@ -1,6 +1,7 @@
 /** The default fetch transport against real local HTTP servers, and failure classification. */
 import { createServer, type RequestListener, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
+import { gzipSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { afterEach, assert, describe, it } from "vitest"
@@ -100,6 +101,38 @@ describe("fetchTransport", () => {
     const exit = await send(url, { maxBodyBytes: 1024 })
     if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
     assert.isTrue(exit.value.bodyTruncated)
+  })
+
+  it("reads a body within its declared Content-Length whole", async () => {
+    const body = JSON.stringify({ access_token: "a", token_type: "Bearer", expires_in: 60 })
+    const url = await serve((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(body)),
+      })
+      res.end(body)
+    })
+    const exit = await send(url, { maxBodyBytes: 1024 })
+    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+    assert.strictEqual(exit.value.body, body)
+    assert.isFalse(exit.value.bodyTruncated)
+  })
+
+  it("counts a compressed body as it decompresses, whatever its declared length", async () => {
+    const zipped = gzipSync(Buffer.alloc(1024 * 1024, "a"))
+    const url = await serve((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "content-encoding": "gzip",
+        "content-length": String(zipped.byteLength),
+      })
+      res.end(zipped)
+    })
+    assert.isBelow(zipped.byteLength, 64 * 1024)
+    const exit = await send(url, { maxBodyBytes: 64 * 1024 })
+    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+    assert.isTrue(exit.value.bodyTruncated)
+    assert.isAtMost(exit.value.body.length, 64 * 1024)
   })
 
   it("a refused connection never left and is retried", async () => {

@@ -5,7 +5,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
 import { HttpTransport, type HttpTransportResponse } from "../src/HttpTransport.ts"
@@ -212,5 +214,40 @@ describe("keep-warm", () => {
       assert.isAtMost(server.calls - first, 4)
       assert.isAtLeast(server.calls, 2)
     }).pipe(Effect.scoped),
+  )
+})
+
+describe("retry pace (the default schedule): by whether a caller waits", () => {
+  const fixedRandom = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.provideService(effect, Random.Random, { nextDoubleUnsafe: () => 0.999999, nextIntUnsafe: () => 0 })
+
+  it.effect(
+    "a caller waiting through 30 s of 503: at most 12 requests, the token within 3 s of recovery",
+    () =>
+      Effect.gen(function* () {
+        const server = newServer(3600)
+        server.failWith = 503
+        const m = yield* managerOn(server, { retry: {} })
+        const waiting = yield* Effect.forkChild(tokenOf(m))
+        yield* TestClock.adjust("29999 millis")
+        assert.isAtMost(server.calls, 12)
+        assert.isUndefined(waiting.pollUnsafe())
+        server.failWith = undefined
+        yield* TestClock.adjust("3001 millis")
+        const exit = waiting.pollUnsafe()
+        assert.isDefined(exit)
+        if (exit !== undefined) assert.isTrue(Exit.isSuccess(exit))
+      }).pipe(fixedRandom, Effect.scoped),
+  )
+
+  it.effect("keep-warm with nobody waiting backs off gently (full jitter, doubling)", () =>
+    Effect.gen(function* () {
+      const server = newServer(3600)
+      server.failWith = 503
+      yield* managerOn(server, { retry: {}, keepWarm: true })
+      yield* TestClock.adjust("29999 millis")
+      // 0, 0.25, 0.75, 1.75, 3.75, 7.75, 15.75 s: 7 requests, where a waiting caller's pace sends 12.
+      assert.strictEqual(server.calls, 7)
+    }).pipe(fixedRandom, Effect.scoped),
   )
 })

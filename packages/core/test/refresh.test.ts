@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
 import { TestClock } from "effect/testing"
+import { fromPromise, HttpTransport } from "../src/HttpTransport.ts"
 import { isRefreshError, MalformedResponse, type RefreshErrorReason } from "../src/RefreshError.ts"
 import { TOKEN_URLS } from "../src/RefreshRequest.ts"
 import { refresh } from "../src/refresh.ts"
@@ -243,4 +244,51 @@ describe("timeout", () => {
       assert.include(error.message, "5s")
     }),
   )
+})
+
+describe("timeout with core's own transports and the real clock", () => {
+  it("the deadline aborts the request and fails with a Timeout", async () => {
+    let aborted: (() => void) | undefined
+    const abortSeen = new Promise<void>((resolve) => {
+      aborted = resolve
+    })
+    const hanging = fromPromise(
+      (_request, signal) =>
+        new Promise((_, reject) => {
+          signal.addEventListener("abort", () => {
+            aborted?.()
+            reject(new Error("aborted"))
+          })
+        }),
+    )
+    const exit = await Effect.runPromise(
+      refresh(request({ timeout: "20 millis" })).pipe(
+        Effect.provideService(HttpTransport, hanging),
+        Effect.exit,
+      ),
+    )
+    await abortSeen
+    const error = failure(exit)
+    assert.strictEqual(error._tag, "Timeout")
+    assert.include(error.message, "20ms")
+  })
+
+  it("a caller that gives up aborts the request", async () => {
+    let started: (() => void) | undefined
+    const startedSeen = new Promise<void>((resolve) => {
+      started = resolve
+    })
+    let signalOf: AbortSignal | undefined
+    const hanging = fromPromise((_request, signal) => {
+      signalOf = signal
+      started?.()
+      return new Promise(() => undefined)
+    })
+    const fiber = Effect.runFork(
+      refresh(request({ timeout: "1 hour" })).pipe(Effect.provideService(HttpTransport, hanging)),
+    )
+    await startedSeen
+    await Effect.runPromise(Fiber.interrupt(fiber))
+    assert.isTrue(signalOf?.aborted)
+  })
 })

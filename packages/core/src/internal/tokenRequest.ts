@@ -28,6 +28,25 @@ const parameters = (request: ResolvedRefreshRequest): Array<[string, string]> =>
   return params
 }
 
+/** The last token URL split into what goes before and after the parameters (one URL parse per endpoint). */
+let lastSplit: { readonly url: string; readonly before: string; readonly after: string } | undefined
+
+/**
+ * `url` with `query` appended to its query string (after any parameters it already has, before its
+ * fragment): what `URL#searchParams.append` gives, without re-serializing the URL once per parameter.
+ */
+const withQuery = (url: string, query: string): string => {
+  if (lastSplit?.url !== url) {
+    const target = new URL(url)
+    const hash = target.hash
+    target.hash = ""
+    const base = target.href
+    const existing = target.search.length > 1
+    lastSplit = { url, before: `${base}${existing ? "&" : base.endsWith("?") ? "" : "?"}`, after: hash }
+  }
+  return `${lastSplit.before}${query}${lastSplit.after}`
+}
+
 /** The request for one refresh attempt. */
 export const buildTokenRequest = (
   request: ResolvedRefreshRequest,
@@ -41,9 +60,7 @@ export const buildTokenRequest = (
   let url = request.tokenUrl
   let body: string | undefined
   if (request.placement === "query") {
-    const target = new URL(request.tokenUrl)
-    for (const [name, value] of params) target.searchParams.append(name, value)
-    url = target.href
+    url = withQuery(request.tokenUrl, new URLSearchParams(params).toString())
   } else {
     headers["content-type"] = "application/x-www-form-urlencoded"
     body = new URLSearchParams(params).toString()

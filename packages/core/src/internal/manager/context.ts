@@ -18,6 +18,7 @@ import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenEvent } from "../../TokenEvents.ts"
 import type { TokenStoreShape } from "../../TokenStore.ts"
+import { callerAwareRetrySchedule } from "../callerAwareRetry.ts"
 import type { Provisioning } from "./plan.ts"
 import { type Snapshot, snapshotOf } from "./serve.ts"
 import { initialState, type ManagerState } from "./state.ts"
@@ -50,6 +51,10 @@ export interface EngineContext {
   readonly update: (transition: (state: ManagerState) => ManagerState) => void
   /** Applies a transition that also answers something, then republishes the snapshot. */
   readonly modify: <B>(transition: (state: ManagerState) => readonly [B, ManagerState]) => B
+  /** How many callers are waiting for a refresh now (keep-warm does not count). */
+  readonly waiters: { count: number }
+  /** The retry options of a refresh: the configured ones, with the caller-aware default schedule. */
+  readonly retry: RetryOptions | false
 }
 
 export const makeContext = (config: EngineConfig, provisioning: Provisioning): EngineContext => {
@@ -61,9 +66,16 @@ export const makeContext = (config: EngineConfig, provisioning: Provisioning): E
     publish(next)
     return answer
   }
+  const waiters = { count: 0 }
+  const retry =
+    config.retry === false || config.retry.schedule !== undefined
+      ? config.retry
+      : { ...config.retry, schedule: callerAwareRetrySchedule(() => waiters.count > 0) }
   return {
     config,
     provisioning,
+    waiters,
+    retry,
     state,
     read: () => MutableRef.get(state.ref),
     update: (transition) => modify((s) => [undefined, transition(s)]),

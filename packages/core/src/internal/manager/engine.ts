@@ -14,6 +14,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { secretFingerprint } from "../../HostRefresh.ts"
@@ -25,7 +26,7 @@ import { keepWarm } from "./keepWarm.ts"
 import { fingerprint } from "./origin.ts"
 import { recordRejection } from "./rejection.ts"
 import { servable, statusOf, toAccessToken } from "./serve.ts"
-import { accessRejected, closed, heldOf } from "./state.ts"
+import { accessRejected, closed, type HeldAccess, heldOf } from "./state.ts"
 
 export type { EngineConfig } from "./context.ts"
 export type { Snapshot } from "./serve.ts"
@@ -45,7 +46,11 @@ export interface Engine {
   readonly markClosed: () => void
 }
 
-export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => {
+/**
+ * `clock`: the `Clock` of the fiber that built the engine (a service's dependencies are fixed when it
+ * is built); the hot path reads it without a lookup per call.
+ */
+export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Clock.Clock): Engine => {
   const provisioned = config.provisioned
   const ctx = makeContext(config, {
     token: provisioned,
@@ -54,15 +59,22 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
   const flights = makeFlights()
   const isClosed = () => ctx.read().closed || scope.state._tag === "Closed"
 
-  const get: Effect.Effect<AccessToken, TokenManagerError> = Effect.suspend(() => {
-    if (isClosed()) return Effect.fail(new TokenManagerClosed())
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const ready = servable(ctx.read(), now)
-      return ready === undefined
-        ? flight(ctx, flights, scope, isClosed, false)
-        : Effect.succeed(toAccessToken(ready))
+  // The hot path: one primitive that reads the engine's clock, and the same answer (an `Exit`, itself
+  // an effect) for as long as the same access token is served: nothing is allocated per call.
+  let servedFrom: HeldAccess | undefined
+  let served: Exit.Exit<AccessToken, never> | undefined
+  const getAs = (background: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
+    Effect.suspend(() => {
+      if (isClosed()) return Effect.fail(new TokenManagerClosed())
+      const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
+      if (ready === undefined) return flight(ctx, flights, scope, isClosed, false, background)
+      if (ready !== servedFrom || served === undefined) {
+        servedFrom = ready
+        served = Exit.succeed(toAccessToken(ready))
+      }
+      return served
     })
-  })
+  const get = getAs(false)
 
   /** Remembers the rejection in memory at once; returns its fingerprint (`undefined`: nothing to reject). */
   const rejectInMemory = (rejectedToken?: string): string | undefined => {
@@ -83,7 +95,8 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope): Engine => 
 
   return {
     get,
-    keepWarm: keepWarm(ctx, get),
+    // Keep-warm is nobody waiting: its refreshes retry gently.
+    keepWarm: keepWarm(ctx, getAs(true)),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
     invalidate: (rejectedToken) =>
       Effect.suspend(() => {

@@ -3,6 +3,9 @@
  * request), through core's single-flight rule (`decideFlight` of `HostRefresh`, the same one hosts
  * without compare-and-set use) with a `Deferred` as the pending hand-off to the waiters.
  *
+ * Callers waiting for a flight are counted (`ctx.waiters`; keep-warm is not a caller): the default
+ * retry schedule paces itself by it.
+ *
  * The refresh runs in the manager's scope, not in the first caller's fiber: a caller that gives up
  * does not cancel the refresh the others wait for. A failure is recorded and reported, and the
  * previous access token is served around it while that is safe (see `previousServable`).
@@ -66,19 +69,34 @@ const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToke
   )
 
 /** Joins the running refresh, or starts one in `scope` that every later caller joins until it ends. */
+/** Waits for `pending`, counted among the waiting callers unless `background`. */
+const awaitFlight = (ctx: EngineContext, pending: Pending, background: boolean) =>
+  background
+    ? Deferred.await(pending)
+    : Effect.suspend(() => {
+        ctx.waiters.count++
+        return Effect.ensuring(
+          Deferred.await(pending),
+          Effect.sync(() => {
+            ctx.waiters.count--
+          }),
+        )
+      })
+
 export const flight = (
   ctx: EngineContext,
   flights: Flights,
   scope: Scope.Scope,
   isClosed: () => boolean,
   force: boolean,
+  background = false,
 ): Effect.Effect<AccessToken, TokenManagerError> =>
   Effect.suspend(() => {
     if (isClosed()) return Effect.fail(new TokenManagerClosed())
     const decision = decideFlight(flights, KEY, 0)
     switch (decision._tag) {
       case "Join":
-        return Deferred.await(decision.pending)
+        return awaitFlight(ctx, decision.pending, background)
       case "Recent":
         return Effect.succeed(decision.value)
       case "Refused":
@@ -91,14 +109,14 @@ export const flight = (
       Deferred.doneUnsafe(deferred, Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit)
     }
     const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
-    return Effect.forkIn(run, scope).pipe(
+    return Effect.forkIn(run, scope, { startImmediately: true }).pipe(
       Effect.andThen(
         Effect.suspend(() => {
           // A scope that closed meanwhile never starts the fiber: settle the waiters here.
           if (scope.state._tag === "Closed" && flights.inFlight.get(KEY) === deferred) {
             settle(Exit.fail(new TokenManagerClosed()))
           }
-          return Deferred.await(deferred)
+          return awaitFlight(ctx, deferred, background)
         }),
       ),
     )

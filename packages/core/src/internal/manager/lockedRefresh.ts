@@ -15,13 +15,12 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { HttpTransport } from "../../HttpTransport.ts"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
-import { refreshResolved } from "../../refresh.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
+import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, jitteredRefreshAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
@@ -45,9 +44,9 @@ const sendRefresh = (
   ctx: EngineContext,
   request: ResolvedRefreshRequest,
 ): Effect.Effect<TokenSet, RefreshError> => {
-  const attempt = refreshResolved(request)
-  const retrying = ctx.config.retry === false ? attempt : withRefreshRetry(ctx.config.retry)(attempt)
-  return Effect.provideService(retrying, HttpTransport, ctx.config.transport)
+  // The transport is passed, not provided: no context change per refresh.
+  const attempt = refreshAttempt(request, ctx.config.transport)
+  return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry)(attempt)
 }
 
 /**

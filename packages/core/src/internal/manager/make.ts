@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
@@ -73,6 +74,7 @@ export const makeTokenEngine = (
   onSnapshot?: (snapshot: Snapshot | undefined) => void,
 ): Effect.Effect<Engine> =>
   Effect.gen(function* () {
+    const clock = yield* Clock.Clock
     const engine = makeEngine(
       {
         ...resolveManagerOptions(options),
@@ -83,6 +85,7 @@ export const makeTokenEngine = (
         onSnapshot,
       },
       scope,
+      clock,
     )
     yield* Scope.addFinalizer(scope, Effect.sync(engine.markClosed))
     if (options.keepWarm === true) yield* Effect.forkIn(engine.keepWarm, scope)

@@ -100,8 +100,11 @@ export const planRefresh = (
     })
   }
   // A record without origin that holds the provisioned token itself descends from it.
-  const isProvisioned = provisioned !== undefined && sameToken(stored.refreshToken, provisioned)
-  const origin = stored.origin ?? (isProvisioned ? provisioning.origin : undefined)
+  const origin =
+    stored.origin ??
+    (provisioned !== undefined && sameToken(stored.refreshToken, provisioned)
+      ? provisioning.origin
+      : undefined)
   return Result.succeed({
     plan: {
       use: stored.refreshToken,

@@ -14,6 +14,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { StoreConflict, type StoreError } from "../../StoreError.ts"
+import { retryAfterFailure } from "../retryAfterFailure.ts"
 import { adopt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { abandoned, accessKept, heldOf, saved, unsavedOf } from "./state.ts"
@@ -25,14 +26,11 @@ export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Eff
     const pending = unsavedOf(ctx.read())
     if (pending === undefined) return
     let attempts = 0
-    const result = yield* Effect.suspend(() => {
+    const attempt = Effect.suspend(() => {
       attempts++
       return store.save(pending.record, pending.expected)
-    }).pipe(
-      Effect.catchTag("StoreConflict", (conflict) => Effect.succeed(conflict)),
-      Effect.retry(ctx.config.saveRetry),
-      Effect.result,
-    )
+    }).pipe(Effect.catchTag("StoreConflict", (conflict) => Effect.succeed(conflict)))
+    const result = yield* Effect.result(retryAfterFailure(attempt, () => ctx.config.saveRetry))
     const now = yield* Clock.currentTimeMillis
     if (Result.isSuccess(result) && !(result.success instanceof StoreConflict)) {
       const record = result.success

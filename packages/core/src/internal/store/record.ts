@@ -9,9 +9,25 @@ import { StoreConflict } from "../../StoreError.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
 import { refreshTokenFingerprint, sameFingerprint } from "../fingerprint.ts"
 
-/** Whether two refresh tokens are equal, in time independent of where they differ. */
+/** The fingerprint of each `Redacted` compared so far (never the secret; dropped with the instance). */
+const fingerprints = new WeakMap<Redacted.Redacted<string>, string>()
+
+const fingerprintOf = (token: Redacted.Redacted<string>): string => {
+  let fingerprint = fingerprints.get(token)
+  if (fingerprint === undefined) {
+    fingerprint = refreshTokenFingerprint(Redacted.value(token))
+    fingerprints.set(token, fingerprint)
+  }
+  return fingerprint
+}
+
+/**
+ * Whether two refresh tokens are equal, in time independent of where they differ. The same
+ * `Redacted` instance is equal to itself without hashing (the usual case: a store hands back the
+ * instance it was given); identity says nothing about the secret's content.
+ */
 export const sameToken = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  sameFingerprint(refreshTokenFingerprint(Redacted.value(a)), refreshTokenFingerprint(Redacted.value(b)))
+  a === b || sameFingerprint(fingerprintOf(a), fingerprintOf(b))
 
 /** The conflict to fail with when `current` is not what the caller `expected`, else undefined. */
 export const checkExpected = (
@@ -76,8 +92,11 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
 }
 
 /** `a` without its keys whose value is `undefined`, so absent fields stay absent. */
-export const omitUndefined = <A extends object>(a: A): A =>
-  Object.fromEntries(Object.entries(a).filter(([, value]) => value !== undefined)) as A
+export const omitUndefined = <A extends object>(a: A): A => {
+  const out: Record<string, unknown> = {}
+  for (const key in a) if (a[key] !== undefined) out[key] = a[key]
+  return out as A
+}
 
 /** How many rejected access-token fingerprints a record keeps (the most recent). */
 export const MAX_REJECTED_FINGERPRINTS = 16
