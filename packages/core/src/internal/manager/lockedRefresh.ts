@@ -13,7 +13,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
@@ -26,6 +25,7 @@ import { adopt, jitteredRefreshAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fenceRollback } from "./fence.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
+import { salvageRotation } from "./salvage.ts"
 import { servable } from "./serve.ts"
 import {
   type Held,
@@ -49,52 +49,6 @@ const sendRefresh = (
   return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry)(attempt)
 }
 
-/**
- * A 2xx answer whose new refresh token is well-formed while another field is not (`MalformedResponse`
- * with `rotatedRefreshToken`): the server rotated, so the new refresh token is saved write-ahead (it is
- * the only live one), the malformed answer is reported (`refreshFailed`), and the access token is asked
- * for once more with the saved token. A second unusable answer is saved the same way and then fails.
- */
-const salvageRotation = (
-  ctx: EngineContext,
-  request: ResolvedRefreshRequest,
-  plan: Plan,
-  restore: Restore,
-  error: RefreshError,
-  rotatedRefreshToken: Redacted.Redacted<string>,
-  retry: boolean,
-) =>
-  Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis
-    const rejected = ctx.read().rejected
-    const held: Held = {
-      refreshToken: rotatedRefreshToken,
-      origin: plan.origin,
-      generation: undefined,
-      access: undefined,
-    }
-    const record = {
-      refreshToken: rotatedRefreshToken,
-      origin: plan.origin,
-      rejected: rejected.length === 0 ? undefined : rejected,
-    }
-    ctx.update((state) =>
-      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
-    )
-    yield* flushUnsaved(ctx, false)
-    ctx.config.emit({ type: "refreshFailed", at: new Date(now), error, servedPrevious: false })
-    const after = heldOf(ctx.read())
-    if (!retry || after === undefined || !sameToken(after.refreshToken, rotatedRefreshToken))
-      return yield* error
-    const next: Plan = {
-      use: rotatedRefreshToken,
-      expected: rotatedRefreshToken,
-      origin: plan.origin,
-      baseGeneration: after.generation,
-    }
-    return yield* refreshAndSave(ctx, request, next, restore, false)
-  })
-
 /** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
 const refreshAndSave = (
   ctx: EngineContext,
@@ -113,7 +67,13 @@ const refreshAndSave = (
       ),
     )
     if ("salvaged" in sent)
-      return yield* salvageRotation(ctx, request, plan, restore, sent.error, sent.salvaged, salvage)
+      return yield* salvageRotation(
+        ctx,
+        plan,
+        sent.error,
+        sent.salvaged,
+        salvage ? (next) => refreshAndSave(ctx, request, next, restore, false) : undefined,
+      )
     const { tokens } = sent
     const now = yield* Clock.currentTimeMillis
     const access: HeldAccess = {
