@@ -211,7 +211,7 @@ export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields>
   get advice(): string {
     return isTangoe(this.environment)
       ? `Tangoe issues each client id/secret pair for ONE environment, and this request went to ${this.environment}: check that the pair was issued for ${this.environment} (a QA pair fails in production and vice versa) and that the secret is current`
-      : "check that the client id and secret are the ones this token endpoint issued, and that the secret is current"
+      : `check that the client id and secret were issued for ${this.environment} (a pair belongs to ONE environment and fails at any other) and that the secret is current`
   }
   override get message(): string {
     const why = isTangoe(this.environment)
