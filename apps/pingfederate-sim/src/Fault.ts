@@ -34,6 +34,8 @@
  * - `expiresIn`: 200 with `expires_in` set to `value`, a number or a string sent as given (`0`, `-5`,
  *   `1e308`, `7200.5`, `"soon"`) (rotated).
  * - `oversizedBody`: 200 with a valid but huge JSON body (default 5 MiB) (rotated).
+ * - `quoteRefreshToken`: 400 `invalid_grant` whose `error_description` quotes the first `chars` (default
+ *   30) characters of the refresh token the request sent, as a careless server does; nothing rotated.
  *
  * The body-changing faults (`malformedJson`, `missingField`, `wrongTokenType`, `expiresInString`, `expiresIn`,
  * `oversizedBody`) change only a success response; an OAuth error is sent as it is.
@@ -68,6 +70,7 @@ export type Fault =
   | { readonly kind: "expiresInString" }
   | { readonly kind: "expiresIn"; readonly value: number | string }
   | { readonly kind: "oversizedBody"; readonly bytes?: number }
+  | { readonly kind: "quoteRefreshToken"; readonly chars?: number }
 
 /**
  * The name of a fault kind, e.g. `"resetAfterRotation"`.

@@ -29,6 +29,7 @@ const FAULT_KEYS: Readonly<Record<FaultKind, ReadonlyArray<string>>> = {
   expiresInString: [],
   expiresIn: ["value"],
   oversizedBody: ["bytes"],
+  quoteRefreshToken: ["chars"],
 }
 
 const isFaultKind = (value: unknown): value is FaultKind =>
@@ -98,6 +99,8 @@ export const toFault = (value: unknown, option = "fault"): Fault => {
       return has("bytes")
         ? { kind, bytes: integer(field("bytes"), input.bytes, 1, MAX_OVERSIZED_BYTES) }
         : { kind }
+    case "quoteRefreshToken":
+      return has("chars") ? { kind, chars: integer(field("chars"), input.chars, 1, 4096) } : { kind }
     default:
       return { kind }
   }
@@ -113,6 +116,7 @@ const BARE_KEY: Partial<Record<FaultKind, string>> = {
   wrongTokenType: "tokenType",
   expiresIn: "value",
   oversizedBody: "bytes",
+  quoteRefreshToken: "chars",
 }
 
 const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
@@ -125,6 +129,7 @@ const typed = (key: string, raw: string): unknown => {
     case "ms":
     case "until":
     case "bytes":
+    case "chars":
     case "status":
       return /^\d+$/.test(raw) ? Number(raw) : raw
     case "rotate":

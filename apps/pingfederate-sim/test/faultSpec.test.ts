@@ -41,6 +41,8 @@ describe("parseFaultSpec (the --fault grammar)", () => {
     expect(parseFaultSpec("stall-body:2000")).toEqual({ kind: "stallBody", ms: 2000 })
     expect(parseFaultSpec("html")).toEqual({ kind: "html" })
     expect(parseFaultSpec("html:504")).toEqual({ kind: "html", status: 504 })
+    expect(parseFaultSpec("quoteRefreshToken")).toEqual({ kind: "quoteRefreshToken" })
+    expect(parseFaultSpec("quoteRefreshToken:12")).toEqual({ kind: "quoteRefreshToken", chars: 12 })
     expect(parseFaultSpec("malformed-json")).toEqual({ kind: "malformedJson" })
     expect(parseFaultSpec("missing-field:refresh_token")).toEqual({
       kind: "missingField",

@@ -279,6 +279,22 @@ describe("response faults", () => {
     expect(sim.isLive(client.refreshToken)).toBe(true)
   })
 
+  it("quoteRefreshToken: 400 invalid_grant quoting the start of the sent refresh token (30 characters by default); nothing rotated", async () => {
+    const { sim, client } = await setup()
+    sim.injectFaults({ kind: "quoteRefreshToken" }, { kind: "quoteRefreshToken", chars: 5 })
+    const first = await refresh(sim, client, client.refreshToken)
+    expect(first.status).toBe(400)
+    expect(json(first).error).toBe("invalid_grant")
+    expect(json(first).error_description).toBe(
+      `Refresh token ${client.refreshToken.slice(0, 30)}... is not valid for this client`,
+    )
+    expect(json(first).error_description).not.toContain(client.refreshToken.slice(0, 31))
+    const second = await refresh(sim, client, client.refreshToken)
+    expect(json(second).error_description).toContain(` ${client.refreshToken.slice(0, 5)}...`)
+    expect(sim.isLive(client.refreshToken)).toBe(true)
+    expect((await refresh(sim, client, client.refreshToken)).status).toBe(200)
+  })
+
   it("malformedJson: 200 application/json that does not parse; the token rotated", async () => {
     const { sim, client, rotatedTo } = await setup()
     sim.injectFaults({ kind: "malformedJson" })

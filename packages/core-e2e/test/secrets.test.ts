@@ -128,6 +128,9 @@ const spanOutputs = (spans: ReadonlyArray<Tracer.NativeSpan>): Array<string> =>
     ),
   )
 
+/** A run this long taken from a secret counts as a leak (a server quoting a token's first characters). */
+const RUN = 16
+
 const assertClean = (label: string, texts: ReadonlyArray<string>) => {
   for (const secret of secrets) {
     for (const form of forms(secret)) {
@@ -136,6 +139,13 @@ const assertClean = (label: string, texts: ReadonlyArray<string>) => {
           assert.fail(
             `${label}: a secret (in the form ${forms(secret).indexOf(form)}) leaked in: ${text.slice(0, 300)}`,
           )
+        for (let i = 0; i + RUN <= form.length; i++) {
+          const run = form.slice(i, i + RUN)
+          if (text.includes(run))
+            assert.fail(
+              `${label}: ${RUN} characters of a secret (${JSON.stringify(run)}) leaked in: ${text.slice(0, 300)}`,
+            )
+        }
       }
     }
   }
@@ -280,6 +290,16 @@ describe("no secret leaks from any error path (real simulator over HTTP)", () =>
       })
     }
   }
+
+  it("a server quoting the first 30 characters of the refresh token in error_description", async () => {
+    const request = fresh()
+    assert.isAbove(request.refreshToken.toString().length, 30)
+    const error = await drive("quoteRefreshToken", request, [{ kind: "quoteRefreshToken", chars: 30 }])
+    assert.strictEqual(error._tag, "InvalidGrant")
+    assert.include(String((error as { error_description?: string }).error_description), "***")
+    const short = await drive("quoteRefreshToken 16", fresh(), [{ kind: "quoteRefreshToken", chars: 16 }])
+    assert.strictEqual(short._tag, "InvalidGrant")
+  })
 
   it("retry paths, including invalid_grant after an ambiguous attempt", async () => {
     const error = await drive("ambiguous then invalid_grant", fresh(), [{ kind: "resetAfterRotation" }], true)
@@ -450,4 +470,53 @@ describe("no secret leaks when the server or the HTTP client echoes them", () =>
       JSON.stringify(exit.value),
     ])
   })
+})
+
+describe("secrets of any length or alphabet are masked, whole or in part", () => {
+  // short, digit-free, URL-unsafe and non-ASCII: none of them looks like a token to a pattern.
+  const SHORT = "k7#Q"
+  const DIGIT_FREE = "correcthorsebatterystaplezebra"
+  const URL_UNSAFE = "a b&c=d/e+f?g%h#i;j"
+  const NON_ASCII = "pässwörd-日本語-ключ-секрет-ümlaut"
+  const RECEIVED = "AccessTokenWithoutAnyDigitsÄtAll"
+  const cases: ReadonlyArray<readonly [string, string, string]> = [
+    ["short secret, digit-free refresh token", SHORT, DIGIT_FREE],
+    ["URL-unsafe secret, non-ASCII refresh token", URL_UNSAFE, NON_ASCII],
+    ["non-ASCII secret, URL-unsafe refresh token", NON_ASCII, URL_UNSAFE],
+    ["digit-free secret, short refresh token", DIGIT_FREE, SHORT],
+  ]
+  for (const secret of [SHORT, DIGIT_FREE, URL_UNSAFE, NON_ASCII, RECEIVED]) secrets.add(secret)
+
+  const echoing = (status: number, body: string) =>
+    fromPromise(async () => ({ status, headers: { "content-type": "application/json" }, body }))
+
+  for (const [label, clientSecret, refreshToken] of cases) {
+    const request: RefreshRequest = {
+      environment: { tokenUrl: "https://127.0.0.1:1/as/token.oauth2" },
+      clientId: "plain-client",
+      clientSecret,
+      refreshToken,
+      timeout: 400,
+    }
+    const quoted = (text: string) =>
+      `${text} | starts ${text.slice(0, 20)} | ends ${text.slice(-17)} | encoded ${encodeURIComponent(text)}`
+    it(`${label}: quoted whole and in part in error_description`, async () => {
+      const body = JSON.stringify({
+        error: "invalid_grant",
+        error_description: `secret ${quoted(clientSecret)}; token ${quoted(refreshToken)}`,
+      })
+      const error = scan(label, await capture(refresh(request), echoing(400, body)))
+      assert.strictEqual(error._tag, "InvalidGrant")
+      assert.include(error.message, "***")
+    })
+    it(`${label}: a token we received, quoted again in a broken 2xx`, async () => {
+      const body = JSON.stringify({
+        token_type: "mac",
+        access_token: RECEIVED,
+        note: `${RECEIVED.slice(2, 24)} and ${clientSecret} and ${refreshToken.slice(0, 18)}`,
+      })
+      const error = scan(`${label} (2xx)`, await capture(refresh(request), echoing(200, body)))
+      assert.strictEqual(error._tag, "MalformedResponse")
+    })
+  }
 })

@@ -31,6 +31,7 @@ import * as Duration from "effect/Duration"
 import { hasProperty } from "effect/Predicate"
 import type * as Redacted from "effect/Redacted"
 import { FinalError } from "./internal/finalError.ts"
+import { TOKEN_URLS } from "./TokenUrls.ts"
 
 const TypeId = "~@tangoe-token/core/RefreshError"
 
@@ -120,6 +121,26 @@ export class RefreshError extends Data.TaggedError("RefreshError")<{
   }
 }
 
+/**
+ * Whether the request went to Tangoe: the user chose a Tangoe environment ("production"/"qa"), or the
+ * token URL is one of {@link TOKEN_URLS}. Only then do the messages give Tangoe- and PingFederate-specific
+ * advice; any other server gets generic advice (and its own description, always quoted).
+ */
+const isTangoe = (environment: string): boolean =>
+  environment === "production" ||
+  environment === "qa" ||
+  Object.values(TOKEN_URLS).some((url) => url === environment)
+
+/**
+ * Whether an `invalid_request` description is about the request's parameters (their placement or
+ * encoding), the case where trying the other `placement` or `clientAuth` can help. No description counts.
+ */
+const aboutParameters = (description: string | undefined): boolean =>
+  description === undefined ||
+  /param|missing|required|duplicat|repeated|malformed|content[- ]?type|encod|body|query|header|unrecogni[sz]ed|unknown (?:field|argument)/i.test(
+    description,
+  )
+
 /** "the Tangoe qa token endpoint", "the token endpoint at https://…" */
 const endpoint = (environment: string): string =>
   environment === "production" || environment === "qa"
@@ -179,7 +200,8 @@ export class InvalidGrant extends FinalError("InvalidGrant")<
 
 /**
  * The server rejected the client id / secret (`invalid_client`). A Tangoe client id/secret pair belongs
- * to ONE environment: a QA pair fails in production and vice versa.
+ * to ONE environment: a QA pair fails in production and vice versa (that advice is given only when the
+ * request went to Tangoe; other servers get generic advice).
  *
  * @category reasons
  * @since 0.1.0
@@ -187,10 +209,15 @@ export class InvalidGrant extends FinalError("InvalidGrant")<
 export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields> {
   /** Check the pair and its environment. */
   get advice(): string {
-    return `Tangoe issues each client id/secret pair for ONE environment, and this request went to ${this.environment}: check that the pair was issued for ${this.environment} (a QA pair fails in production and vice versa) and that the secret is current`
+    return isTangoe(this.environment)
+      ? `Tangoe issues each client id/secret pair for ONE environment, and this request went to ${this.environment}: check that the pair was issued for ${this.environment} (a QA pair fails in production and vice versa) and that the secret is current`
+      : `check that the client id and secret were issued for ${this.environment} (a pair belongs to ONE environment and fails at any other) and that the secret is current`
   }
   override get message(): string {
-    return `${answered(this)}; the client id or secret is wrong for this environment — ${this.advice}`
+    const why = isTangoe(this.environment)
+      ? "the client id or secret is wrong for this environment"
+      : "the client id or secret was rejected"
+    return `${answered(this)}; ${why} — ${this.advice}`
   }
 }
 
@@ -208,7 +235,7 @@ export class InvalidScope extends FinalError("InvalidScope")<
 > {
   /** Ask only for granted scopes. */
   get advice(): string {
-    return "ask only for scopes this client was granted (for example MOBPROC), or leave scope out to keep the original grant's scope"
+    return `ask only for scopes this client was granted${isTangoe(this.environment) ? " (for example MOBPROC)" : ""}, or leave scope out to keep the original grant's scope`
   }
   override get message(): string {
     const requested = this.scope === undefined ? "no scope" : `scope "${this.scope}"`
@@ -218,18 +245,27 @@ export class InvalidScope extends FinalError("InvalidScope")<
 
 /**
  * The server said the request itself is malformed (`invalid_request`, or an OAuth error code this
- * library does not know, kept in `error`).
+ * library does not know, kept in `error`). Trying the other `placement`/`clientAuth` is advised only
+ * when the server's description is about parameters, or when it gave none.
  *
  * @category reasons
  * @since 0.1.0
  */
 export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorFields> {
-  /** Check the URL and the request's shape. */
+  /**
+   * Check the URL and the request's shape; the other `placement` or `clientAuth` is suggested only when
+   * the server's description is about parameters (or it gave none).
+   */
   get advice(): string {
-    return 'check the token URL, and try the other `placement` ("query" or "body") or `clientAuth` ("params" or "basic"); a proxy that rewrites requests can cause this too'
+    return aboutParameters(this.error_description)
+      ? 'check the token URL, and try the other `placement` ("query" or "body") or `clientAuth` ("params" or "basic"); a proxy that rewrites requests can cause this too'
+      : "the server's description says what it refused: fix that in the client's registration on the server (for example its allowed grant types) or in this request's options, and check the token URL"
   }
   override get message(): string {
-    return `${answered(this)}; the server did not accept the request's parameters — ${this.advice}`
+    const why = aboutParameters(this.error_description)
+      ? "the server did not accept the request's parameters"
+      : "the server refused the request"
+    return `${answered(this)}; ${why} — ${this.advice}`
   }
 }
 
@@ -242,7 +278,9 @@ export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorField
 export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<OAuthErrorFields> {
   /** Check the token URL. */
   get advice(): string {
-    return "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
+    return isTangoe(this.environment)
+      ? "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
+      : "check that the token URL is the server's OAuth token endpoint, and that the server supports the refresh_token grant"
   }
   override get message(): string {
     return `${answered(this)}; this endpoint does not support the refresh_token grant — ${this.advice}`
@@ -256,9 +294,11 @@ export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<OAu
  * @since 0.1.0
  */
 export class UnauthorizedClient extends FinalError("UnauthorizedClient")<OAuthErrorFields> {
-  /** Ask Tangoe for the grant. */
+  /** Ask Tangoe (or the server's administrator) for the grant. */
   get advice(): string {
-    return 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
+    return isTangoe(this.environment)
+      ? 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
+      : "ask the server's administrator to allow the refresh_token grant for this client"
   }
   override get message(): string {
     return `${answered(this)}; this client is not allowed the refresh_token grant — ${this.advice}`
@@ -451,7 +491,7 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
   }
   /** Check the URL and the path to the server; after a 2xx, re-read the store first. */
   get advice(): string {
-    const act = malformedAdvice[this.kind]
+    const act = (isTangoe(this.environment) ? tangoeMalformedAdvice : malformedAdvice)[this.kind]
     return this.ambiguous
       ? `${act}; the server reported success, so it probably rotated the refresh token: re-read the stored token first, and re-provision if it is dead`
       : act
@@ -462,10 +502,20 @@ export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
   }
 }
 
-const malformedAdvice: Record<MalformedKind, string> = {
+const tangoeMalformedAdvice: Record<MalformedKind, string> = {
   notJson:
     "a proxy or gateway may be answering instead of PingFederate: check the token URL and the network path",
   invalidField: "the server is not behaving like a PingFederate token endpoint: check the token URL",
+  tooLarge: "check the token URL and the network path",
+  redirect: "set the token URL to the final address",
+  unexpectedStatus: "check the token URL",
+}
+
+const malformedAdvice: Record<MalformedKind, string> = {
+  notJson:
+    "a proxy or gateway may be answering instead of the token endpoint: check the token URL and the network path",
+  invalidField:
+    "the server's token response does not follow OAuth 2.0 (RFC 6749 §5.1): check the token URL, and report the field to the server's operator",
   tooLarge: "check the token URL and the network path",
   redirect: "set the token URL to the final address",
   unexpectedStatus: "check the token URL",

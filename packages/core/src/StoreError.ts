@@ -46,6 +46,8 @@ export type StoreKind = "file" | "redis"
  * - `LockTimeout`: another holder kept the lock longer than the lock timeout (for Redis, also a
  *   save whose refresh-lock lease ran out: `detail` is then `lease lost`).
  * - `Io`: any other file system failure (disk full, I/O error…), or Redis unreachable or failing.
+ * - `EvictionPolicy`: the store may evict the token (a Redis `maxmemory-policy` of `allkeys-lru`,
+ *   `allkeys-lfu` or `allkeys-random`, named in `detail`); not retryable: the server's setting must change.
  *
  * @category models
  * @since 0.1.0
@@ -61,6 +63,7 @@ export type StoreErrorReason =
   | "InvalidInput"
   | "LockTimeout"
   | "Io"
+  | "EvictionPolicy"
 
 /**
  * Who held a lock when waiting for it timed out (`LockTimeout` only).
@@ -170,6 +173,8 @@ const fileMessage = (e: StoreError): string => {
       return `${head}: the ${e.operation === "save" ? "write" : "refresh"} lock is held by ${holderOf(e, "another holder")} — wait and retry; if that process is stuck, stop it (a dead holder's lock is taken over automatically)`
     case "Io":
       return `${head}: file system error${detail} — check free space and the disk, then retry`
+    case "EvictionPolicy":
+      return `${head}: the store may evict the token${detail} — use a store that keeps it`
   }
 }
 
@@ -190,6 +195,8 @@ const redisMessage = (e: StoreError): string => {
       return `${head}: the Redis value is encrypted and no key was given — pass the encryptionKey it was written with`
     case "WrongKey":
       return `${head}: the encryption key does not match the one the Redis value was written with (or the value was altered)${detail} — pass the original key, or delete the key and provision a new refresh token`
+    case "EvictionPolicy":
+      return `${head}: Redis's maxmemory-policy is ${e.detail ?? "an evicting policy"}, which may evict the token key under memory pressure and lose the refresh token — set \`maxmemory-policy noeviction\` (CONFIG SET maxmemory-policy noeviction, and in redis.conf), or pass allowEvictingPolicy: true to accept the risk; nothing was read or written`
     case "LockTimeout":
       return e.detail === LEASE_LOST
         ? `${head}: this process's refresh lock lease expired and another process holds the lock now (lease lost) — nothing was written; the token just obtained must be kept in memory and saved again once the lock is free, or the store reloaded if it changed`

@@ -10,7 +10,12 @@ const table: ReadonlyArray<readonly [E.RefreshErrorReason, boolean, boolean, str
   [new E.InvalidGrant({ ...oauth, afterAmbiguousAttempt: false }), false, false, "re-provision"],
   [new E.InvalidClient({ ...oauth, status: 401 }), false, false, "ONE environment"],
   [new E.InvalidScope({ ...oauth, scope: "MOBPROC" }), false, false, "MOBPROC"],
-  [new E.InvalidRequest(oauth), false, false, "placement"],
+  [
+    new E.InvalidRequest({ ...oauth, error_description: "Missing refresh_token parameter" }),
+    false,
+    false,
+    "placement",
+  ],
   [new E.UnsupportedGrantType(oauth), false, false, "token URL"],
   [new E.UnauthorizedClient(oauth), false, false, "allowed grant types"],
   [

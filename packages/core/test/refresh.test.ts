@@ -292,3 +292,87 @@ describe("timeout with core's own transports and the real clock", () => {
     assert.isTrue(signalOf?.aborted)
   })
 })
+
+describe("advice that fits the server", () => {
+  const CUSTOM = { tokenUrl: "https://idp.example.com/oauth2/token" }
+  const TANGOE_QA_URL = { tokenUrl: TOKEN_URLS.qa }
+  const TANGOE_HINTS = [/QA pair/, /PingFederate/, /Tangoe/, /MOBPROC/]
+  const answer = (status: number, error: string, description: string) =>
+    json(status, { error, error_description: description })
+  const cases: ReadonlyArray<readonly [string, Outcome]> = [
+    ["invalid_client", answer(401, "invalid_client", "Client authentication failed")],
+    ["unauthorized_client", answer(400, "unauthorized_client", "refresh_token grant not allowed")],
+    ["unsupported_grant_type", answer(400, "unsupported_grant_type", "no such grant")],
+    ["invalid_scope", answer(400, "invalid_scope", "scope not granted")],
+    ["malformed 2xx", ok({ token_type: "mac" })],
+    [
+      "not json",
+      { respond: { status: 200, headers: { "content-type": "text/html" }, body: "<html>hi</html>" } },
+    ],
+  ]
+  for (const [label, outcome] of cases) {
+    it.effect(
+      `${label}: a custom token URL gets generic advice; "qa" and Tangoe's own URL get Tangoe's`,
+      () =>
+        Effect.gen(function* () {
+          const custom = failure((yield* run(outcome, { environment: CUSTOM })).exit)
+          // the message may quote the user's own scope; the advice names nothing of Tangoe's
+          for (const hint of TANGOE_HINTS) assert.notMatch(custom.advice, hint, `${label}: ${custom.advice}`)
+          for (const hint of TANGOE_HINTS.slice(0, 3)) {
+            assert.notMatch(custom.message, hint, `${label}: ${custom.message}`)
+          }
+          if ("error_description" in custom && custom.error_description !== undefined) {
+            assert.include(custom.message, `("${custom.error_description}")`)
+          }
+          const qa = failure((yield* run(outcome, { environment: "qa" })).exit)
+          const byUrl = failure((yield* run(outcome, { environment: TANGOE_QA_URL })).exit)
+          assert.match(qa.message, /Tangoe|PingFederate|MOBPROC/, `${label}: ${qa.message}`)
+          assert.match(byUrl.advice, /Tangoe|PingFederate|MOBPROC/, `${label}: ${byUrl.advice}`)
+          assert.notStrictEqual(qa.advice, custom.advice)
+        }),
+    )
+  }
+
+  it.effect('invalid_request "grant type not allowed" is not told to try the other placement', () =>
+    Effect.gen(function* () {
+      for (const environment of [CUSTOM, "qa"] as const) {
+        const reason = failure(
+          (yield* run(answer(400, "invalid_request", "grant type not allowed for this client"), {
+            environment,
+          })).exit,
+        )
+        assert.strictEqual(reason._tag, "InvalidRequest")
+        assert.notInclude(reason.message, "placement")
+        assert.include(reason.message, '("grant type not allowed for this client")')
+      }
+      // a description about parameters (or none) still gets the placement advice
+      const params = failure(
+        (yield* run(answer(400, "invalid_request", "Missing refresh_token parameter"), {
+          environment: CUSTOM,
+        })).exit,
+      )
+      assert.include(params.message, "placement")
+      const none = failure(
+        (yield* run(json(400, { error: "invalid_request" }), { environment: CUSTOM })).exit,
+      )
+      assert.include(none.message, "placement")
+    }),
+  )
+
+  it.effect("the response excerpt shows a wrong token_type, and masks the token values", () =>
+    Effect.gen(function* () {
+      const reason = failure(
+        (yield* run(
+          ok({ token_type: "mac", access_token: "access-without-digits", refresh_token: REFRESH_TOKEN }),
+        )).exit,
+      )
+      assert.strictEqual(reason._tag, "MalformedResponse")
+      if (reason._tag !== "MalformedResponse") return
+      assert.strictEqual(reason.field, "token_type")
+      assert.include(reason.excerpt, '"token_type":"mac"')
+      assert.include(reason.excerpt, '"access_token":"***"')
+      assert.notInclude(reason.message, "access-without-digits")
+      assert.notInclude(reason.message, REFRESH_TOKEN.slice(0, 16))
+    }),
+  )
+})

@@ -48,11 +48,14 @@ import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import { openConnection } from "./internal/connection.ts"
 import { parseEndpoint } from "./internal/endpoint.ts"
+import { isEvicting, type PolicyReading, readEvictionPolicy } from "./internal/evictionPolicy.ts"
 import { type EnvironmentName, storeKeys } from "./internal/keys.ts"
 import { CurrentLease, makeRefreshLock } from "./internal/lease.ts"
 import { runScript, SAVE } from "./internal/scripts.ts"
 import { LEASE_LOST, storeErrors } from "./internal/storeError.ts"
 import { RedisStoreConfigError } from "./RedisStoreConfigError.ts"
+
+export type { PolicyReading, PolicySource } from "./internal/evictionPolicy.ts"
 
 /**
  * Options of `redisStore`.
@@ -109,6 +112,16 @@ export interface RedisStoreOptions {
   readonly reconnectDelay?:
     | { readonly min?: Duration.Input | undefined; readonly max?: Duration.Input | undefined }
     | undefined
+  /**
+   * Accept a server whose `maxmemory-policy` may evict the token key (`allkeys-lru`, `allkeys-lfu`,
+   * `allkeys-random`). Default `false`: every operation then fails with a `StoreError` (reason
+   * `EvictionPolicy`) telling to set `maxmemory-policy noeviction`, because an evicted token key is a
+   * lost refresh token (callers end with `InvalidGrant`). Set it only when the token key cannot be
+   * evicted for another reason (e.g. memory is never full), and you accept the risk.
+   *
+   * @since 0.2.0
+   */
+  readonly allowEvictingPolicy?: boolean | undefined
 }
 
 /**
@@ -128,6 +141,15 @@ export interface RedisTokenStore extends TokenStoreShape {
   readonly isConnected: () => boolean
   /** Quits the Redis client. Idempotent; operations after it fail with `StoreError`. */
   readonly close: () => Promise<void>
+  /**
+   * The server's `maxmemory-policy` as read when the current connection became ready (from
+   * `CONFIG GET`, or `INFO memory` where CONFIG is disabled), or `undefined` before the first
+   * operation. `source: "unreadable"` when neither could be read: the store then proceeds (and emits
+   * a process warning, code `TANGOE_REDIS_POLICY_UNKNOWN`), since it cannot tell.
+   *
+   * @since 0.2.0
+   */
+  readonly evictionPolicy: () => PolicyReading | undefined
 }
 
 const millis = (field: string, value: Duration.Input | undefined, fallback: number, min = 1): number => {
@@ -201,9 +223,30 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
   const reconnectMinMs = millis("reconnectDelay.min", options.reconnectDelay?.min, 100)
   const reconnectMaxMs = millis("reconnectDelay.max", options.reconnectDelay?.max, 2_000)
 
+  if (options.allowEvictingPolicy !== undefined && typeof options.allowEvictingPolicy !== "boolean") {
+    throw new RedisStoreConfigError({ field: "allowEvictingPolicy", expected: "a boolean" })
+  }
+  const allowEvicting = options.allowEvictingPolicy === true
+
   const location = `${endpoint.display} key ${keys.token}`
   const error = storeErrors(location)
+  let policyReading: PolicyReading | undefined
+  let warnedUnreadable = false
   const connection = openConnection({
+    verify: async (send) => {
+      const reading = await readEvictionPolicy(send)
+      policyReading = reading
+      if (reading.source === "unreadable" && !warnedUnreadable) {
+        warnedUnreadable = true
+        process.emitWarning(
+          `cannot read maxmemory-policy of ${endpoint.display} (CONFIG and INFO are both denied): make sure it is noeviction, or the token key may be evicted`,
+          { code: "TANGOE_REDIS_POLICY_UNKNOWN" },
+        )
+      }
+      return isEvicting(reading.policy) && !allowEvicting
+        ? { reason: "EvictionPolicy", detail: reading.policy }
+        : undefined
+    },
     endpoint,
     tls: options.tls,
     connectTimeoutMs,
@@ -334,6 +377,7 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
     save,
     withRefreshLock,
     isConnected: connection.isReady,
+    evictionPolicy: () => policyReading,
     close: connection.close,
   }
 }

@@ -20,6 +20,7 @@ export const processesRequest = (fault: Fault | undefined): boolean => {
   switch (fault.kind) {
     case "resetBeforeProcessing":
     case "html":
+    case "quoteRefreshToken":
       return false
     case "status":
       return fault.rotate === true

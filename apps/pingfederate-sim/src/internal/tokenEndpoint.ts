@@ -237,6 +237,25 @@ const htmlResponse = (status: number): PreparedResponse => {
   }
 }
 
+/** A 400 `invalid_grant` quoting the start of the refresh token the request sent (nothing processed). */
+const quotingResponse = async (
+  req: IncomingMessage,
+  query: string,
+  chars: number,
+): Promise<PreparedResponse> => {
+  const body = await readBody(req, MAX_TOKEN_BODY_BYTES)
+  const parsed = parseTokenRequest({
+    query,
+    body: body.ok ? body.body : Buffer.alloc(0),
+    contentType: req.headers["content-type"],
+    authorization: req.headers.authorization,
+  })
+  const sent = parsed.ok ? (parsed.request.params.get("refresh_token") ?? "") : ""
+  return oauthErrorResponse(
+    oauthError("invalid_grant", `Refresh token ${sent.slice(0, chars)}... is not valid for this client`),
+  )
+}
+
 /** Resets the connection (TCP RST where possible): the client sees a socket error, never a response. */
 const resetConnection = (req: IncomingMessage): void => {
   const socket = req.socket
@@ -291,6 +310,11 @@ export const handleTokenRequest = async (
     if (fault.kind === "resetBeforeProcessing") {
       resetConnection(req)
       return { status: 0, fault: faultName, failure: fault.kind }
+    }
+    if (fault.kind === "quoteRefreshToken") {
+      const response = await quotingResponse(req, query, fault.chars ?? 30)
+      send(res, response)
+      return { status: response.status, fault: faultName, failure: fault.kind }
     }
     const response =
       fault.kind === "status"

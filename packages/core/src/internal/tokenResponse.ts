@@ -23,7 +23,7 @@ import {
 } from "../RefreshError.ts"
 import type { TokenSet } from "../TokenSet.ts"
 import { parseRetryAfter } from "./retryAfter.ts"
-import { description, excerpt, maskKnown } from "./sanitize.ts"
+import { description, excerpt, knownSecrets, maskKnown } from "./sanitize.ts"
 
 /**
  * The lifetime assumed when a token response has no `expires_in` (RFC 6749 §5.1 makes it
@@ -127,6 +127,14 @@ const contentTypeOf = (response: HttpTransportResponse): string | undefined => {
   return value === undefined ? undefined : value.slice(0, 100)
 }
 
+/** The tokens a response carried (secrets we received): masked wherever they appear in its excerpt. */
+const receivedSecrets = (json: Record<string, unknown>): ReadonlyArray<string> =>
+  knownSecrets(
+    [json.access_token, json.refresh_token, json.id_token].filter(
+      (v): v is string => typeof v === "string" && v.length > 0,
+    ),
+  )
+
 const toTokenSet = (
   json: Record<string, unknown>,
   response: HttpTransportResponse,
@@ -150,7 +158,7 @@ const toTokenSet = (
         contentType: contentTypeOf(response),
         field,
         expected: EXPECTED[field],
-        excerpt: excerpt(response.body, ctx.secrets()),
+        excerpt: excerpt(response.body, [...ctx.secrets(), ...receivedSecrets(json)]),
         rotatedRefreshToken: salvaged,
       }),
     )

@@ -33,6 +33,15 @@ export interface ConnectionSettings {
   /** Do not keep the process alive for the connection's sake. */
   readonly unref: boolean
   readonly error: (fields: StoreErrorFields) => StoreError
+  /**
+   * Checks each new connection (after every connect and reconnect) before its first command:
+   * resolves with the fields of the error every command then fails with, or `undefined` when fine.
+   */
+  readonly verify?:
+    | ((
+        send: (args: ReadonlyArray<string>) => Promise<Reply>,
+      ) => Promise<Omit<StoreErrorFields, "operation"> | undefined>)
+    | undefined
 }
 
 /** A reply of a script or command, as node-redis returns it. */
@@ -106,8 +115,11 @@ export const openConnection = (settings: ConnectionSettings): Connection => {
     for (const waiter of waiters) waiter()
     waiters.clear()
   }
+  /** The check of the current connection (reset at every ready). */
+  let verified: Promise<Omit<StoreErrorFields, "operation"> | undefined> | undefined
   client.on("ready", () => {
     lastFailure = undefined
+    verified = undefined
     wake()
   })
   client.on("error", (e: unknown) => {
@@ -167,13 +179,26 @@ export const openConnection = (settings: ConnectionSettings): Connection => {
     }
   }
 
+  const verify = (operation: StoreOperation): Effect.Effect<void, StoreError> => {
+    const check = settings.verify
+    if (check === undefined) return Effect.void
+    return Effect.flatMap(
+      Effect.promise(() => (verified ??= check(sendCommand))),
+      (refused) =>
+        refused === undefined ? Effect.void : Effect.fail(settings.error({ ...refused, operation })),
+    )
+  }
+
   const send = (operation: StoreOperation, args: ReadonlyArray<string>): Effect.Effect<Reply, StoreError> =>
     Effect.andThen(
       whenReady(operation),
-      Effect.tryPromise({
-        try: () => sendCommand(args),
-        catch: (e) => settings.error({ operation, reason: "Io", detail: describeError(e) }),
-      }),
+      Effect.andThen(
+        verify(operation),
+        Effect.tryPromise({
+          try: () => sendCommand(args),
+          catch: (e) => settings.error({ operation, reason: "Io", detail: describeError(e) }),
+        }),
+      ),
     )
 
   let closing: Promise<void> | undefined
