@@ -170,6 +170,25 @@ describe("init", () => {
     expect(badSecret.code).toBe(3)
     expect(json(badSecret)).toMatchObject({ error: { type: "InvalidClient", exitCode: 3 } })
   })
+
+  it("a failed init leaves a working settings file byte for byte, and the next token still works (issue 18)", async () => {
+    const { home } = await provisioned()
+    const before = readFileSync(home.configPath)
+    const storeBefore = readFileSync(home.storePath)
+    const other = newClient()
+    const failed = await run(home, ["init", "--json", "--stdin", ...settingsFlags(other)], {
+      stdin: `TANGOE_CLIENT_SECRET=wrong-secret-for-init\nTANGOE_REFRESH_TOKEN=${other.refreshToken}\n`,
+    })
+    expect(failed.code).toBe(3)
+    expect(json(failed)).toMatchObject({ error: { type: "InvalidClient" } })
+    expect(readFileSync(home.configPath).equals(before)).toBe(true)
+    expect(readFileSync(home.storePath).equals(storeBefore)).toBe(true)
+    const token = await run(home, ["token"])
+    expect(token.code).toBe(0)
+    expect(token.stdout.trim().length).toBeGreaterThan(0)
+    accessTokens.add(token.stdout.trim())
+    remember(home)
+  })
 })
 
 describe("token and header", () => {
@@ -439,13 +458,19 @@ describe("status", () => {
     const other = join(home.dir, "other.json")
     writeFileSync(other, JSON.stringify({ clientId: "other-id" }))
     chmodSync(other, 0o644)
+    // Since issue 18: a settings file others can read is refused and left as it is (never chmod-ed).
+    const refused = await run(home, ["status", "--json", "--config", other])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stdout + refused.stderr).toMatch(/has mode 644/)
+    expect(refused.stdout + refused.stderr).toMatch(/chmod 600/)
+    expect(modeOf(other)).toBe(0o644)
+    chmodSync(other, 0o600)
     const r = await run(home, ["status", "--json", "--config", other])
     expect(json(r)).toMatchObject({
       clientId: "other-id",
       environment: "production",
       sources: { environment: "default" },
     })
-    expect(r.stderr).toMatch(/had mode 644/)
     expect(modeOf(other)).toBe(0o600)
   })
 })
