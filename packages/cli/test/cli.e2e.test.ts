@@ -475,6 +475,39 @@ describe("status", () => {
   })
 })
 
+describe("credentials in URLs (issue 18)", () => {
+  it("status, --json and error messages never show a token URL's userinfo or a Redis password", async () => {
+    const home = makeHome()
+    const tokenUrl = new URL(sim.tokenUrl)
+    tokenUrl.username = "url-user-7f3a"
+    tokenUrl.password = "url-pass-9c2e1b"
+    const url = tokenUrl.href
+    const redis = "redis://:redis-pass-4d8e0a@127.0.0.1:1"
+    const hidden = ["url-pass-9c2e1b", "url-user-7f3a", "redis-pass-4d8e0a"]
+    const outputs = [
+      await run(home, ["status", "--token-url", url, "--client-id", "id-1"]),
+      await run(home, ["status", "--json", "--token-url", url, "--client-id", "id-1"]),
+      await run(home, ["status", "--store", redis, "--client-id", "id-1"]),
+      await run(home, ["status", "--json", "--store", redis, "--client-id", "id-1"]),
+      await run(home, ["token", "--token-url", url, "--client-id", "id-1"], {
+        env: { TANGOE_CLIENT_SECRET: "s", TANGOE_REFRESH_TOKEN: "r" },
+      }),
+      await run(home, ["token", "--json", "--store", redis, "--client-id", "id-1"], {
+        env: { TANGOE_CLIENT_SECRET: "s", TANGOE_REFRESH_TOKEN: "r" },
+      }),
+      await run(home, ["status", "--timeout", "nope", "--token-url", url]),
+    ]
+    const shown = json(outputs[1] as Awaited<ReturnType<typeof run>>) as { environment: string }
+    expect(shown.environment).toContain("***@")
+    for (const r of outputs) {
+      for (const secret of hidden) {
+        expect(r.stdout).not.toContain(secret)
+        expect(r.stderr).not.toContain(secret)
+      }
+    }
+  })
+})
+
 describe("request", () => {
   it("sends the token, prints the body on stdout and the status on stderr", async () => {
     const { home } = await provisioned()
