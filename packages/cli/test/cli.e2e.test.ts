@@ -3,7 +3,7 @@
  * test with its own HOME/XDG folders. The last test scans every output for secrets.
  */
 import { execFile, spawn, spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -472,6 +472,44 @@ describe("status", () => {
       sources: { environment: "default" },
     })
     expect(modeOf(other)).toBe(0o600)
+  })
+})
+
+describe("only its own files (issue 18)", () => {
+  it("refuses a --config or --store that is a symlink, a folder, a FIFO or empty, and changes nothing", async () => {
+    const home = makeHome()
+    const target = join(home.dir, "system-file")
+    writeFileSync(target, "{}")
+    chmodSync(target, 0o644)
+    const link = join(home.dir, "link.json")
+    symlinkSync(target, link)
+    const folder = join(home.dir, "folder.json")
+    mkdirSync(folder)
+    chmodSync(folder, 0o755)
+    const fifo = join(home.dir, "fifo.json")
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+    for (const [flag, path, found] of [
+      ["--config", link, "a symbolic link"],
+      ["--config", folder, "a folder"],
+      ["--config", fifo, "a FIFO"],
+      ["--store", link, "a symbolic link"],
+      ["--store", folder, "a folder"],
+      ["--store", fifo, "a FIFO"],
+    ] as const) {
+      const r = await run(home, ["status", flag, path])
+      expect(r.code, `${flag} ${path}`).not.toBe(0)
+      expect(r.stderr).toContain(path)
+      expect(r.stderr).toContain(found)
+    }
+    // An empty --store is no store setting (the default file), never the working directory.
+    const cwdMode = modeOf(process.cwd())
+    const empty = await run(home, ["status", "--json", "--store", ""])
+    expect(empty.code).toBe(0)
+    expect(json(empty)).toMatchObject({ store: home.storePath })
+    expect(modeOf(process.cwd())).toBe(cwdMode)
+    expect(modeOf(target)).toBe(0o644)
+    expect(readFileSync(target, "utf8")).toBe("{}")
+    expect(modeOf(folder)).toBe(0o755)
   })
 })
 
