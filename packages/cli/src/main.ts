@@ -24,6 +24,7 @@ import { statusCommand } from "./commands/status.ts"
 import { headerCommand, tokenCommand } from "./commands/token.ts"
 import { ExitCode, errorJson, UsageError } from "./internal/errors.ts"
 import type { Output } from "./internal/output.ts"
+import { redactUrls } from "./internal/redact.ts"
 import { type CommonOptions, execute } from "./internal/run.ts"
 
 const optionalString = (name: string, description: string) =>
@@ -216,11 +217,13 @@ const presenter = (json: boolean): CliOutput.Presenter => ({
           if (json) {
             const plain = CliOutput.defaultFormatter({ colors: false }).formatErrors(event.errors)
             const message = `${plain.replace(/^\s*ERROR\s*/i, "").trim()} — see tangoe-token ${event.commandPath.slice(1).join(" ")} --help`
-            process.stdout.write(`${JSON.stringify(errorJson(new UsageError({ message })))}\n`)
+            process.stdout.write(`${redactUrls(JSON.stringify(errorJson(new UsageError({ message }))))}\n`)
             return
           }
           process.stderr.write(
-            `${formatter.formatHelpDoc(event.helpDoc)}\n${formatter.formatErrors(event.errors)}\n`,
+            redactUrls(
+              `${formatter.formatHelpDoc(event.helpDoc)}\n${formatter.formatErrors(event.errors)}\n`,
+            ),
           )
         }
       }

@@ -3,7 +3,7 @@
  * test with its own HOME/XDG folders. The last test scans every output for secrets.
  */
 import { execFile, spawn, spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { promisify } from "node:util"
@@ -169,6 +169,25 @@ describe("init", () => {
     })
     expect(badSecret.code).toBe(3)
     expect(json(badSecret)).toMatchObject({ error: { type: "InvalidClient", exitCode: 3 } })
+  })
+
+  it("a failed init leaves a working settings file byte for byte, and the next token still works (issue 18)", async () => {
+    const { home } = await provisioned()
+    const before = readFileSync(home.configPath)
+    const storeBefore = readFileSync(home.storePath)
+    const other = newClient()
+    const failed = await run(home, ["init", "--json", "--stdin", ...settingsFlags(other)], {
+      stdin: `TANGOE_CLIENT_SECRET=wrong-secret-for-init\nTANGOE_REFRESH_TOKEN=${other.refreshToken}\n`,
+    })
+    expect(failed.code).toBe(3)
+    expect(json(failed)).toMatchObject({ error: { type: "InvalidClient" } })
+    expect(readFileSync(home.configPath).equals(before)).toBe(true)
+    expect(readFileSync(home.storePath).equals(storeBefore)).toBe(true)
+    const token = await run(home, ["token"])
+    expect(token.code).toBe(0)
+    expect(token.stdout.trim().length).toBeGreaterThan(0)
+    accessTokens.add(token.stdout.trim())
+    remember(home)
   })
 })
 
@@ -439,14 +458,91 @@ describe("status", () => {
     const other = join(home.dir, "other.json")
     writeFileSync(other, JSON.stringify({ clientId: "other-id" }))
     chmodSync(other, 0o644)
+    // Since issue 18: a settings file others can read is refused and left as it is (never chmod-ed).
+    const refused = await run(home, ["status", "--json", "--config", other])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stdout + refused.stderr).toMatch(/has mode 644/)
+    expect(refused.stdout + refused.stderr).toMatch(/chmod 600/)
+    expect(modeOf(other)).toBe(0o644)
+    chmodSync(other, 0o600)
     const r = await run(home, ["status", "--json", "--config", other])
     expect(json(r)).toMatchObject({
       clientId: "other-id",
       environment: "production",
       sources: { environment: "default" },
     })
-    expect(r.stderr).toMatch(/had mode 644/)
     expect(modeOf(other)).toBe(0o600)
+  })
+})
+
+describe("only its own files (issue 18)", () => {
+  it("refuses a --config or --store that is a symlink, a folder, a FIFO or empty, and changes nothing", async () => {
+    const home = makeHome()
+    const target = join(home.dir, "system-file")
+    writeFileSync(target, "{}")
+    chmodSync(target, 0o644)
+    const link = join(home.dir, "link.json")
+    symlinkSync(target, link)
+    const folder = join(home.dir, "folder.json")
+    mkdirSync(folder)
+    chmodSync(folder, 0o755)
+    const fifo = join(home.dir, "fifo.json")
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+    for (const [flag, path, found] of [
+      ["--config", link, "a symbolic link"],
+      ["--config", folder, "a folder"],
+      ["--config", fifo, "a FIFO"],
+      ["--store", link, "a symbolic link"],
+      ["--store", folder, "a folder"],
+      ["--store", fifo, "a FIFO"],
+    ] as const) {
+      const r = await run(home, ["status", flag, path])
+      expect(r.code, `${flag} ${path}`).not.toBe(0)
+      expect(r.stderr).toContain(path)
+      expect(r.stderr).toContain(found)
+    }
+    // An empty --store is no store setting (the default file), never the working directory.
+    const cwdMode = modeOf(process.cwd())
+    const empty = await run(home, ["status", "--json", "--store", ""])
+    expect(empty.code).toBe(0)
+    expect(json(empty)).toMatchObject({ store: home.storePath })
+    expect(modeOf(process.cwd())).toBe(cwdMode)
+    expect(modeOf(target)).toBe(0o644)
+    expect(readFileSync(target, "utf8")).toBe("{}")
+    expect(modeOf(folder)).toBe(0o755)
+  })
+})
+
+describe("credentials in URLs (issue 18)", () => {
+  it("status, --json and error messages never show a token URL's userinfo or a Redis password", async () => {
+    const home = makeHome()
+    const tokenUrl = new URL(sim.tokenUrl)
+    tokenUrl.username = "url-user-7f3a"
+    tokenUrl.password = "url-pass-9c2e1b"
+    const url = tokenUrl.href
+    const redis = "redis://:redis-pass-4d8e0a@127.0.0.1:1"
+    const hidden = ["url-pass-9c2e1b", "url-user-7f3a", "redis-pass-4d8e0a"]
+    const outputs = [
+      await run(home, ["status", "--token-url", url, "--client-id", "id-1"]),
+      await run(home, ["status", "--json", "--token-url", url, "--client-id", "id-1"]),
+      await run(home, ["status", "--store", redis, "--client-id", "id-1"]),
+      await run(home, ["status", "--json", "--store", redis, "--client-id", "id-1"]),
+      await run(home, ["token", "--token-url", url, "--client-id", "id-1"], {
+        env: { TANGOE_CLIENT_SECRET: "s", TANGOE_REFRESH_TOKEN: "r" },
+      }),
+      await run(home, ["token", "--json", "--store", redis, "--client-id", "id-1"], {
+        env: { TANGOE_CLIENT_SECRET: "s", TANGOE_REFRESH_TOKEN: "r" },
+      }),
+      await run(home, ["status", "--timeout", "nope", "--token-url", url]),
+    ]
+    const shown = json(outputs[1] as Awaited<ReturnType<typeof run>>) as { environment: string }
+    expect(shown.environment).toContain("***@")
+    for (const r of outputs) {
+      for (const secret of hidden) {
+        expect(r.stdout).not.toContain(secret)
+        expect(r.stderr).not.toContain(secret)
+      }
+    }
   })
 })
 

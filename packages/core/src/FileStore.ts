@@ -7,8 +7,12 @@
  *   never an empty store, since that would drop the token it holds.
  * - Writes are atomic and durable: temp file in the same folder (mode 0600), fsync, rename,
  *   fsync of the folder. A failed write leaves the previous file as it was.
- * - The file is created with mode 0600 (owner only); `load` narrows a wider existing file to 0600
- *   and logs a warning.
+ * - It touches only its own file: a path that is a symbolic link, a folder, a FIFO or a device (or
+ *   an empty path) is refused with `StoreError` `NotAFile` before anything is opened or changed;
+ *   the file is opened with `O_NOFOLLOW`. The same holds for its lock files.
+ * - The file is created with mode 0600 (owner only). An existing file that group or others can
+ *   read or write is refused (`ReadableByOthers`) unless `allowReadableByOthers` is set; the store
+ *   never chmods a file (a save replaces the file with a new one of mode 0600).
  * - Optional encryption at rest with AES-256-GCM: give `encryptionKey` as 32 raw bytes or as a
  *   passphrase (stretched with scrypt N=2^15, r=8, p=1 and a random salt stored in the file).
  *   A wrong key fails with `StoreError` `WrongKey`, never garbage. A plain file is read even when
@@ -27,7 +31,7 @@
  *
  * @since 0.1.0
  */
-import { chmod, mkdir, readFile, stat } from "node:fs/promises"
+import { mkdir } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -37,7 +41,8 @@ import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { sweepStrays, WriteStepError, writeAtomic } from "./internal/store/atomicFile.ts"
 import { withFileLock } from "./internal/store/fileLock.ts"
-import { errnoCode, fsStoreError } from "./internal/store/fsError.ts"
+import { fsStoreError } from "./internal/store/fsError.ts"
+import { NotARegularFile, openToOthers, readOwnFile } from "./internal/store/ownFile.ts"
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
 import { type StoreCodec, type StoreCodecError, storeCodec } from "./StoreCodec.ts"
 import { StoreError, type StoreOperation } from "./StoreError.ts"
@@ -64,6 +69,14 @@ export interface FileStoreOptions {
    * taken over. Default 10 s.
    */
   readonly lockLease?: Duration.Input | undefined
+  /**
+   * Use an existing file that group or others can read or write (mode wider than 0600). Without
+   * it such a file is refused with `StoreError` `ReadableByOthers`, and left as it is. The store
+   * never changes a file's mode either way; its own saves write a new file of mode 0600.
+   *
+   * @since 0.3.0
+   */
+  readonly allowReadableByOthers?: boolean | undefined
 }
 
 interface Current {
@@ -77,8 +90,8 @@ const fail = (operation: StoreOperation, location: string, reason: StoreError["r
 
 /**
  * A file store at `path` (resolved against the working directory). Fails only when
- * `encryptionKey` is not usable (`InvalidKey`); the file itself is first touched by `load`,
- * `save` or `withRefreshLock`.
+ * `encryptionKey` is not usable (`InvalidKey`) or the path is empty (`NotAFile`); the file itself
+ * is first touched by `load`, `save` or `withRefreshLock`.
  *
  * @example
  * ```ts
@@ -95,6 +108,9 @@ export const fileStore = (
   options: FileStoreOptions = {},
 ): Effect.Effect<TokenStoreShape, StoreError> =>
   Effect.suspend(() => {
+    if (typeof path !== "string" || path.trim() === "") {
+      return fail("load", String(path), "NotAFile", "the path is empty")
+    }
     const location = resolve(path)
     const codec = storeCodec({ encryptionKey: options.encryptionKey })
     return Result.isFailure(codec)
@@ -136,29 +152,21 @@ const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreOp
   })
   const readCurrent = (operation: StoreOperation): Effect.Effect<Current, StoreError> =>
     Effect.gen(function* () {
-      const text = yield* Effect.tryPromise({
-        try: () =>
-          readFile(location, "utf8").catch((e) =>
-            errnoCode(e) === "ENOENT" ? undefined : Promise.reject(e),
-          ),
-        catch: (e) => fsStoreError(operation, location, "cannot read the file", e, "read"),
+      const file = yield* Effect.tryPromise({
+        try: () => readOwnFile(location),
+        catch: (e) =>
+          e instanceof NotARegularFile
+            ? new StoreError({ operation, location, reason: "NotAFile", detail: `it is ${e.found}` })
+            : fsStoreError(operation, location, "cannot read the file", e, "read"),
       })
-      if (text === undefined) return { record: undefined, text: undefined }
+      if (file === undefined) return { record: undefined, text: undefined }
+      if (openToOthers(file.mode) && options.allowReadableByOthers !== true) {
+        return yield* fail(operation, location, "ReadableByOthers", `mode ${file.mode.toString(8)}`)
+      }
+      const text = file.text
       const record = yield* Effect.mapError(codec.decode(text), (e) => fromCodec(operation, location, e))
       return { record, text }
     })
-
-  /** Narrows a file readable by others to 0600, with a warning. Best effort. */
-  const checkMode = Effect.promise(async () => {
-    try {
-      const mode = (await stat(location)).mode & 0o777
-      if ((mode & 0o077) === 0) return undefined
-      await chmod(location, 0o600)
-      return `token store ${location} had mode ${mode.toString(8)} (readable by others); changed it to 600`
-    } catch {
-      return undefined
-    }
-  }).pipe(Effect.flatMap((warning) => (warning === undefined ? Effect.void : Effect.logWarning(warning))))
 
   const ensureFolder = (operation: StoreOperation) =>
     Effect.tryPromise({
@@ -170,15 +178,19 @@ const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreOp
     Effect.tryPromise({
       try: () => writeAtomic(location, text),
       catch: (e) =>
-        e instanceof WriteStepError
-          ? fsStoreError("save", location, e.step, e.cause)
-          : fsStoreError("save", location, "cannot write", e),
+        e instanceof WriteStepError && e.cause instanceof NotARegularFile
+          ? new StoreError({
+              operation: "save",
+              location,
+              reason: "NotAFile",
+              detail: `it is ${e.cause.found}`,
+            })
+          : e instanceof WriteStepError
+            ? fsStoreError("save", location, e.step, e.cause)
+            : fsStoreError("save", location, "cannot write", e),
     })
 
-  const load = checkMode.pipe(
-    Effect.andThen(readCurrent("load")),
-    Effect.map((current) => current.record),
-  )
+  const load = Effect.map(readCurrent("load"), (current) => current.record)
 
   const save = (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
     Effect.gen(function* () {

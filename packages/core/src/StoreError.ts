@@ -48,6 +48,11 @@ export type StoreKind = "file" | "redis"
  * - `Io`: any other file system failure (disk full, I/O error…), or Redis unreachable or failing.
  * - `EvictionPolicy`: the store may evict the token (a Redis `maxmemory-policy` of `allkeys-lru`,
  *   `allkeys-lfu` or `allkeys-random`, named in `detail`); not retryable: the server's setting must change.
+ * - `NotAFile`: the path (or its lock file) is not a regular file: a symbolic link, a folder, a
+ *   FIFO, a device, or an empty path (`detail` says which). The store never follows a link nor
+ *   touches what it found. (since 0.3.0)
+ * - `ReadableByOthers`: the existing file's mode lets group or others read or write it, and the
+ *   store was not told to accept that (`allowReadableByOthers`). `detail` is the mode. (since 0.3.0)
  *
  * @category models
  * @since 0.1.0
@@ -64,6 +69,8 @@ export type StoreErrorReason =
   | "LockTimeout"
   | "Io"
   | "EvictionPolicy"
+  | "NotAFile"
+  | "ReadableByOthers"
 
 /**
  * Who held a lock when waiting for it timed out (`LockTimeout` only).
@@ -175,6 +182,10 @@ const fileMessage = (e: StoreError): string => {
       return `${head}: file system error${detail} — check free space and the disk, then retry`
     case "EvictionPolicy":
       return `${head}: the store may evict the token${detail} — use a store that keeps it`
+    case "NotAFile":
+      return `${head}: the path is not a regular file${detail} — give the path of a regular file (or of one to create); the store does not follow links nor use folders, FIFOs or devices, and left what it found untouched`
+    case "ReadableByOthers":
+      return `${head}: the file can be read or written by other users${detail} — restrict it with \`chmod 600 ${e.location}\`, or accept it with the option \`allowReadableByOthers: true\`; it was left untouched`
   }
 }
 

@@ -3,7 +3,9 @@
  * adapter's own store, a CLI settings file): the same atomic write, fingerprint and wait that
  * core's own file store uses, so that every store follows one set of rules.
  *
- * - `writeFileAtomic(path, content)`: temp file (mode 0600, `O_EXCL`) + fsync + rename + folder fsync.
+ * - `writeFileAtomic(path, content)`: temp file (mode 0600, `O_EXCL`) + fsync + rename + folder fsync;
+ *   a target that is a link, folder, FIFO or device is refused.
+ * - `readRegularFile(path)` / `openToOthers(mode)`: read only a regular file, never following a link.
  * - `refreshTokenFingerprint(token)` / `sameFingerprint(a, b)`: compare refresh tokens without
  *   keeping them (constant-time compare).
  * - `errnoCode(cause)`: the `code` of a Node system error (`ENOENT`, `EACCES`…).
@@ -17,10 +19,12 @@ import * as Redacted from "effect/Redacted"
 import * as fingerprint from "./internal/fingerprint.ts"
 import { writeAtomic } from "./internal/store/atomicFile.ts"
 import * as fsError from "./internal/store/fsError.ts"
+import * as ownFile from "./internal/store/ownFile.ts"
 import * as sleep from "./internal/store/realSleep.ts"
 import type { Secret } from "./RefreshRequest.ts"
 
 export { WriteStepError } from "./internal/store/atomicFile.ts"
+export { NotARegularFile } from "./internal/store/ownFile.ts"
 
 /**
  * Replaces `path` with `content` atomically and durably: a temp file next to it (created
@@ -32,6 +36,27 @@ export { WriteStepError } from "./internal/store/atomicFile.ts"
  * @since 0.2.0
  */
 export const writeFileAtomic = (path: string, content: string): Promise<void> => writeAtomic(path, content)
+
+/**
+ * Reads `path` only if it is a regular file, the way the file store reads its own: `undefined`
+ * when it does not exist, its text and permission bits (`mode & 0o777`) otherwise. A symbolic
+ * link, folder, FIFO, socket or device is refused with a `NotARegularFile` (whose `found` says
+ * which) before anything is read; the file is opened with `O_NOFOLLOW` and `O_NONBLOCK`, and
+ * nothing is ever changed. Other file system errors reject as they are.
+ *
+ * @category files
+ * @since 0.3.0
+ */
+export const readRegularFile = (path: string): Promise<{ text: string; mode: number } | undefined> =>
+  ownFile.readOwnFile(path)
+
+/**
+ * Whether a file of permission bits `mode` can be read or written by group or others.
+ *
+ * @category files
+ * @since 0.3.0
+ */
+export const openToOthers = (mode: number): boolean => ownFile.openToOthers(mode)
 
 /**
  * The fingerprint of a refresh token: 64 hex characters of SHA-256 over a fixed label and the

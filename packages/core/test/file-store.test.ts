@@ -73,15 +73,17 @@ describe("file store: files on disk", () => {
     }),
   )
 
-  it.effect("narrows a file readable by others to 0600 on load", () =>
+  it.effect("never narrows a file readable by others: refuses it, mode unchanged (issue 18)", () =>
     Effect.gen(function* () {
       const { path } = freshPath()
       const store = yield* storeAt(path)
       yield* store.save(token, undefined)
       chmodSync(path, 0o644)
-      const loaded = yield* store.load
+      const error = yield* expectStoreError(store.load)
+      assert.strictEqual(error.reason, "ReadableByOthers")
+      assert.strictEqual(statSync(path).mode & 0o777, 0o644)
+      const loaded = yield* (yield* storeAt(path, { allowReadableByOthers: true })).load
       assert.strictEqual(loaded?.generation, 1)
-      assert.strictEqual(statSync(path).mode & 0o777, 0o600)
     }),
   )
 
@@ -269,7 +271,7 @@ describe("file store: files it must not trust", () => {
     it.effect(`${name} is Corrupt, names the file, and is left untouched by load and save`, () =>
       Effect.gen(function* () {
         const { path } = freshPath()
-        writeFileSync(path, content)
+        writeFileSync(path, content, { mode: 0o600 })
         const store = yield* storeAt(path)
         const error = yield* expectStoreError(store.load)
         assert.strictEqual(error.reason, "Corrupt")
@@ -287,7 +289,7 @@ describe("file store: files it must not trust", () => {
   it.effect("a file from a newer format version asks for an upgrade", () =>
     Effect.gen(function* () {
       const { path } = freshPath()
-      writeFileSync(path, '{"version":2,"whatever":true}')
+      writeFileSync(path, '{"version":2,"whatever":true}', { mode: 0o600 })
       const error = yield* expectStoreError(Effect.flatMap(storeAt(path), (s) => s.load))
       assert.strictEqual(error.reason, "UnsupportedVersion")
       assert.include(error.message, "version 2")
@@ -321,7 +323,8 @@ describe("file store: places it cannot write", () => {
       mkdirSync(path)
       const store = yield* storeAt(path)
       const loadError = yield* expectStoreError(store.load)
-      assert.strictEqual(loadError.reason, "NotReadable")
+      // Since issue 18 a folder is refused as what it is (was NotReadable, from EISDIR).
+      assert.strictEqual(loadError.reason, "NotAFile")
       const saveError = yield* expectStoreError(store.save(token, undefined))
       assert.strictEqual(saveError.operation, "save")
     }),

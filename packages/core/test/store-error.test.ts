@@ -16,6 +16,8 @@ const reasons: ReadonlyArray<readonly [StoreErrorReason, string]> = [
   ["InvalidInput", "nothing was written"],
   ["LockTimeout", "wait and retry"],
   ["Io", "check free space"],
+  ["NotAFile", "left what it found untouched"],
+  ["ReadableByOthers", "chmod 600"],
 ]
 
 describe("StoreError", () => {

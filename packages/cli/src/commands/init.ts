@@ -1,6 +1,7 @@
 /**
- * `init` saves the client settings and provisions a refresh token, then refreshes once: that
- * proves the credentials work and leaves the rotated refresh token in the store.
+ * `init` checks every setting, provisions a refresh token and refreshes once: that proves the
+ * credentials work and leaves the rotated refresh token in the store. Only then does it replace the
+ * settings file (atomically); a failed init leaves the previous settings file byte for byte.
  *
  * Secrets never need the command line: they come from `--stdin`, the environment
  * (`TANGOE_CLIENT_SECRET`, `TANGOE_REFRESH_TOKEN`), or a hidden prompt when standard input is a
@@ -81,11 +82,13 @@ export const initCommand = async (options: InitOptions, out: Output): Promise<nu
   const checked = resolveRefreshRequest({ ...clientRequest(settings), refreshToken: settings.refreshToken })
   if (Result.isFailure(checked)) throw checked.failure
   const saved = configToSave(settings, previous)
-  await writeConfigFile(settings.configPath, saved)
   return withClient(settings, async (client) => {
     const token = await withSpinner(spinnerAllowed(out.json), "checking the credentials (one refresh)…", () =>
       client.refresh(),
     )
+    // Only now that the credentials worked are the settings replaced (atomically): a failed init
+    // leaves a working settings file as it was.
+    await writeConfigFile(settings.configPath, saved)
     const expiresAt = token.expiresAt.toISOString()
     if (out.json) {
       out.document({

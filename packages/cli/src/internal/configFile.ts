@@ -2,13 +2,22 @@
  * The settings file (`config.json`): every setting of `init` except the refresh token, which
  * lives in the token store. It may hold the client secret, so it is written like a secret: mode
  * 0600 in a 0700 folder, atomically and durably with core's writer (temp file + fsync + rename +
- * folder fsync), and a wider existing file is narrowed to 0600 with a warning when read.
+ * folder fsync). It is read the way core's file store reads its own file: a path that is a symbolic
+ * link, a folder, a FIFO or a device (or an empty path) is refused and left untouched, and so is a
+ * file that group or others can read (the user restricts it with `chmod 600`); nothing is chmod-ed.
  *
  * @internal
  */
-import { chmod, mkdir, readFile, stat } from "node:fs/promises"
+import { mkdir } from "node:fs/promises"
 import { dirname } from "node:path"
-import { errnoCode, WriteStepError, writeFileAtomic } from "@tangoe-token/core/store"
+import {
+  errnoCode,
+  NotARegularFile,
+  openToOthers,
+  readRegularFile,
+  WriteStepError,
+  writeFileAtomic,
+} from "@tangoe-token/core/store"
 import { UsageError } from "./errors.ts"
 
 /** What the settings file holds. Every field is optional; unknown fields are ignored. */
@@ -69,26 +78,38 @@ const validate = (path: string, json: unknown): ConfigFile => {
 
 /**
  * Reads the settings file: `undefined` when it does not exist, a `UsageError` when it cannot be
- * read or understood. `warn` receives a warning when the file was readable by others (it is then
- * narrowed to 0600).
+ * read or understood, is not a regular file, or is readable by others. Nothing is ever changed.
+ * (`warn` is kept for callers; nothing is warned about any more.)
  */
 export const readConfigFile = async (
   path: string,
-  warn: (line: string) => void,
+  _warn: (line: string) => void,
 ): Promise<ConfigFile | undefined> => {
-  let text: string
+  if (path.trim() === "") {
+    throw new UsageError({ message: "the settings file path is empty — pass a file path with --config" })
+  }
+  let file: { text: string; mode: number } | undefined
   try {
-    text = await readFile(path, "utf8")
+    file = await readRegularFile(path)
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return undefined
+    if (e instanceof NotARegularFile) {
+      throw new UsageError({
+        message: `settings file ${path} is not a regular file (it is ${e.found}) — pass the path of a regular file with --config; it was left untouched`,
+      })
+    }
     throw new UsageError({
       message: `cannot read settings file ${path} (${errnoCode(e) ?? "error"}) — fix its permissions or pass --config`,
     })
   }
-  await narrowMode(path, warn)
+  if (file === undefined) return undefined
+  if (openToOthers(file.mode)) {
+    throw new UsageError({
+      message: `settings file ${path} has mode ${file.mode.toString(8)}: other users can read it, and it may hold the client secret — run chmod 600 ${path} (and rotate the client secret if others may have read it); it was left untouched`,
+    })
+  }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = JSON.parse(file.text)
   } catch {
     throw new UsageError({
       message: `settings file ${path} is not valid JSON — fix it or run tangoe-token init`,
@@ -97,26 +118,19 @@ export const readConfigFile = async (
   return validate(path, json)
 }
 
-const narrowMode = async (path: string, warn: (line: string) => void): Promise<void> => {
-  try {
-    const mode = (await stat(path)).mode & 0o777
-    if ((mode & 0o077) === 0) return
-    await chmod(path, 0o600)
-    warn(
-      `warning: settings file ${path} had mode ${mode.toString(8)} (readable by others); changed it to 600`,
-    )
-  } catch {
-    // Best effort: the read itself succeeded.
-  }
-}
-
 /** Writes the settings file atomically with mode 0600, creating its folder (0700) when missing. */
 export const writeConfigFile = async (path: string, config: ConfigFile): Promise<void> => {
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 })
     await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`)
   } catch (e) {
-    const code = errnoCode(e instanceof WriteStepError ? e.cause : e)
+    const cause = e instanceof WriteStepError ? e.cause : e
+    if (cause instanceof NotARegularFile) {
+      throw new UsageError({
+        message: `settings file ${path} is not a regular file (it is ${cause.found}) — pass the path of a regular file with --config; it was left untouched`,
+      })
+    }
+    const code = errnoCode(cause)
     throw new UsageError({
       message: `cannot write settings file ${path} (${code ?? "error"}) — pass a writable --config path or fix the permissions`,
     })

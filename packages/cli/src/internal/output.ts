@@ -6,6 +6,7 @@
  * @internal
  */
 import { errorJson, exitCodeOf, messageOf } from "./errors.ts"
+import { redactUrls } from "./redact.ts"
 
 /** The output of one command run. */
 export interface Output {
@@ -21,13 +22,16 @@ export interface Output {
   readonly failure: (error: unknown) => number
 }
 
-/** An `Output` on the process's stdout and stderr. */
+/**
+ * An `Output` on the process's stdout and stderr. Every line and document passes through
+ * `redactUrls` (credentials in URLs are never shown).
+ */
 export const processOutput = (json: boolean): Output => {
   const line = (text: string) => {
-    process.stdout.write(`${text}\n`)
+    process.stdout.write(`${redactUrls(text)}\n`)
   }
   const warn = (text: string) => {
-    process.stderr.write(`${text}\n`)
+    process.stderr.write(`${redactUrls(text)}\n`)
   }
   const document = (value: unknown) => line(JSON.stringify(value))
   return {

@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto"
 import { open, readdir, rename, rm, stat, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
+import { assertRegularOrMissing } from "./ownFile.ts"
 import { liveness, selfIdentity } from "./process.ts"
 
 /**
@@ -39,9 +40,14 @@ const step = async <A>(name: string, run: () => Promise<A>): Promise<A> => {
   }
 }
 
-/** Replaces `path` with `content` atomically and durably (mode 0600). */
+/**
+ * Replaces `path` with `content` atomically and durably (mode 0600). A `path` that exists and is
+ * not a regular file (a link, folder, FIFO, device) is refused before anything is written: the
+ * `WriteStepError`'s cause is then a `NotARegularFile`.
+ */
 export const writeAtomic = async (path: string, content: string): Promise<void> => {
   const dir = dirname(path)
+  await step(`${path} is not a regular file`, () => assertRegularOrMissing(path))
   const tmp = join(dir, `${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`)
   const handle = await step(`cannot create a temp file in ${dir}`, () => open(tmp, "wx", 0o600))
   try {

@@ -25,10 +25,10 @@ import { randomBytes } from "node:crypto"
 import {
   closeSync,
   linkSync,
+  lstatSync,
   openSync,
   readFileSync,
   renameSync,
-  statSync,
   unlinkSync,
   utimesSync,
   writeSync,
@@ -37,6 +37,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { StoreError, type StoreOperation } from "../../StoreError.ts"
 import { errnoCode, fsStoreError } from "./fsError.ts"
+import { NotARegularFile, notRegular } from "./ownFile.ts"
 import { liveness, type ProcessIdentity, selfIdentity } from "./process.ts"
 import { realSleep } from "./realSleep.ts"
 
@@ -75,9 +76,12 @@ const newNonce = (): string => randomBytes(12).toString("hex")
 
 const readObserved = (path: string): Observed | undefined => {
   let text: string
-  let stat: ReturnType<typeof statSync>
+  let stat: ReturnType<typeof lstatSync>
   try {
-    stat = statSync(path)
+    // lstat: a lock path that is a link, folder, FIFO or device is refused, never followed or read.
+    stat = lstatSync(path)
+    const found = notRegular(stat)
+    if (found !== undefined) throw new NotARegularFile(path, found)
     text = readFileSync(path, "utf8")
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return undefined
@@ -224,7 +228,19 @@ const acquire = (options: FileLockOptions): Effect.Effect<string, StoreError> =>
       const result = yield* Effect.try({
         try: () => attempt(options, nonce),
         catch: (e) =>
-          fsStoreError(options.operation, options.location, `cannot create lock file ${options.lockPath}`, e),
+          e instanceof NotARegularFile
+            ? new StoreError({
+                operation: options.operation,
+                location: options.location,
+                reason: "NotAFile",
+                detail: `its lock file ${e.path} is ${e.found}`,
+              })
+            : fsStoreError(
+                options.operation,
+                options.location,
+                `cannot create lock file ${options.lockPath}`,
+                e,
+              ),
       })
       if (result._tag === "Acquired") return nonce
       const left = deadline - Date.now()
