@@ -24,6 +24,8 @@ const LEASE_MS = 1_500
  * which fails its waiting callers once with "lease lost": right, but not what this run measures).
  */
 const STEADY_LEASE_MS = 10_000
+/** Likewise its Redis connect timeout: a worker starting on a starved machine may take seconds to connect. */
+const STEADY_CONNECT_TIMEOUT_MS = 10_000
 
 let server: RedisServer
 const sims: Simulator[] = []
@@ -63,6 +65,7 @@ const launch = async (
   callers: number,
   port = server.port,
   leaseMs = LEASE_MS,
+  connectTimeoutMs = 1_000,
 ) => {
   const namespace = `fleet-${++counter}`
   const fleet = await startFleet({
@@ -73,6 +76,7 @@ const launch = async (
     sim,
     client,
     leaseMs,
+    connectTimeoutMs,
     refreshAheadMs: REFRESH_AHEAD_MS,
   })
   fleets.push(fleet)
@@ -120,7 +124,15 @@ describe("a fleet of processes sharing one client through Redis", () => {
     timeout: 120_000,
   }, async () => {
     const { sim, client } = await newSim()
-    const { fleet, store } = await launch(sim, client, 8, 100, server.port, STEADY_LEASE_MS)
+    const { fleet, store } = await launch(
+      sim,
+      client,
+      8,
+      100,
+      server.port,
+      STEADY_LEASE_MS,
+      STEADY_CONNECT_TIMEOUT_MS,
+    )
     await fleet.firstSuccesses()
     const startGeneration = await generationOf(store)
     const start = sim.stats()

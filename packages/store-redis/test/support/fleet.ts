@@ -14,6 +14,8 @@ export interface FleetOptions {
   readonly client: SeededClient
   readonly leaseMs: number
   readonly refreshAheadMs: number
+  /** Redis connect timeout of each worker; default 1 s (the restart tests want a quick reconnect). */
+  readonly connectTimeoutMs?: number
 }
 
 /** What one worker reports when stopped. */
@@ -59,6 +61,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     CALLERS: String(options.callers),
     LEASE_MS: String(options.leaseMs),
     REFRESH_AHEAD_MS: String(options.refreshAheadMs),
+    CONNECT_TIMEOUT_MS: String(options.connectTimeoutMs ?? 1_000),
   }
   const workers = Array.from({ length: options.size }, () => startChild(worker, [], env))
   await Promise.all(workers.map((child) => child.line((line) => line === "ready", 30_000)))
