@@ -113,7 +113,9 @@ describe("bench --quick: correctness facts", () => {
   })
 
   it("expiry: the scenario sees a stampede when there is one (the naive cache sends one request per caller)", () => {
-    expect(byId("expiry").facts.naiveRequestsMax).toBe(1000)
+    // Many requests for one expiry (1,000 callers; a starved machine can let a few arrive after the
+    // first answer was cached): the scenario can see a stampede, so its "1 request" for ours means something.
+    expect(byId("expiry").facts.naiveRequestsMax).toBeGreaterThan(500)
   })
 
   it("round trip: every refresh of every library reached the simulator and rotated", () => {

@@ -94,23 +94,26 @@ describe("file store across processes", () => {
     }),
   )
 
-  it.live("saves killed mid-write never corrupt the file nor wedge the next save (5 rounds)", () =>
-    Effect.gen(function* () {
-      const path = join(freshDir(), "token.json")
-      const store = yield* fileStore(path, { lockTimeout: 5_000 })
-      for (let round = 0; round < 5; round++) {
-        const writer = start("churn", path)
-        yield* Effect.promise(() => printed(writer, "saving"))
-        yield* Effect.sleep(20 + Math.floor(Math.random() * 80))
-        yield* Effect.promise(() => kill9(writer))
-        const current = yield* store.load
-        assert.isDefined(current)
-        const saved = yield* store.save(
-          { refreshToken: Redacted.make(`rt-parent-${round}`) },
-          current?.refreshToken,
-        )
-        assert.strictEqual(saved.generation, (current?.generation ?? 0) + 1)
-      }
-    }),
+  it.live(
+    "saves killed mid-write never corrupt the file nor wedge the next save (5 rounds)",
+    () =>
+      Effect.gen(function* () {
+        const path = join(freshDir(), "token.json")
+        const store = yield* fileStore(path, { lockTimeout: 5_000 })
+        for (let round = 0; round < 5; round++) {
+          const writer = start("churn", path)
+          yield* Effect.promise(() => printed(writer, "saving"))
+          yield* Effect.sleep(20 + Math.floor(Math.random() * 80))
+          yield* Effect.promise(() => kill9(writer))
+          const current = yield* store.load
+          assert.isDefined(current)
+          const saved = yield* store.save(
+            { refreshToken: Redacted.make(`rt-parent-${round}`) },
+            current?.refreshToken,
+          )
+          assert.strictEqual(saved.generation, (current?.generation ?? 0) + 1)
+        }
+      }),
+    120_000, // 5 rounds of child processes: a machine shared with another CI run needs more than 30 s
   )
 })

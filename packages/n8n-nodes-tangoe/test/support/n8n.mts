@@ -152,7 +152,9 @@ export class N8n {
    * this one): n8n then exits at once, before doing anything, saying the port is in use, and the
    * command is started again on another port.
    */
-  async command(args: readonly string[], timeoutMillis = 120_000): Promise<CommandResult> {
+  // 10 minutes: a first command migrates a new database (about 11 s alone), and on a 2-core machine
+  // shared with another CI run that was seen to take over 2 minutes.
+  async command(args: readonly string[], timeoutMillis = 600_000): Promise<CommandResult> {
     for (let attempt = 1; ; attempt++) {
       const result = await this.commandOnce(args, timeoutMillis)
       if (result.code === 0 || attempt >= 5 || !PORT_IN_USE.test(result.stdout + result.stderr)) return result
