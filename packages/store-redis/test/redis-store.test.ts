@@ -348,7 +348,8 @@ describe("the Effect layer and close", () => {
     expect(store.isConnected()).toBe(false)
     const started = Date.now()
     const error = (await failure(store.load)) as StoreError
-    expect(Date.now() - started).toBeLessThan(1_000)
+    // At once: not after a reconnect attempt's 5 s connect timeout (a margin for a starved machine).
+    expect(Date.now() - started).toBeLessThan(4_000)
     expect(error).toMatchObject({
       _tag: "StoreError",
       reason: "Io",
