@@ -20,15 +20,11 @@ export interface ChildProcessFailure {
 }
 
 /** How a child process ended when it did not succeed; the message says which and shows the output. */
-export class ChildProcessError extends Error implements ChildProcessFailure {
+export class ChildProcessError extends Error {
   override readonly name = "ChildProcessError"
-  readonly reason: ChildProcessFailure["reason"]
-  readonly what: string
-  readonly stdout: string
-  readonly stderr: string
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly boundMillis: number
+
+  /** What the process did: why it ended, its output, its exit code or signal. */
+  readonly failure: ChildProcessFailure
 
   constructor(failure: ChildProcessFailure) {
     const how =
@@ -36,13 +32,7 @@ export class ChildProcessError extends Error implements ChildProcessFailure {
         ? `${failure.what} timed out after ${failure.boundMillis / 1000} s and was killed`
         : `${failure.what} exited with ${failure.code ?? failure.signal}`
     super(`${how}; output so far:\n${tail(failure.stdout)}\n${tail(failure.stderr)}`)
-    this.reason = failure.reason
-    this.what = failure.what
-    this.stdout = failure.stdout
-    this.stderr = failure.stderr
-    this.code = failure.code
-    this.signal = failure.signal
-    this.boundMillis = failure.boundMillis
+    this.failure = failure
   }
 }
 

@@ -175,14 +175,15 @@ describe("bench: arguments", () => {
   it("refuses an unknown scenario with exit code 2 and the list of known ones", {
     timeout: 6 * 60_000,
   }, async () => {
-    const failure = await runNode([main, "--quick", "--only", "nope"], {
+    const error = await runNode([main, "--quick", "--only", "nope"], {
       what: "bench --only nope",
       boundMillis: 5 * 60_000,
     }).then(
       () => undefined,
       (e: unknown) => e as ChildProcessError,
     )
-    if (failure?.reason === "timeout") throw failure
+    if (error?.failure.reason === "timeout") throw error
+    const failure = error?.failure
     expect(failure?.code).toBe(2)
     expect(failure?.stderr).toContain("unknown scenario nope")
     expect(failure?.stderr).toContain("hotPath")

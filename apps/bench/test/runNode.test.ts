@@ -28,16 +28,16 @@ describe("runNode", () => {
       runNode(["-e", "setInterval(() => {}, 1000)"], { what: "a hang", boundMillis: 300 }),
     )
     expect(error).toBeInstanceOf(ChildProcessError)
-    expect(error.reason).toBe("timeout")
-    expect(error.signal).toBe("SIGKILL")
+    expect(error.failure.reason).toBe("timeout")
+    expect(error.failure.signal).toBe("SIGKILL")
     expect(error.message).toMatch(/^a hang timed out after 0\.3 s and was killed; output so far:/)
   })
 
   it("a child that exits non-zero is reported with its code and everything it printed", async () => {
     const script = "console.log('some output'); console.error('a complaint'); process.exit(3)"
     const error = await failureOf(runNode(["-e", script], { what: "a failure", boundMillis: 5 * 60_000 }))
-    expect(error.reason).toBe("exit")
-    expect(error.code).toBe(3)
+    expect(error.failure.reason).toBe("exit")
+    expect(error.failure.code).toBe(3)
     expect(error.message).toMatch(/^a failure exited with 3; output so far:/)
     expect(error.message).toContain("some output")
     expect(error.message).toContain("a complaint")

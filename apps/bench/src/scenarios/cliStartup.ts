@@ -36,8 +36,12 @@ const node = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, input?: strin
     ({ stdout }) => ({ code: 0, stdout }),
     (error: unknown) => {
       // An exit code is an outcome to report; a timeout or a signal is not.
-      if (error instanceof ChildProcessError && error.reason === "exit" && error.code !== null) {
-        return { code: error.code, stdout: error.stdout }
+      if (
+        error instanceof ChildProcessError &&
+        error.failure.reason === "exit" &&
+        error.failure.code !== null
+      ) {
+        return { code: error.failure.code, stdout: error.failure.stdout }
       }
       throw error
     },
