@@ -6,9 +6,10 @@
  */
 import type { StoreError } from "@tangoe-token/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RedisStoreOptions, redisStore } from "../src/index.ts"
+import type { RedisStoreOptions } from "../src/index.ts"
 import { failure, run, tokenInput } from "./support/effects.ts"
 import { type RedisServer, startRedis } from "./support/redisServer.ts"
+import { storeOpener } from "./support/stores.ts"
 
 let lru: RedisServer
 let noConfig: RedisServer
@@ -27,17 +28,9 @@ afterAll(async () => {
   await Promise.all([lru?.stop(), noConfig?.stop(), plain?.stop()])
 })
 
-let counter = 0
-const makeStore = (server: RedisServer, options: Partial<RedisStoreOptions> = {}) => {
-  const store = redisStore({
-    url: server.url,
-    environment: "qa",
-    clientId: `client-${++counter}`,
-    ...options,
-  })
-  opened.push(store)
-  return store
-}
+const openStore = storeOpener(opened)
+const makeStore = (server: RedisServer, options: Partial<RedisStoreOptions> = {}) =>
+  openStore(server.url, options)
 
 describe("maxmemory-policy", () => {
   it("allkeys-lru is refused: every operation fails with a typed StoreError that says what to set; nothing is written", async () => {

@@ -4,12 +4,13 @@
  * point; once it expires the caller gets a clear StoreError, and the same client recovers when
  * Redis is back.
  */
-import { createTokenClient, type TokenClient } from "@tangoe-token/core"
+import type { TokenClient } from "@tangoe-token/core"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { type RedisTokenStore, redisStore } from "../src/index.ts"
+import type { RedisTokenStore } from "../src/index.ts"
 import { defined, sleep } from "./support/effects.ts"
 import { type RedisServer, startRedis } from "./support/redisServer.ts"
+import { simulatorClients } from "./support/stores.ts"
 
 let server: RedisServer
 let sim: Simulator
@@ -25,29 +26,12 @@ afterAll(async () => {
   await server.stop()
 })
 
-let counter = 0
-const clientOn = (options: { refreshAhead: number }): { client: TokenClient; store: RedisTokenStore } => {
-  const seeded = sim.addClient()
-  const store = redisStore({
-    url: server.url,
-    environment: { tokenUrl: sim.tokenUrl },
-    clientId: seeded.clientId,
-    namespace: `hot-${++counter}`,
-    connectTimeout: 1_000,
-    reconnectDelay: { max: 200 },
+const open = simulatorClients(() => sim, "hot", closing)
+const clientOn = (options: { refreshAhead: number }): { client: TokenClient; store: RedisTokenStore } =>
+  open(server.url, {
+    store: { connectTimeout: 1_000, reconnectDelay: { max: 200 } },
+    client: { refreshAhead: options.refreshAhead },
   })
-  const client = createTokenClient({
-    environment: { tokenUrl: sim.tokenUrl },
-    clientId: seeded.clientId,
-    clientSecret: seeded.clientSecret,
-    refreshToken: seeded.refreshToken,
-    scope: seeded.scope,
-    store,
-    refreshAhead: options.refreshAhead,
-  })
-  closing.push(store.close, client.close)
-  return { client, store }
-}
 
 const commandsProcessed = async () => {
   const raw = await server.raw()

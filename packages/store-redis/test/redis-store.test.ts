@@ -9,10 +9,11 @@ import { type StoreConflict, type StoreError, TokenStore } from "@tangoe-token/c
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { layerRedisStore, RedisStoreConfigError, type RedisStoreOptions, redisStore } from "../src/index.ts"
+import { layerRedisStore, RedisStoreConfigError, type RedisStoreOptions } from "../src/index.ts"
 import { defined, failure, loaded, run, tokenInput } from "./support/effects.ts"
 import { startChild } from "./support/processes.ts"
 import { type RedisServer, startRedis } from "./support/redisServer.ts"
+import { storeOpener } from "./support/stores.ts"
 
 let server: RedisServer
 const opened: Array<{ close: () => Promise<void> }> = []
@@ -25,18 +26,9 @@ afterAll(async () => {
   await server.stop()
 })
 
-let counter = 0
-/** A store on its own key (a fresh namespace per call unless given). */
-const makeStore = (options: Partial<RedisStoreOptions> = {}) => {
-  const store = redisStore({
-    url: server.url,
-    environment: "qa",
-    clientId: `client-${++counter}`,
-    ...options,
-  })
-  opened.push(store)
-  return store
-}
+const openStore = storeOpener(opened)
+/** A store on its own key (a fresh client id per call unless given). */
+const makeStore = (options: Partial<RedisStoreOptions> = {}) => openStore(server.url, options)
 
 describe("load and save", () => {
   it("loads undefined from an empty store", async () => {

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type RedisTokenStore, redisStore } from "../src/index.ts"
 import { defined, loaded, sleep } from "./support/effects.ts"
 import { type RedisServer, startRedis } from "./support/redisServer.ts"
+import { simulatorClients } from "./support/stores.ts"
 
 let sim: Simulator
 const closing: Array<() => Promise<void>> = []
@@ -66,30 +67,15 @@ const movableAddress = async (target: number) => {
   }
 }
 
-let counter = 0
+const open = simulatorClients(() => sim, "rollback", closing)
 const clientOn = (url: string) => {
-  const seeded = sim.addClient()
-  const store = redisStore({
-    url,
-    environment: { tokenUrl: sim.tokenUrl },
-    clientId: seeded.clientId,
-    namespace: `rollback-${++counter}`,
-    connectTimeout: 1_000,
-    reconnectDelay: { max: 100 },
+  const { client, store, seeded, namespace } = open(url, {
+    store: { connectTimeout: 1_000, reconnectDelay: { max: 100 } },
+    client: { retry: false },
   })
-  const client = createTokenClient({
-    environment: { tokenUrl: sim.tokenUrl },
-    clientId: seeded.clientId,
-    clientSecret: seeded.clientSecret,
-    refreshToken: seeded.refreshToken,
-    scope: seeded.scope,
-    store,
-    retry: false,
-  })
-  closing.push(store.close, client.close)
   const events: Array<TokenEvent> = []
   client.on("storeRolledBack", (e) => events.push(e))
-  return { client, store, events, seeded }
+  return { client, store, events, seeded, namespace }
 }
 
 /** Waits (by polling the store itself) until its connection is back after a restart or a move. */
@@ -198,7 +184,7 @@ describe("a replica promoted while behind", () => {
     const keys = await raw.keys("*")
     expect(keys.length).toBeGreaterThan(0)
     defined(
-      keys.find((k) => k.includes(`rollback-${counter}`)),
+      keys.find((k) => k.includes(run.namespace)),
       "the token key on the replica",
     )
   })
@@ -230,7 +216,7 @@ describe("rejected access tokens stay rejected on Redis", () => {
       url: server.url,
       environment: { tokenUrl: sim.tokenUrl },
       clientId: a.seeded.clientId,
-      namespace: `rollback-${counter}`,
+      namespace: a.namespace,
     })
     const b = createTokenClient({
       environment: { tokenUrl: sim.tokenUrl },
