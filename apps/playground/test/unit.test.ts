@@ -7,6 +7,7 @@ import { lstat, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { readyBanner, rotationPeriod } from "../src/internal/banner.ts"
 import { DEBUG_OUTPUT, exampleIds, playgroundFlow, readExampleFlow } from "../src/internal/exampleFlow.ts"
 import { DEFAULTS, OptionsError, parseCommand } from "../src/internal/options.ts"
 import { NODE_PACKAGE, nodePackageDir, prepareUserDir } from "../src/internal/userDir.ts"
@@ -76,6 +77,49 @@ describe("playgroundFlow", () => {
     })
     // The example itself is not changed.
     expect(JSON.stringify(example)).not.toContain("s3cr3t-value")
+  })
+
+  it("says what the user sees: the tab's text asks for nothing to paste; the error debug node shows the message", async () => {
+    const example = await readExampleFlow(await nodePackageDir())
+    const target = {
+      tokenUrl: "http://127.0.0.1:9031/as/token.oauth2",
+      apiUrl: "http://127.0.0.1:9031/api/v1/ping",
+      clientId: "id",
+      clientSecret: "s3cr3t-value",
+      refreshToken: "rt",
+      interval: 5,
+    }
+    const flow = playgroundFlow(example, target)
+    const info = String(flow.find((n) => n.type === "tab")?.info)
+    expect(info).not.toMatch(/paste the client ID/i)
+    expect(info).toContain("Nothing to fill in")
+    expect(info).toContain("every 5 s")
+    expect(info).not.toContain("s3cr3t-value")
+    // A catch node's msg.error is { message, source }: the sidebar shows the advice, not a collapsed object.
+    expect(flow.find((n) => n.name === "what to do")).toMatchObject({
+      complete: "error.message",
+      targetType: "msg",
+    })
+  })
+
+  it("the banner's rotation period is the first call after half the token's life", () => {
+    // 20 s tokens, a call every 5 s: due at 10 s, a hair after the 2nd call, so the 3rd one refreshes.
+    expect(rotationPeriod(20, 5)).toBe(15)
+    expect(rotationPeriod(20, 3)).toBe(12)
+    expect(rotationPeriod(3, 0.5)).toBe(2)
+    const banner = readyBanner({
+      editorUrl: "http://127.0.0.1:1880/",
+      simUrl: "http://127.0.0.1:9031",
+      adminUrl: "http://127.0.0.1:9031/__admin",
+      accessTokenLifetime: 20,
+      interval: 5,
+      userDir: "/tmp/x",
+      userDirCreated: true,
+      tabLabel: "Tangoe token (playground)",
+    })
+    expect(banner).toContain("rotates about every 15 s")
+    expect(banner).toContain("bottom right")
+    expect(banner).not.toContain("top right")
   })
 
   it("says what the example lacks when its shape changes", () => {

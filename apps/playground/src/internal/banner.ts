@@ -23,6 +23,16 @@ export const simulatorLogger = (write: (line: string) => void): ((line: string) 
   }
 }
 
+/**
+ * Seconds between two rotations in the playground's flow. The node refreshes on demand, at the first
+ * call after the refresh point; for tokens this short the refresh point is half the lifetime (core
+ * clamps `refreshAhead` to it). The calls come every `interval` s from the first one, which got the
+ * token, so the call that finds it due is the first whole number of intervals past half the life:
+ * with 20 s tokens and a call every 5 s, the 3rd call (15 s), not the 2nd (10 s, a hair early).
+ */
+export const rotationPeriod = (accessTokenLifetime: number, interval: number): number =>
+  interval * (Math.floor(accessTokenLifetime / 2 / interval) + 1)
+
 /** The banner printed once the flow is deployed. */
 export const readyBanner = (facts: {
   readonly editorUrl: string
@@ -34,17 +44,17 @@ export const readyBanner = (facts: {
   readonly userDirCreated: boolean
   readonly tabLabel: string
 }): string => {
-  const rotateEvery = Math.max(1, Math.round(facts.accessTokenLifetime / 2))
+  const rotateEvery = rotationPeriod(facts.accessTokenLifetime, facts.interval)
   return [
     "",
     READY_LINE,
     `  Node-RED editor   ${facts.editorUrl}   (flow tab "${facts.tabLabel}")`,
     `  Simulator         ${facts.simUrl}   (state, no secrets: ${facts.adminUrl}/state)`,
-    `  Access tokens live ${facts.accessTokenLifetime} s, so the refresh token rotates about every ${rotateEvery} s;`,
-    `  the flow calls GET /api/v1/ping every ${facts.interval} s.`,
+    `  Access tokens live ${facts.accessTokenLifetime} s and the flow calls GET /api/v1/ping every ${facts.interval} s,`,
+    `  so the refresh token rotates about every ${rotateEvery} s (at the first call after half a token's life).`,
     "What to look at:",
     '  - the "tangoe token" node\'s status: green "valid until HH:MM" (yellow "refreshing" while it rotates)',
-    '  - the debug sidebar (bug icon, top right): 200 {"ok":true,…} (status and body) for every',
+    '  - the debug sidebar (the bug icon in the sidebar\'s tab bar, bottom right): 200 {"ok":true,…} for every',
     '    call; the "API response" debug node\'s status shows the HTTP status, 200',
     '  - the [sim] lines below: one masked line per request; "rotation #n" marks each rolled refresh token',
     `User dir: ${facts.userDir} (${facts.userDirCreated ? "new" : "reused; --fresh starts over"})`,

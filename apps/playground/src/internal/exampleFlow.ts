@@ -61,6 +61,22 @@ export const exampleIds = (nodes: ReadonlyArray<FlowNode>): ReadonlySet<string> 
 export const exampleTab = (nodes: ReadonlyArray<FlowNode>): FlowNode =>
   only(nodes, "tab", (n) => n.type === "tab")
 
+/**
+ * The tab's description in the playground. It replaces the example's own, which tells a user who
+ * imports the example by hand to paste the simulator's credentials: here they are filled in already,
+ * and the playground prints none.
+ */
+export const playgroundInfo = (interval: number): string =>
+  [
+    "Deployed by `pnpm start` (apps/playground) against its local PingFederate simulator.",
+    "",
+    `Nothing to fill in: the **Tangoe simulator** credentials node already holds this run's client and refresh token (kept in Node-RED's encrypted credentials; the playground prints no secret), and **call the API** fires every ${interval} s.`,
+    "",
+    "Watch the **tangoe token** node's status, the debug sidebar (bug icon, bottom right) and the `[sim]` lines in the terminal. **force a refresh** rotates the refresh token at once.",
+    "",
+    "For the real Tangoe API: import the package's example flow (Import > Examples > @tangoe-token/node-red-tangoe), set the environment to Production or QA and paste the credentials Tangoe issued you.",
+  ].join("\n")
+
 /** The flow to deploy: the example aimed at `target`, credentials embedded (the admin API stores them). */
 export const playgroundFlow = (nodes: ReadonlyArray<FlowNode>, target: FlowTarget): Array<FlowNode> => {
   const tab = exampleTab(nodes)
@@ -82,7 +98,7 @@ export const playgroundFlow = (nodes: ReadonlyArray<FlowNode>, target: FlowTarge
         return {
           ...node,
           label: "Tangoe token (playground)",
-          info: `Deployed by \`pnpm start\` (apps/playground): the credentials node already holds the local simulator's client and refresh token, and the inject node calls the API every ${target.interval} s.\n\n${String(node.info ?? "")}`,
+          info: playgroundInfo(target.interval),
         }
       case credentials.id:
         return {

@@ -18,7 +18,7 @@ export interface PlaygroundOptions {
   readonly userDir: string
   /** Wipe the user dir before starting. */
   readonly fresh: boolean
-  /** The simulator's access token lifetime in seconds (default 20: a rotation about every 10 s). */
+  /** The simulator's access token lifetime in seconds (default 20: with a call every 5 s, a rotation about every 15 s). */
   readonly accessTokenLifetime: number
   /** Seconds between the example flow's API calls (default 5). */
   readonly interval: number
