@@ -102,7 +102,9 @@ describe("retryScheduled", () => {
 
   it.effect("has no give-up time under a caller's own schedule, and none at all with retry: false", () =>
     Effect.gen(function* () {
-      const own = yield* withEvents([503], { retry: { schedule: makeRetrySchedule({ baseDelay: "1 second" }) } })
+      const own = yield* withEvents([503], {
+        retry: { schedule: makeRetrySchedule({ baseDelay: "1 second" }) },
+      })
       const fiber = yield* Effect.forkChild(own.m.get)
       yield* TestClock.adjust("1 second")
       yield* Fiber.join(fiber)

@@ -6,6 +6,7 @@
  * @internal
  */
 
+import * as Duration from "effect/Duration"
 import * as MutableRef from "effect/MutableRef"
 import type * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -14,7 +15,6 @@ import type * as Schedule from "effect/Schedule"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
 import type { ResolvedRefreshRequest } from "../../RefreshRequest.ts"
-import * as Duration from "effect/Duration"
 import { DEFAULT_RETRY, type RetryOptions, type ScheduledRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenEvent } from "../../TokenEvents.ts"
