@@ -762,6 +762,13 @@ describe("under failure (issue 18, problem 12)", () => {
     expect(report).toMatchObject({ state: "failed", lastFailure: { type: "InvalidGrant", exitCode: 3 } })
     // The cached access token's validity is still told.
     expect(typeof report.validUntil).toBe("string")
+    // Remembered beside the store: atomically written, mode 0600, no secret.
+    const remembered = `${home.storePath}.last-failure.json`
+    expect(modeOf(remembered)).toBe(0o600)
+    const record = readFileSync(remembered, "utf8")
+    expect(Object.keys(JSON.parse(record)).sort()).toEqual(["at", "exitCode", "message", "type", "version"])
+    addLiveTokens({ secrets, clients })
+    for (const secret of [...secrets, ...accessTokens]) expect(record.includes(secret)).toBe(false)
     const text = await run(home, ["status"])
     expect(text.stdout).toMatch(/^state {9}failed: InvalidGrant \(exit 3\)/m)
     expect(text.stdout).toMatch(/^last failure {2}\S+ InvalidGrant \(exit 3\): .*tangoe-token init/m)

@@ -20,6 +20,7 @@ import {
   StoreError,
   type StoreErrorReason,
   Timeout,
+  TokenManagerClosed,
   Transport,
   UnauthorizedClient,
   UnsupportedGrantType,
@@ -102,6 +103,7 @@ const errors: Array<unknown> = [
     generation: 3,
   }),
   new NotProvisioned({ location: "/state/token.json" }),
+  new TokenManagerClosed(),
   ...[
     "clientId",
     "clientSecret",

@@ -83,6 +83,7 @@ const PHRASES: ReadonlyArray<readonly [string, string]> = [
     "run the command again",
   ],
   ["fix the option and create the store again", "fix the token store URL (--store or TANGOE_STORE)"],
+  ["create a new token client (or manager) to get tokens again", "run the command again"],
   // NotProvisioned.
   [
     "pass `refreshToken` (the one Tangoe issued for this client), or store one first (for example with `tangoe-token init`)",
@@ -110,6 +111,6 @@ export const inCliTerms = (text: string): string => {
 export const CORE_TERMS: ReadonlyArray<RegExp> = [
   /`(?:refreshToken|clientSecret|clientId|clientAuth|placement|timeout|scope|encryptionKey|environment(?:\.tokenUrl)?|url|password)`/,
   /allowReadableByOthers|allowEvictingPolicy|rotationGracePeriod|encryptionKey/,
-  /re-provision|re-read the stored token|pass the original key|@tangoe-token\/core/,
+  /re-provision|re-read the stored token|pass the original key|@tangoe-token\/core|token client \(or manager\)/,
   /\bpass `/,
 ]
