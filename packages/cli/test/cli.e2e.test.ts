@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { CORE_TERMS } from "../src/internal/cliTerms.ts"
 import {
   addClient,
   addLiveTokens,
@@ -378,6 +379,7 @@ describe("status", () => {
       [
         "clientId",
         "clientSecretSet",
+        "lastFailure",
         "config",
         "configFound",
         "environment",
@@ -666,9 +668,190 @@ describe.skipIf(!hasScript)("on a terminal", () => {
   })
 })
 
+describe("under failure (issue 18, problem 12)", () => {
+  const onTerminal = (home: Home, command: string) =>
+    promisify(execFile)("script", ["-qec", command, "/dev/null"], { env: { ...home.env }, cwd: home.dir })
+
+  /** A home whose next `token` must refresh: a newly provisioned refresh token is given. */
+  const needingRefresh = async () => {
+    const { home, client } = await provisioned()
+    const fresh = sim.issueRefreshToken(client.clientId)
+    secrets.add(fresh)
+    return { home, client, env: { TANGOE_REFRESH_TOKEN: fresh } }
+  }
+
+  const RETRY_LINE =
+    /^tangoe-token: token request attempt (\d+) failed: (.+); next try at \d\d:\d\d:\d\d \(in \d+ s\), giving up at \d\d:\d\d:\d\d$/
+
+  it("shows each retry on stderr (what failed, next try, give-up time) while stdout holds the token alone", async () => {
+    const { home, env } = await needingRefresh()
+    sim.injectFaults({ kind: "status", status: 503 }, { kind: "status", status: 429, retryAfter: 1 })
+    const r = await run(home, ["token"], { env })
+    expect(r.code).toBe(0)
+    expect(sim.isAccessTokenValid(r.stdout.trim())).toBe(true)
+    expect(r.stdout.trim().split("\n")).toHaveLength(1)
+    const lines = r.stderr.trimEnd().split("\n")
+    expect(lines.map((line) => line.match(RETRY_LINE)?.slice(1))).toEqual([
+      ["1", "the server answered HTTP 503 (unavailable)"],
+      ["2", "the server answered HTTP 429 (rate limited)"],
+    ])
+    accessTokens.add(r.stdout.trim())
+    remember(home)
+  })
+
+  it("prints one line per failure kind, not one per retry, and says when it stops trying", async () => {
+    const { home } = await provisioned()
+    // Two quick retries of the same failure, then a Retry-After beyond the 2-minute budget: core stops.
+    sim.injectFaults(
+      { kind: "status", status: 503 },
+      { kind: "status", status: 503 },
+      { kind: "status", status: 503, retryAfter: 600 },
+    )
+    const r = await run(home, ["refresh", "--json"])
+    expect(r.code).toBe(4)
+    expect(json(r)).toMatchObject({ error: { type: "ServerError", exitCode: 4 } })
+    const lines = r.stderr.trimEnd().split("\n")
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(RETRY_LINE)
+    expect(lines[1]).toMatch(/^tangoe-token: no more tries: 3 token request attempts in \d+ s$/)
+    sim.clearFaults()
+    remember(home)
+  })
+
+  it("shows the retry in the spinner line on a terminal, at once", async () => {
+    const { home } = await provisioned()
+    sim.injectFaults({ kind: "status", status: 503 })
+    const tty = await onTerminal(home, `${process.execPath} ${CLI} refresh`)
+    runs.push({ args: ["refresh"], code: 0, stdout: tty.stdout, stderr: tty.stderr, printsToken: false })
+    expect(tty.stdout).toMatch(
+      /refreshing the access token… token request attempt 1 failed: the server answered HTTP 503/,
+    )
+    expect(tty.stdout).toContain("refreshed: the access token is valid until")
+    remember(home)
+  })
+
+  it("a reset after the server rotated exits 7 with init as the advice, and status says so", async () => {
+    const { home } = await provisioned()
+    const before = readStore(home.storePath)
+    sim.injectFaults({ kind: "resetAfterRotation" })
+    const r = await run(home, ["refresh"])
+    expect(r.code).toBe(7)
+    expect(r.stderr).toMatch(
+      /^tangoe-token: cannot refresh .*the connection failed .*probably consumed.*tangoe-token init/m,
+    )
+    expect(r.stderr).not.toMatch(/retry later/)
+    expect(sim.isLive(before.refreshToken)).toBe(false)
+    const status = await run(home, ["status", "--json"])
+    expect(json(status)).toMatchObject({
+      state: "failed",
+      lastFailure: { type: "Transport", exitCode: 7 },
+    })
+    const asJson = await run(home, ["refresh", "--json"])
+    expect(json(asJson)).toMatchObject({ error: { type: "InvalidGrant", exitCode: 3 } })
+  })
+
+  it("after invalid_grant, status no longer says valid; a new init clears it", async () => {
+    const { home, client } = await provisioned()
+    sim.revoke({ clientId: client.clientId })
+    const refused = await run(home, ["refresh"])
+    expect(refused.code).toBe(3)
+    expect(refused.stderr).toContain("run tangoe-token init with a new refresh token")
+    const status = await run(home, ["status", "--json"])
+    const report = json(status)
+    expect(report).toMatchObject({ state: "failed", lastFailure: { type: "InvalidGrant", exitCode: 3 } })
+    // The cached access token's validity is still told.
+    expect(typeof report.validUntil).toBe("string")
+    // Remembered beside the store: atomically written, mode 0600, no secret.
+    const remembered = `${home.storePath}.last-failure.json`
+    expect(modeOf(remembered)).toBe(0o600)
+    const record = readFileSync(remembered, "utf8")
+    expect(Object.keys(JSON.parse(record)).sort()).toEqual(["at", "exitCode", "message", "type", "version"])
+    addLiveTokens({ secrets, clients })
+    for (const secret of [...secrets, ...accessTokens]) expect(record.includes(secret)).toBe(false)
+    const text = await run(home, ["status"])
+    expect(text.stdout).toMatch(/^state {9}failed: InvalidGrant \(exit 3\)/m)
+    expect(text.stdout).toMatch(/^last failure {2}\S+ InvalidGrant \(exit 3\): .*tangoe-token init/m)
+    const fresh = sim.issueRefreshToken(client.clientId)
+    secrets.add(fresh)
+    const again = await run(home, ["init", "--stdin", ...settingsFlags(client)], {
+      stdin: `TANGOE_CLIENT_SECRET=${client.clientSecret}\nTANGOE_REFRESH_TOKEN=${fresh}\n`,
+    })
+    expect(again.code).toBe(0)
+    expect(json(await run(home, ["status", "--json"]))).toMatchObject({ state: "valid", lastFailure: null })
+    remember(home)
+  })
+
+  it("a refresh that fails while the cached token is valid warns on stderr and is remembered", async () => {
+    const { home, client } = await provisioned()
+    // The stored access token is still valid for 2 minutes, inside core's refresh-ahead window.
+    const file = JSON.parse(readFileSync(home.storePath, "utf8"))
+    file.token.issuedAt = Date.now() - 7_000_000
+    file.token.expiresAt = Date.now() + 120_000
+    writeFileSync(home.storePath, JSON.stringify(file), { mode: 0o600 })
+    sim.revoke({ clientId: client.clientId })
+    const r = await run(home, ["token"])
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(file.token.accessToken)
+    expect(r.stderr).toMatch(
+      /^tangoe-token: warning: the refresh failed, so the cached access token was used \(valid until \S+\) — .*run tangoe-token init/,
+    )
+    expect(json(await run(home, ["status", "--json"]))).toMatchObject({
+      state: "failed",
+      lastFailure: { type: "InvalidGrant", exitCode: 3 },
+    })
+    remember(home)
+  })
+
+  it("speaks the CLI's terms: flags, variables and tangoe-token init, never core's option names", async () => {
+    const home = makeHome()
+    const client = newClient()
+    const env = {
+      TANGOE_TOKEN_URL: sim.tokenUrl,
+      TANGOE_CLIENT_ID: client.clientId,
+      TANGOE_CLIENT_SECRET: client.clientSecret,
+    }
+    const empty = await run(home, ["token"], { env })
+    expect(empty.code).toBe(3)
+    expect(empty.stderr).toMatch(/^tangoe-token: no refresh token: .*run tangoe-token init/)
+    const scope = await run(home, ["token", "--scope", "NOT-GRANTED"], {
+      env: { ...env, TANGOE_REFRESH_TOKEN: client.refreshToken },
+    })
+    expect(scope.code).toBe(3)
+    expect(scope.stderr).toContain("--scope")
+    const other = await provisioned()
+    chmodSync(other.home.storePath, 0o644)
+    const readable = await run(other.home, ["token"])
+    expect(readable.code).toBe(5)
+    expect(readable.stderr).toContain("chmod 600")
+    chmodSync(other.home.storePath, 0o600)
+    remember(other.home)
+    const sealed = makeHome()
+    const sealedClient = newClient()
+    const init = await run(sealed, ["init", "--stdin", ...settingsFlags(sealedClient)], {
+      stdin: stdinSecrets(sealedClient),
+      env: { TANGOE_STORE_KEY: "the right passphrase" },
+    })
+    expect(init.code).toBe(0)
+    const keyed = await run(sealed, ["token"], { env: { TANGOE_STORE_KEY: "not the passphrase" } })
+    expect(keyed.code).toBe(5)
+    expect(keyed.stderr).toContain("set TANGOE_STORE_KEY to the original passphrase")
+  })
+
+  it("no output of any run holds core's option names or library advice", () => {
+    const outputs = runs.map((r) => ({ args: r.args.join(" "), text: r.stdout + r.stderr }))
+    expect(outputs.filter((o) => /tangoe-token: /.test(o.text)).length).toBeGreaterThanOrEqual(10)
+    for (const { args, text } of outputs) {
+      for (const term of CORE_TERMS) expect(text, `\`${args}\` printed ${term}`).not.toMatch(term)
+    }
+  })
+})
+
 describe("secrets", () => {
   it("no client secret or refresh token appears in any output; access tokens only from token/header", () => {
     addLiveTokens({ secrets, clients })
+    // The scan covers the retry progress lines, on a pipe and on a terminal.
+    expect(runs.some((r) => /token request attempt \d+ failed/.test(r.stderr))).toBe(true)
+    expect(runs.some((r) => /token request attempt \d+ failed/.test(r.stdout))).toBe(true)
     for (const r of runs) {
       if (!r.printsToken || r.code !== 0 || r.args.includes("--help")) continue
       const out = r.args.includes("--json") ? JSON.parse(r.stdout) : { value: r.stdout.trim() }

@@ -12,6 +12,7 @@ import {
 } from "@tangoe-token/core"
 import * as Duration from "effect/Duration"
 import { describe, expect, it } from "vitest"
+import { inCliTerms } from "../src/internal/cliTerms.ts"
 import { errorJson, exitCodeOf, messageOf, tagOf } from "../src/internal/errors.ts"
 
 const oauth = { environment: "qa", status: 400, error: "x" }
@@ -114,7 +115,8 @@ describe("exit codes", () => {
     expect(JSON.stringify(errorJson(error))).not.toContain("abc123")
     const refused = new RefreshError({ reason: new InvalidGrant({ ...oauth, afterAmbiguousAttempt: false }) })
     expect(errorJson(refused)).toEqual({
-      error: { type: "InvalidGrant", message: refused.message, exitCode: 3 },
+      // Core's message, in the CLI's terms (issue 18: `tangoe-token init`, not "re-provision").
+      error: { type: "InvalidGrant", message: inCliTerms(refused.message), exitCode: 3 },
     })
   })
 })

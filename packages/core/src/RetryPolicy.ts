@@ -149,14 +149,34 @@ export const isSafeToRetry = (
 }
 
 /**
+ * A retry the policy decided on, as `withRefreshRetry`'s observer sees it.
+ *
+ * @internal
+ */
+export interface ScheduledRetry {
+  /** What failed. */
+  readonly error: RefreshError
+  /** The number of the attempt that failed: 1 for the first. */
+  readonly attempt: number
+  /** When the failure was handled, in epoch milliseconds. */
+  readonly now: number
+  /** Milliseconds since the first failure of this refresh. */
+  readonly elapsed: number
+  /** Milliseconds until the next attempt. */
+  readonly delay: number
+}
+
+/**
  * Applies the rotation-safe retry policy to any refresh attempt (for example one that re-reads the
  * store first). Each run of `attempt` must send at most one token request with the same refresh token.
+ * `observe` (internal: the token manager's `retryScheduled` event) hears of each retry decided on,
+ * before its delay starts; it never hears of a failure that is not retried.
  *
  * @category retry
  * @since 0.1.0
  */
 export const withRefreshRetry =
-  (options: RetryOptions = {}) =>
+  (options: RetryOptions = {}, observe?: (retry: ScheduledRetry) => void) =>
   <R>(attempt: Effect.Effect<TokenSet, RefreshError, R>): Effect.Effect<TokenSet, RefreshError, R> =>
     Effect.suspend(() => {
       // Per-run state: when the first ambiguous attempt was sent.
@@ -185,6 +205,15 @@ export const withRefreshRetry =
               rotationGracePeriod: options.rotationGracePeriod,
             }),
           ),
+          // After the rotation-safety check: only a retry that will happen is reported.
+          (safe) =>
+            observe === undefined
+              ? safe
+              : Schedule.tap(safe, ({ input, attempt, now, elapsed, duration }) =>
+                  Effect.sync(() =>
+                    observe({ error: input, attempt, now, elapsed, delay: Duration.toMillis(duration) }),
+                  ),
+                ),
         )
       return retryAfterFailure(tracked, schedule)
     })

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import type { RefreshError } from "./RefreshError.ts"
 import type { StoreError } from "./StoreError.ts"
 import type { TokenManagerError } from "./TokenManagerError.ts"
 
@@ -61,6 +62,32 @@ export interface RefreshFailedEvent {
   readonly error: TokenManagerError
   /** Whether callers were served the previous, still valid access token. */
   readonly servedPrevious: boolean
+}
+
+/**
+ * A token request failed in a way that is safe to retry, and the retry policy scheduled another
+ * attempt: what failed, when the next attempt starts and, with core's default schedule, the last
+ * moment a retry may start (after that the refresh fails with the last error, and `refreshFailed`
+ * follows). One event per scheduled retry; a failure that is not retried emits none.
+ *
+ * @category models
+ * @since 0.4.0
+ */
+export interface RetryScheduledEvent {
+  readonly type: "retryScheduled"
+  /** When the failure was seen. */
+  readonly at: Date
+  /** What failed (its `message` says what happened; never a secret). */
+  readonly error: RefreshError
+  /** The number of the attempt that failed: 1 for the first. */
+  readonly attempt: number
+  /** When the next attempt starts. */
+  readonly nextAttemptAt: Date
+  /**
+   * No retry starts after this: the retry budget ends (the default schedule's two minutes from the
+   * first failure). Absent when a caller's own schedule decides, which core cannot foresee.
+   */
+  readonly giveUpAt?: Date | undefined
 }
 
 /**
@@ -136,10 +163,11 @@ export type TokenEvent =
   | RotationSavedEvent
   | SaveFailedEvent
   | StoreRolledBackEvent
+  | RetryScheduledEvent
 
 /**
  * The event names: `"refreshed" | "adoptedFromStore" | "refreshFailed" | "rotationSaved" | "saveFailed"
- * | "storeRolledBack"`.
+ * | "storeRolledBack" | "retryScheduled"`.
  *
  * @category models
  * @since 0.1.0

@@ -86,6 +86,7 @@ export type {
   AdoptedFromStoreEvent,
   RefreshedEvent,
   RefreshFailedEvent,
+  RetryScheduledEvent,
   RotationSavedEvent,
   SaveFailedEvent,
   StoreRolledBackEvent,

@@ -256,12 +256,15 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     expect(live).toBeDefined()
     const dir = join(userDir, "tangoe-token")
     const files = (await readdir(dir)).filter((f) => f.endsWith(".json"))
-    expect(files).toEqual([`${CONFIG}.json`])
-    const file = join(dir, `${CONFIG}.json`)
-    expect((await stat(file)).mode & 0o777).toBe(0o600)
-    const raw = await readFile(file, "utf8")
-    expect(raw).not.toContain(live)
-    expect(raw).not.toContain(client.clientSecret)
+    // The store, and its data key wrapped under the credential and client secrets (issue 18, problem 15).
+    expect(files.sort()).toEqual([`${CONFIG}.json`, `${CONFIG}.keys.json`])
+    for (const name of files) {
+      const file = join(dir, name)
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      const raw = await readFile(file, "utf8")
+      expect(raw).not.toContain(live)
+      expect(raw).not.toContain(client.clientSecret)
+    }
     await waitFor(() => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live, "the mirror")
   })
 

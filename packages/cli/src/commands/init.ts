@@ -19,10 +19,10 @@ import { withClient } from "../internal/client.ts"
 import { type ConfigFile, readConfigFile, writeConfigFile } from "../internal/configFile.ts"
 import { UsageError } from "../internal/errors.ts"
 import type { Output } from "../internal/output.ts"
+import { withProgress } from "../internal/progress.ts"
 import { type CommonOptions, warnArgvSecrets } from "../internal/run.ts"
 import { parseStdinSecrets, promptHidden, readStdin, type StdinSecrets } from "../internal/secretInput.ts"
 import { clientRequest, resolveConfigPath, resolveSettings, type Settings } from "../internal/settings.ts"
-import { spinnerAllowed, withSpinner } from "../internal/spinner.ts"
 
 /** The options of `init`. */
 export interface InitOptions extends CommonOptions {
@@ -83,7 +83,7 @@ export const initCommand = async (options: InitOptions, out: Output): Promise<nu
   if (Result.isFailure(checked)) throw checked.failure
   const saved = configToSave(settings, previous)
   return withClient(settings, async (client) => {
-    const token = await withSpinner(spinnerAllowed(out.json), "checking the credentials (one refresh)…", () =>
+    const token = await withProgress(client, out, "checking the credentials (one refresh)…", () =>
       client.refresh(),
     )
     // Only now that the credentials worked are the settings replaced (atomically): a failed init

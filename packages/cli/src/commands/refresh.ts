@@ -8,16 +8,14 @@
  */
 import { withClient } from "../internal/client.ts"
 import type { Output } from "../internal/output.ts"
+import { withProgress } from "../internal/progress.ts"
 import { type CommonOptions, loadSettings } from "../internal/run.ts"
-import { spinnerAllowed, withSpinner } from "../internal/spinner.ts"
 
 /** `tangoe-token refresh`. */
 export const refreshCommand = async (options: CommonOptions, out: Output): Promise<number> => {
   const settings = await loadSettings(options, out)
   return withClient(settings, async (client) => {
-    const token = await withSpinner(spinnerAllowed(out.json), "refreshing the access token…", () =>
-      client.refresh(),
-    )
+    const token = await withProgress(client, out, "refreshing the access token…", () => client.refresh())
     const expiresAt = token.expiresAt.toISOString()
     if (out.json) {
       out.document({

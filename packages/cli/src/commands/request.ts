@@ -16,9 +16,9 @@ import { readFile } from "node:fs/promises"
 import { withClient } from "../internal/client.ts"
 import { ApiUnavailable, ExitCode, UsageError } from "../internal/errors.ts"
 import type { Output } from "../internal/output.ts"
+import { withProgress } from "../internal/progress.ts"
 import { type CommonOptions, loadSettings } from "../internal/run.ts"
 import { readStdin } from "../internal/secretInput.ts"
-import { spinnerAllowed, withSpinner } from "../internal/spinner.ts"
 
 /** The options of `request`. */
 export interface RequestOptions extends CommonOptions {
@@ -87,7 +87,7 @@ export const requestCommand = async (options: RequestOptions, out: Output): Prom
   const method = (options.method ?? (body === undefined ? "GET" : "POST")).toUpperCase()
   const settings = await loadSettings(options, out)
   return withClient(settings, async (client) => {
-    const response = await withSpinner(spinnerAllowed(out.json), `${method} ${url.host}…`, () =>
+    const response = await withProgress(client, out, `${method} ${url.host}…`, () =>
       client
         .fetch(url, { method, headers, ...(body === undefined ? {} : { body }) })
         .catch((error: unknown) => {

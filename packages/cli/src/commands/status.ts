@@ -3,18 +3,29 @@
  * secret: the access token's validity, the last refresh, the store and settings locations and
  * where each setting comes from.
  *
- * JSON shape: `{"state","validUntil","expiresInSeconds","lastRefreshAt","generation","store",
- * "config","configFound","environment","clientId","scope","clientSecretSet","sources"}` where
+ * JSON shape: `{"state","validUntil","expiresInSeconds","lastRefreshAt","generation","lastFailure",
+ * "store","config","configFound","environment","clientId","scope","clientSecretSet","sources"}` where
  * `store` is the file path or the Redis URL without its password; `state` is `"valid"` (a cached access token is still valid), `"expired"` (a refresh token is stored;
- * the next `token` refreshes) or `"empty"` (nothing stored: run `init`); absent values are `null`.
+ * the next `token` refreshes), `"empty"` (nothing stored: run `init`) or `"failed"` (the last refresh
+ * since the stored token was obtained failed in a way only a person can fix: exit 3 or 7; the
+ * message says what to do; `validUntil` still tells how long the cached access token works);
+ * `lastFailure` is `{"at","type","exitCode","message"}` for a failure newer than the last refresh,
+ * else `null`; absent values are `null`.
  *
  * @internal
  */
+import { dirname } from "node:path"
 import { loadStored } from "../internal/client.ts"
 import { readConfigFile } from "../internal/configFile.ts"
+import { ExitCode } from "../internal/errors.ts"
+import { lastFailurePath, readLastFailure } from "../internal/lastFailure.ts"
 import type { Output } from "../internal/output.ts"
+import { defaultStorePath } from "../internal/paths.ts"
 import { type CommonOptions, warnArgvSecrets } from "../internal/run.ts"
 import { resolveConfigPath, resolveSettings } from "../internal/settings.ts"
+
+/** Failures that only a person can fix: the token is refused or probably consumed. */
+const NEEDS_A_PERSON: ReadonlySet<number> = new Set([ExitCode.reprovision, ExitCode.consumed])
 
 const iso = (millis: number | undefined): string | null =>
   millis === undefined ? null : new Date(millis).toISOString()
@@ -32,17 +43,31 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
   const file = await readConfigFile(configPath, out.warn)
   const settings = resolveSettings({ flags: options, env: process.env, file })
   const { record, location } = await loadStored(settings)
+  const recorded = await readLastFailure(lastFailurePath(settings, dirname(defaultStorePath(process.env))))
+  // A failure older than the stored token's refresh is history: a refresh succeeded since.
+  const lastFailure =
+    recorded !== undefined && (record?.issuedAt === undefined || Date.parse(recorded.at) > record.issuedAt)
+      ? recorded
+      : undefined
   const now = Date.now()
   const expiresAt = record?.accessToken === undefined ? undefined : record.expiresAt
+  const usable = expiresAt !== undefined && expiresAt > now
   const state =
-    record === undefined ? "empty" : expiresAt !== undefined && expiresAt > now ? "valid" : "expired"
+    lastFailure !== undefined && NEEDS_A_PERSON.has(lastFailure.exitCode)
+      ? "failed"
+      : record === undefined
+        ? "empty"
+        : usable
+          ? "valid"
+          : "expired"
   const expiresInSeconds = expiresAt === undefined ? null : Math.max(0, Math.floor((expiresAt - now) / 1000))
   const report = {
     state,
-    validUntil: state === "valid" ? iso(expiresAt) : null,
-    expiresInSeconds: state === "valid" ? expiresInSeconds : null,
+    validUntil: usable ? iso(expiresAt) : null,
+    expiresInSeconds: usable ? expiresInSeconds : null,
     lastRefreshAt: iso(record?.issuedAt),
     generation: record?.generation ?? null,
+    lastFailure: lastFailure ?? null,
     store: location,
     config: settings.configPath,
     configFound: file !== undefined,
@@ -60,13 +85,23 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
   const rows: Array<readonly [string, string]> = [
     [
       "state",
-      state === "valid"
-        ? `valid (expires in ${duration(expiresInSeconds ?? 0)}, at ${report.validUntil})`
-        : state === "expired"
-          ? "expired (the next token command refreshes it)"
-          : "empty (nothing stored: run tangoe-token init)",
+      state === "failed"
+        ? `failed: ${lastFailure?.type} (exit ${lastFailure?.exitCode}) — ${usable ? `the cached access token still works until ${report.validUntil}, but ` : ""}refreshing fails until someone acts (see last failure)`
+        : state === "valid"
+          ? `valid (expires in ${duration(expiresInSeconds ?? 0)}, at ${report.validUntil})`
+          : state === "expired"
+            ? "expired (the next token command refreshes it)"
+            : "empty (nothing stored: run tangoe-token init)",
     ],
     ["last refresh", report.lastRefreshAt ?? "never"],
+    ...(lastFailure === undefined
+      ? []
+      : [
+          [
+            "last failure",
+            `${lastFailure.at} ${lastFailure.type} (exit ${lastFailure.exitCode}): ${lastFailure.message}`,
+          ] as const,
+        ]),
     ["environment", `${report.environment} (${s.environment})`],
     ["client id", report.clientId === null ? "not set" : `${report.clientId} (${s.clientId})`],
     ["client secret", report.clientSecretSet ? `set (${s.clientSecret})` : "not set"],

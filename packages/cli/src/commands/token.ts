@@ -10,8 +10,8 @@
  */
 import { withClient } from "../internal/client.ts"
 import type { Output } from "../internal/output.ts"
+import { withProgress } from "../internal/progress.ts"
 import { type CommonOptions, loadSettings } from "../internal/run.ts"
-import { spinnerAllowed, withSpinner } from "../internal/spinner.ts"
 
 const REFRESHING = "refreshing the access token…"
 
@@ -19,12 +19,11 @@ const REFRESHING = "refreshing the access token…"
 export const tokenCommand = async (options: CommonOptions, out: Output): Promise<number> => {
   const settings = await loadSettings(options, out)
   return withClient(settings, async (client) => {
-    const spin = spinnerAllowed(out.json)
     if (!out.json) {
-      out.line(await withSpinner(spin, REFRESHING, () => client.getAccessToken()))
+      out.line(await withProgress(client, out, REFRESHING, () => client.getAccessToken()))
       return 0
     }
-    const token = await withSpinner(spin, REFRESHING, () => client.getToken())
+    const token = await withProgress(client, out, REFRESHING, () => client.getToken())
     out.document({
       accessToken: token.accessToken,
       tokenType: token.tokenType,
@@ -39,7 +38,7 @@ export const tokenCommand = async (options: CommonOptions, out: Output): Promise
 export const headerCommand = async (options: CommonOptions, out: Output): Promise<number> => {
   const settings = await loadSettings(options, out)
   return withClient(settings, async (client) => {
-    const value = await withSpinner(spinnerAllowed(out.json), REFRESHING, () => client.authorizationHeader())
+    const value = await withProgress(client, out, REFRESHING, () => client.authorizationHeader())
     if (out.json) out.document({ name: "Authorization", value })
     else out.line(`Authorization: ${value}`)
     return 0

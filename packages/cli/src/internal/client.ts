@@ -9,6 +9,8 @@
  *
  * @internal
  */
+
+import { dirname } from "node:path"
 import {
   createTokenClient,
   fileStore,
@@ -19,7 +21,12 @@ import {
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { UsageError } from "./errors.ts"
+import { lastFailurePath, recordFailure } from "./lastFailure.ts"
+import { defaultStorePath } from "./paths.ts"
 import { clientRequest, type Settings } from "./settings.ts"
+
+/** Failures that say nothing about the token: a wrong setting (found before any request), a closed client. */
+const NOT_REMEMBERED = new Set(["InvalidConfig", "TokenManagerClosed"])
 
 /** A store and how to release it (the Redis connection; nothing for a file). */
 export interface OpenStore {
@@ -107,10 +114,18 @@ export const withClient = async <A>(
       store: opened.store,
       ...(settings.noRetry ? { retry: false as const } : {}),
     })
+    // Failed refreshes are remembered for `status` (written before the command ends).
+    const failurePath = lastFailurePath(settings, dirname(defaultStorePath(process.env)))
+    const recording: Array<Promise<void>> = []
+    client.on("refreshFailed", (event) => {
+      if (!NOT_REMEMBERED.has(event.error._tag))
+        recording.push(recordFailure(failurePath, event.error, event.at))
+    })
     try {
       return await use(client)
     } finally {
       await client.close()
+      await Promise.all(recording)
     }
   } finally {
     await opened.close()

@@ -7,6 +7,7 @@
  */
 import { isRefreshError, type RefreshErrorReason } from "@tangoe-token/core"
 import * as Data from "effect/Data"
+import { inCliTerms } from "./cliTerms.ts"
 
 /**
  * The invocation cannot work: a required setting is missing, a flag has a wrong value, the
@@ -34,6 +35,9 @@ export class ApiUnavailable extends Data.TaggedError("ApiUnavailable")<{ readonl
  *   `MalformedResponse`, or the API of `request` could not be reached). Retrying later can help.
  * - 5: the token store failed (`StoreError`, `StoreConflict`): fix the file or its permissions, or the Redis server.
  * - 6: `request` got an HTTP error status (>= 400) from the API.
+ * - 7: the connection broke after the token request was sent (`Transport` that may have reached the
+ *   server): the server probably rotated the refresh token and its answer was lost, so the stored
+ *   token is probably consumed. Retrying later cannot bring the new one back; run `tangoe-token init`.
  */
 export const ExitCode = {
   ok: 0,
@@ -43,6 +47,7 @@ export const ExitCode = {
   unavailable: 4,
   store: 5,
   httpError: 6,
+  consumed: 7,
 } as const
 
 /** Every reason of a `RefreshError` has its code: a reason added to core must be classified here. */
@@ -86,14 +91,18 @@ export const tagOf = (error: unknown): string => {
 }
 
 /** The exit code for an error. */
-export const exitCodeOf = (error: unknown): number => byTag[tagOf(error)] ?? ExitCode.unexpected
+export const exitCodeOf = (error: unknown): number =>
+  isRefreshError(error) && error.reason._tag === "Transport" && error.reason.mayHaveReachedServer
+    ? ExitCode.consumed
+    : (byTag[tagOf(error)] ?? ExitCode.unexpected)
 
 /**
- * The message to show: a known error's own message (it says what to do). For anything else only
+ * The message to show: a known error's own message (it says what to do), in the CLI's terms (flags,
+ * variables, `tangoe-token init`: see `cliTerms.ts`). For anything else only
  * its class name, never its message or stack, which could quote a secret.
  */
 export const messageOf = (error: unknown): string => {
-  if (tagOf(error) !== "UnexpectedError") return (error as { readonly message: string }).message
+  if (tagOf(error) !== "UnexpectedError") return inCliTerms((error as { readonly message: string }).message)
   const name = error instanceof Error ? error.name : typeof error
   return `unexpected failure (${name}) — this is a bug in tangoe-token; please report it with the command you ran`
 }

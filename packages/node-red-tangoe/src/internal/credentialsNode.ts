@@ -13,6 +13,8 @@
  * @internal
  */
 
+import { mkdirSync } from "node:fs"
+import { dirname } from "node:path"
 import { StoreError } from "@tangoe-token/core"
 import * as Effect from "effect/Effect"
 import {
@@ -37,7 +39,8 @@ import {
 import type { TokenProblem } from "./problem.ts"
 import type { NodeAPI, RuntimeNode } from "./red.ts"
 import { redisUrlPassword } from "./redisUrl.ts"
-import { sideStoreKey, sideStorePath } from "./sideStore.ts"
+import { deriveSideStoreKey, runtimeSecretOf, sideStorePath } from "./sideStore.ts"
+import { type KeyOutcome, sideStoreDataKey } from "./sideStoreKeys.ts"
 
 /** The config node's type name. */
 export const CREDENTIALS_TYPE = "tangoe-credentials"
@@ -84,40 +87,100 @@ const seedFrom = (secrets: CredentialsSecrets, provisioned: string): Seed | unde
     : undefined
 }
 
+/** The side store of a config node: its file and what its key comes from. */
+interface SideStoreInput {
+  readonly clientId: string
+  readonly clientSecret: string
+  readonly provisioned: string
+}
+
 /**
- * The node's side store: core's encrypted file store under the user dir (opened lazily by the
- * client, so a key or folder problem fails token requests with a `StoreError` that says what to
- * fix), or memory when the runtime has no user dir.
+ * Whether a side store that no key opens may be set aside for a new, empty one. Yes when the user
+ * entered a refresh token other than the one the store was keyed for (a newly provisioned token
+ * replaces the chain anyway).
+ *
+ * HOOK (service accounts, being built separately): a config node that holds a service account can
+ * re-establish the chain itself with the password grant. Such a node answers yes here too, and its
+ * store, empty after the set-aside, is then provisioned by the heal instead of the user.
+ */
+const mayStartAfresh =
+  (provisionedOrigin: string) =>
+  (keyringOrigin: string | undefined): boolean =>
+    keyringOrigin !== undefined && keyringOrigin !== provisionedOrigin
+
+/**
+ * The node's side store: core's encrypted file store under the user dir, with the data key of
+ * `sideStoreKeys.ts` (it survives a change of `credentialSecret` or of the client secret), or
+ * memory when the runtime has no user dir. The key is settled now, while the node starts: a
+ * store no key opens is a problem the node reports (status, log) with what to do. A file system
+ * failure on the way fails the token requests instead, with a `StoreError` that says what to fix.
  */
 const openStore = (
   RED: NodeAPI,
   node: RuntimeNode,
+  input: SideStoreInput,
   seed: Seed | undefined,
-): TokenStore | Effect.Effect<TokenStore, StoreError> => {
+):
+  | { readonly store: TokenStore | Effect.Effect<TokenStore, StoreError> }
+  | { readonly problem: TokenProblem } => {
   const userDir = RED.settings.userDir
   if (typeof userDir !== "string" || userDir === "") {
     node.warn(RED._("tangoe-credentials.warn.noUserDir"))
-    return seedWhenEmpty(memoryStore(), seed)
+    return { store: seedWhenEmpty(memoryStore(), seed) }
   }
   const path = sideStorePath(userDir, node.id)
-  return Effect.suspend(() => {
-    let encryptionKey: Uint8Array
-    try {
-      encryptionKey = sideStoreKey(RED.settings, userDir)
-    } catch (cause) {
-      const detail = (cause as NodeJS.ErrnoException).code ?? "key file"
-      return Effect.fail(new StoreError({ operation: "load", location: path, reason: "NotWritable", detail }))
+  let outcome: KeyOutcome
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    const runtimeSecret = runtimeSecretOf(RED.settings, userDir)
+    const provisionedOrigin = originOf(input.provisioned)
+    outcome = sideStoreDataKey(
+      {
+        storePath: path,
+        runtimeSecret,
+        clientId: input.clientId,
+        clientSecret: input.clientSecret,
+        provisionedOrigin,
+        legacyKey: deriveSideStoreKey(runtimeSecret),
+      },
+      mayStartAfresh(provisionedOrigin),
+    )
+  } catch (cause) {
+    const detail = (cause as NodeJS.ErrnoException).code ?? "key file"
+    return {
+      store: Effect.fail(
+        new StoreError({ operation: "load", location: path, reason: "NotWritable", detail }),
+      ),
     }
-    return fileStore(path, { encryptionKey })
-  }).pipe(
-    Effect.map((store) =>
-      seedWhenEmpty(
-        mirrorSaves(store, (saved) => mirrorIntoCredentials(RED, node.id, saved)),
-        seed,
+  }
+  switch (outcome._tag) {
+    case "Unreadable":
+      return { problem: sideStoreUnreadable(path) }
+    case "SetAside":
+      node.warn(RED._("tangoe-credentials.warn.sideStoreSetAside", { file: outcome.keptAs }))
+      break
+    case "Opened":
+      if (outcome.rewrapped.length > 0 && outcome.rewrapped.length < 2) {
+        node.log(RED._("tangoe-credentials.log.sideStoreRekeyed", { secret: outcome.rewrapped.join(", ") }))
+      }
+  }
+  return {
+    store: fileStore(path, { encryptionKey: outcome.key }).pipe(
+      Effect.map((store) =>
+        seedWhenEmpty(
+          mirrorSaves(store, (saved) => mirrorIntoCredentials(RED, node.id, saved)),
+          seed,
+        ),
       ),
     ),
-  )
+  }
 }
+
+/** The problem of a side store that no key opens: both secrets it was keyed with changed. */
+const sideStoreUnreadable = (path: string): TokenProblem => ({
+  _tag: "SideStoreUnreadable",
+  message: `The saved refresh token cannot be decrypted: Node-RED's credential secret and the client secret have both changed since it was saved (the file is kept: ${path}). Paste a new refresh token from Tangoe into the credentials node and deploy; the token entered before was rotated away.`,
+})
 
 const openTokenSource = (
   RED: NodeAPI,
@@ -141,11 +204,17 @@ const openTokenSource = (
   const { redisUrl, ...options } = resolved
   const seed = seedFrom(secrets, options.refreshToken)
   if (redisUrl === undefined) {
-    const client = warnOnRollback(
+    const side = openStore(
       RED,
       node,
-      createTokenClient({ ...options, store: openStore(RED, node, seed) }),
+      { clientId: options.clientId, clientSecret: options.clientSecret, provisioned: options.refreshToken },
+      seed,
     )
+    if ("problem" in side) {
+      node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: side.problem.message }))
+      return { problem: side.problem, secrets: known }
+    }
+    const client = warnOnRollback(RED, node, createTokenClient({ ...options, store: side.store }))
     return { client, secrets: known, closeStore: async () => {} }
   }
   // The Redis store and its client are a separate chunk, loaded only by nodes that use Redis.

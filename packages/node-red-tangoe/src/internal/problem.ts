@@ -32,6 +32,7 @@ export const KNOWN_TAGS: ReadonlySet<string> = new Set([
   "StoreError",
   "StoreConflict",
   "NotConfigured",
+  "SideStoreUnreadable",
   "Unexpected",
 ])
 

@@ -1,11 +1,13 @@
 /**
  * Where and how a config node keeps its rotated refresh token between runs: one encrypted file
- * per config node under the runtime's user dir, `<userDir>/tangoe-token/<node id>.json`, with a
- * key derived from the runtime's credential secret (the one that encrypts `flows_cred.json`).
+ * per config node under the runtime's user dir, `<userDir>/tangoe-token/<node id>.json`, encrypted
+ * with a data key that `sideStoreKeys.ts` keeps wrapped under the runtime's credential secret (the
+ * one that encrypts `flows_cred.json`) and under the client's secret, so that it survives a change
+ * of either.
  *
  * Node-RED only writes credentials on deploy, so this file is what carries a rotated token
  * across restarts, "reload" deploys and crashes. Core's file store does the atomic, locked,
- * write-ahead part; this module only picks the path and the key.
+ * write-ahead part; this module only picks the path and the secrets.
  *
  * @internal
  */
@@ -43,13 +45,20 @@ export const deriveSideStoreKey = (secret: string): Buffer =>
   Buffer.from(hkdfSync("sha256", secret, "@tangoe-token/node-red-tangoe", "side-store-key/v1", 32))
 
 /**
- * The side store key for this runtime. Without a credential secret (Node-RED then keeps
- * credentials unencrypted), a random key kept beside the stores (`.key`, mode 0600) is used, so
- * the files are never plaintext and keep working across restarts.
+ * The side store key of version 0.x for this runtime, derived from the credential secret alone.
+ * Since key wrapping (`sideStoreKeys.ts`) it is only the key a store written then is adopted with.
  */
-export const sideStoreKey = (settings: RuntimeSettings, userDir: string): Buffer => {
+export const sideStoreKey = (settings: RuntimeSettings, userDir: string): Buffer =>
+  deriveSideStoreKey(runtimeSecretOf(settings, userDir))
+
+/**
+ * The runtime's secret for the side stores: its credential secret, or without one (Node-RED then
+ * keeps credentials unencrypted), a random key kept beside the stores (`.key`, mode 0600), so the
+ * files are never plaintext and keep working across restarts.
+ */
+export const runtimeSecretOf = (settings: RuntimeSettings, userDir: string): string => {
   const secret = credentialSecretOf(settings)
-  if (secret !== undefined) return deriveSideStoreKey(secret)
+  if (secret !== undefined) return secret
   const dir = join(userDir, SIDE_STORE_DIR)
   const file = join(dir, ".key")
   mkdirSync(dir, { recursive: true, mode: 0o700 })
@@ -58,5 +67,5 @@ export const sideStoreKey = (settings: RuntimeSettings, userDir: string): Buffer
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code !== "EEXIST") throw cause
   }
-  return deriveSideStoreKey(readFileSync(file, "utf8").trim())
+  return readFileSync(file, "utf8").trim()
 }

@@ -71,6 +71,7 @@ export class NodeRedProcess {
     readonly userDir: string,
     readonly port: number,
     private readonly settingsFile: string,
+    private readonly settings: Record<string, unknown>,
   ) {}
 
   /** The admin API's base URL. */
@@ -78,8 +79,11 @@ export class NodeRedProcess {
     return `http://127.0.0.1:${this.port}`
   }
 
-  /** Creates the user dir, installs the packed package into it and writes settings.js. */
-  static async create(tarball: string, credentialSecret: string): Promise<NodeRedProcess> {
+  /**
+   * Creates the user dir, installs the packed package into it and writes settings.js.
+   * `credentialSecret` undefined: none in settings.js (Node-RED generates one).
+   */
+  static async create(tarball: string, credentialSecret: string | undefined): Promise<NodeRedProcess> {
     const userDir = await mkdtemp(join(tmpdir(), "tangoe-nr-user-"))
     await writeFile(
       join(userDir, "package.json"),
@@ -101,7 +105,14 @@ export class NodeRedProcess {
       editorTheme: { tours: false, palette: { catalogues: [] } },
     }
     await writeFile(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)}\n`)
-    return new NodeRedProcess(userDir, port, settingsFile)
+    return new NodeRedProcess(userDir, port, settingsFile, settings)
+  }
+
+  /** Sets (or, with undefined, removes) settings.js's `credentialSecret`, for the next start. */
+  async setCredentialSecret(credentialSecret: string | undefined): Promise<void> {
+    if (this.child) throw new Error("stop Node-RED before changing its settings")
+    const settings = { ...this.settings, credentialSecret }
+    await writeFile(this.settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)}\n`)
   }
 
   /** Starts the runtime and waits for its admin API (and flows) to answer. */

@@ -6,6 +6,7 @@
  * @internal
  */
 
+import * as Duration from "effect/Duration"
 import * as MutableRef from "effect/MutableRef"
 import type * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
@@ -14,7 +15,7 @@ import type * as Schedule from "effect/Schedule"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
 import type { ResolvedRefreshRequest } from "../../RefreshRequest.ts"
-import type { RetryOptions } from "../../RetryPolicy.ts"
+import { DEFAULT_RETRY, type RetryOptions, type ScheduledRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenEvent } from "../../TokenEvents.ts"
 import type { TokenStoreShape } from "../../TokenStore.ts"
@@ -55,6 +56,8 @@ export interface EngineContext {
   readonly waiters: { count: number }
   /** The retry options of a refresh: the configured ones, with the caller-aware default schedule. */
   readonly retry: RetryOptions | false
+  /** Reports a retry the policy decided on as a `retryScheduled` event. */
+  readonly retryScheduled: (retry: ScheduledRetry) => void
 }
 
 export const makeContext = (config: EngineConfig, provisioning: Provisioning): EngineContext => {
@@ -71,11 +74,26 @@ export const makeContext = (config: EngineConfig, provisioning: Provisioning): E
     config.retry === false || config.retry.schedule !== undefined
       ? config.retry
       : { ...config.retry, schedule: callerAwareRetrySchedule(() => waiters.count > 0) }
+  // Only core's default schedule has a budget core knows: `maxElapsed` from the first failure.
+  const budget =
+    config.retry !== false && config.retry.schedule === undefined
+      ? Duration.toMillis(DEFAULT_RETRY.maxElapsed)
+      : undefined
+  const retryScheduled = ({ error, attempt, now, elapsed, delay }: ScheduledRetry) =>
+    config.emit({
+      type: "retryScheduled",
+      at: new Date(now),
+      error,
+      attempt,
+      nextAttemptAt: new Date(now + delay),
+      giveUpAt: budget === undefined ? undefined : new Date(now - elapsed + budget),
+    })
   return {
     config,
     provisioning,
     waiters,
     retry,
+    retryScheduled,
     state,
     read: () => MutableRef.get(state.ref),
     update: (transition) => modify((s) => [undefined, transition(s)]),

@@ -46,7 +46,7 @@ const sendRefresh = (
 ): Effect.Effect<TokenSet, RefreshError> => {
   // The transport is passed, not provided: no context change per refresh.
   const attempt = refreshAttempt(request, ctx.config.transport)
-  return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry)(attempt)
+  return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry, ctx.retryScheduled)(attempt)
 }
 
 /** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
