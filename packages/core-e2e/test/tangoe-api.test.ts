@@ -440,6 +440,43 @@ describe("settings", () => {
   })
 })
 
+describe("a careless API that quotes the token in its error body", () => {
+  it("masks the token in the decoded body and the message", async () => {
+    const server: Server = createServer((req, res) => {
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "")
+      const status = req.url?.includes("boom") ? 500 : 400
+      res
+        .writeHead(status, { "content-type": "application/json" })
+        .end(
+          JSON.stringify({
+            status,
+            id: "ab12c",
+            errorCode: `${status}-echo`,
+            message: `bad token ${token} (${token.slice(0, 20)})`,
+          }),
+        )
+    })
+    server.listen(0, "127.0.0.1")
+    await once(server, "listening")
+    try {
+      const port = (server.address() as AddressInfo).port
+      const api = apiFor({ baseUrl: `http://127.0.0.1:${port}/v1` })
+      const token = await api.tokens.getAccessToken()
+      secrets.add(token)
+      for (const path of ["orders?secret=1", "boom"]) {
+        const error = await failure(api.json(path))
+        assert.include(["BadRequest", "ApiServerError"], error.reason._tag)
+        assert.notInclude(error.message, token)
+        assert.notInclude(error.message, token.slice(0, 20))
+        assert.notInclude(error.message, "secret=1")
+        assert.include(error.message, "error id ab12c")
+      }
+    } finally {
+      server.close()
+    }
+  })
+})
+
 describe("no secret in any error", () => {
   it("every error seen above, in every printable form", () => {
     assert.isAbove(seen.length, 8)
