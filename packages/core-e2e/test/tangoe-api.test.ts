@@ -445,16 +445,14 @@ describe("a careless API that quotes the token in its error body", () => {
     const server: Server = createServer((req, res) => {
       const token = (req.headers.authorization ?? "").replace(/^Bearer /, "")
       const status = req.url?.includes("boom") ? 500 : 400
-      res
-        .writeHead(status, { "content-type": "application/json" })
-        .end(
-          JSON.stringify({
-            status,
-            id: "ab12c",
-            errorCode: `${status}-echo`,
-            message: `bad token ${token} (${token.slice(0, 20)})`,
-          }),
-        )
+      res.writeHead(status, { "content-type": "application/json" }).end(
+        JSON.stringify({
+          status,
+          id: "ab12c",
+          errorCode: `${status}-echo`,
+          message: `bad token ${token} (${token.slice(0, 20)})`,
+        }),
+      )
     })
     server.listen(0, "127.0.0.1")
     await once(server, "listening")

@@ -187,12 +187,10 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     expect(sent?.headers.client_id).toBe(client.clientId)
     expect(sent?.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
     // The flow's own headers win: its tenant and correlation id are sent as set.
-    helper
-      .getNode(TOKEN)
-      ?.receive({
-        payload: "",
-        headers: { "x-tngo-tenant": "OTHER", "X-TNGO-CONTEXT-CORRELATIONID": "flow-1" },
-      })
+    helper.getNode(TOKEN)?.receive({
+      payload: "",
+      headers: { "x-tngo-tenant": "OTHER", "X-TNGO-CONTEXT-CORRELATIONID": "flow-1" },
+    })
     await waitFor(() => out.length === 2, "the second API response")
     expect((out[1] as { statusCode: number }).statusCode).toBe(403)
     const second = sim.apiRequests()[1]
