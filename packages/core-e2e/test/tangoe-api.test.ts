@@ -380,6 +380,24 @@ describe("validate_bearer", () => {
     assert.strictEqual(sim.stats().validations, 1)
   })
 
+  it("concurrent first calls share one validation; a failed one is not kept", async () => {
+    const api = apiFor({ tenant: undefined })
+    await Promise.all([api.json("orders"), api.json("orders"), api.json("orders")])
+    assert.strictEqual(sim.stats().validations, 1)
+    const restricted = sim.addClient({ grantTypes: ["refresh_token"], tenant: "ACME" })
+    secrets.add(restricted.clientSecret)
+    const refused = apiFor({ tenant: undefined }, restricted)
+    await failure(refused.json("orders"))
+    await failure(refused.json("orders"))
+    // Each call asked again (a refused validation is not cached), and no API call was made.
+    assert.strictEqual(
+      sim.requests().filter((r) => r.clientId === restricted.clientId && r.error === "unauthorized_client")
+        .length,
+      2,
+    )
+    assert.strictEqual(sim.apiRequests().length, 3)
+  })
+
   it("validateToken (Effect) with a revoked token: TokenNotValid", async () => {
     const api = apiFor()
     const token = await api.tokens.getAccessToken()

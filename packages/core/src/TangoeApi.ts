@@ -21,6 +21,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -202,22 +203,25 @@ const makeShape = <E>(
   transport: () => HttpTransport,
 ) => {
   const validate = Effect.flatMap(tokens.get, (token) => validateBearer(resolved.request, token, transport()))
-  let found: string | undefined = settings.tenant
-  const tenant: Effect.Effect<string, E | TangoeApiError> = Effect.suspend(() =>
-    found !== undefined
-      ? Effect.succeed(found)
-      : Effect.flatMap(validate, (identity) => {
-          if (identity.tenant === undefined) {
-            return Effect.fail(
+  // The tenant validation names: one validation shared by concurrent first calls, kept once it
+  // succeeded, never kept when it failed (the next call asks again).
+  const fromToken = Effect.runSync(
+    Effect.cachedWithTTL(
+      Effect.flatMap(validate, (identity) =>
+        identity.tenant === undefined
+          ? Effect.fail(
               new TangoeApiError({
                 reason: new TenantUnknown({ environment: resolved.request.environment }),
               }),
             )
-          }
-          found = identity.tenant
-          return Effect.succeed(identity.tenant)
-        }),
+          : Effect.succeed(identity.tenant),
+      ),
+      (exit) => (Exit.isSuccess(exit) ? Duration.infinity : Duration.zero),
+    ),
   )
+  const given = settings.tenant
+  const tenant: Effect.Effect<string, E | TangoeApiError> =
+    given === undefined ? fromToken : Effect.succeed(given)
   const ctx: CallContext<E> = {
     base: resolved.base,
     fetch: settings.fetch ?? ((input, init) => globalThis.fetch(input, init)),
