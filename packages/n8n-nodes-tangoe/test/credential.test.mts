@@ -144,7 +144,12 @@ describe("credential description", () => {
       { url: "https://api.example/v1/x", headers: { authorization: "Basic old", Accept: "x" } },
     )
     // Exactly one Authorization (ours), the request's other headers kept; no tenant configured, none sent.
-    expect(options.headers).toEqual({ Accept: "x", Authorization: "Bearer at-1", client_id: "c-1" })
+    expect(options.headers).toEqual({
+      Accept: "x",
+      Authorization: "Bearer at-1",
+      client_id: "c-1",
+      "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
+    })
     expect(options.url).toBe("https://api.example/v1/x")
     expect(credential.test.request).toMatchObject({
       baseURL: "={{$credentials.apiBaseUrl}}",
@@ -166,17 +171,30 @@ describe("Tangoe's API headers on every request made with the credential", () =>
   }
 
   it("adds X-TNGO-TENANT (the tenant field) and client_id (the client ID)", async () => {
-    expect((await run({ tenant: " ACME " })).headers).toEqual({
+    const first = (await run({ tenant: " ACME " })).headers ?? {}
+    expect(first).toEqual({
       Authorization: "Bearer at-1",
       "X-TNGO-TENANT": "ACME",
       client_id: "c-1",
+      "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
     })
+    // A new correlation id for every request.
+    const second = (await run({ tenant: "ACME" })).headers ?? {}
+    expect(second["X-TNGO-CONTEXT-CORRELATIONID"]).not.toBe(first["X-TNGO-CONTEXT-CORRELATIONID"])
   })
 
   it("keeps a tenant or client header the request set, in any case", async () => {
-    expect((await run({ tenant: "ACME" }, { "x-tngo-tenant": "OTHER", Client_Id: "mine" })).headers).toEqual({
+    expect(
+      (
+        await run(
+          { tenant: "ACME" },
+          { "x-tngo-tenant": "OTHER", Client_Id: "mine", "x-tngo-context-correlationid": "wf-1" },
+        )
+      ).headers,
+    ).toEqual({
       "x-tngo-tenant": "OTHER",
       Client_Id: "mine",
+      "x-tngo-context-correlationid": "wf-1",
       Authorization: "Bearer at-1",
     })
   })

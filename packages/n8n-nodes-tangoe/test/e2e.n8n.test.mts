@@ -219,7 +219,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     console.info(`(e) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
   })
 
-  it("(f) n8n's HTTP Request node gets X-TNGO-TENANT and client_id from the credential: Tangoe's API answers 200", async () => {
+  it("(f) n8n's HTTP Request node gets X-TNGO-TENANT, client_id and a correlation id from the credential: Tangoe's API answers 200", async () => {
     sim.resetStats()
     const result = await execute(WF.tangoe)
     const [page] = nodeOutput(result.json, "HTTP Request")
@@ -228,6 +228,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     expect(sent?.status).toBe(200)
     expect(sent?.headers["x-tngo-tenant"]).toBe(client.tenant)
     expect(sent?.headers.client_id).toBe(client.clientId)
+    expect(sent?.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
   })
 
   it("Get Access Token refreshes ahead of expiry and n8n persists the rotation", async () => {
