@@ -22,6 +22,7 @@ import { refreshCommand } from "./commands/refresh.ts"
 import { requestCommand } from "./commands/request.ts"
 import { statusCommand } from "./commands/status.ts"
 import { headerCommand, tokenCommand } from "./commands/token.ts"
+import { whoamiCommand } from "./commands/whoami.ts"
 import { ExitCode, errorJson, UsageError } from "./internal/errors.ts"
 import type { Output } from "./internal/output.ts"
 import { redactUrls } from "./internal/redact.ts"
@@ -48,6 +49,10 @@ const common = {
     "client secret; visible to other users on the command line: prefer TANGOE_CLIENT_SECRET",
   ),
   scope: optionalString("scope", "scope, e.g. MOBPROC (env TANGOE_SCOPE)"),
+  tenant: optionalString(
+    "tenant",
+    "the customer's tenant code, sent as X-TNGO-TENANT by request (env TANGOE_TENANT)",
+  ),
   refreshToken: optionalString(
     "refresh-token",
     "a newly provisioned refresh token; visible to other users: prefer TANGOE_REFRESH_TOKEN or init --stdin",
@@ -91,6 +96,7 @@ const commonOptions = (c: CommonParsed): CommonOptions => ({
   clientId: Option.getOrUndefined(c.clientId),
   clientSecret: Option.getOrUndefined(c.clientSecret),
   scope: Option.getOrUndefined(c.scope),
+  tenant: Option.getOrUndefined(c.tenant),
   refreshToken: Option.getOrUndefined(c.refreshToken),
   store: Option.getOrUndefined(c.store),
   config: Option.getOrUndefined(c.config),
@@ -134,6 +140,11 @@ const status = simple(
   "status",
   "Show the token's validity, the last refresh and where settings and store live (no secrets, no network).",
   statusCommand,
+)
+const whoami = simple(
+  "whoami",
+  "Show what token validation says: tenant, platform, identifier, scope, time left (never the token).",
+  whoamiCommand,
 )
 
 const init = Command.make(
@@ -187,7 +198,7 @@ const request = Command.make(
     ),
 ).pipe(
   Command.withDescription(
-    "Send an HTTP request with the access token; on 401 refresh and replay once. Body on stdout, status on stderr.",
+    "Send an HTTP request with the access token, client_id, X-TNGO-TENANT and a correlation id; on 401/403 refresh and replay once. Body on stdout, status on stderr.",
   ),
 )
 
@@ -195,7 +206,7 @@ const root = Command.make("tangoe-token").pipe(
   Command.withDescription(
     "Keeps a Tangoe API access token at hand; the rotating refresh token is saved after every refresh.",
   ),
-  Command.withSubcommands([token, header, refresh, status, request, init]),
+  Command.withSubcommands([token, header, refresh, status, request, whoami, init]),
 )
 
 /** Help and version on stdout; a wrong invocation as help + errors on stderr, or a JSON error with --json. */

@@ -595,10 +595,107 @@ describe("request", () => {
   })
 })
 
+describe("request to a Tangoe API, and whoami", () => {
+  it("sends client_id, X-TNGO-TENANT (--tenant) and a correlation id; a -H header wins; no tenant gives the 400 body", async () => {
+    const { home, client } = await provisioned()
+    sim.resetStats()
+    const ok = await run(home, ["request", "--tenant", "ACME", `${sim.apiBaseUrl}/orders`])
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)._meta.totalCount).toBe(24)
+    const [sent] = sim.apiRequests()
+    expect(sent?.headers.client_id).toBe(client.clientId)
+    expect(sent?.headers["x-tngo-tenant"]).toBe("ACME")
+    expect(sent?.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
+    const own = await run(
+      home,
+      [
+        "request",
+        "-H",
+        "X-TNGO-TENANT: ACME",
+        "-H",
+        "X-TNGO-CONTEXT-CORRELATIONID: mine-1",
+        `${sim.apiBaseUrl}/orders`,
+      ],
+      { env: { TANGOE_TENANT: "OTHER" } },
+    )
+    expect(own.code).toBe(0)
+    expect(sim.apiRequests().at(-1)?.headers["x-tngo-tenant"]).toBe("ACME")
+    expect(sim.apiRequests().at(-1)?.headers["x-tngo-context-correlationid"]).toBe("mine-1")
+    const missing = await run(home, ["request", `${sim.apiBaseUrl}/orders`])
+    expect(missing.code).toBe(6)
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      status: 400,
+      errorCode: "400-missing-required-header",
+    })
+    remember(home)
+  })
+
+  it("a 403 for an expired token: one refresh, replay, 200", async () => {
+    const { home } = await provisioned()
+    await run(home, ["token"])
+    sim.expireAccessTokens()
+    const before = sim.stats()
+    const r = await run(home, ["request", "--tenant", "ACME", `${sim.apiBaseUrl}/orders`])
+    expect(r.code).toBe(0)
+    const after = sim.stats()
+    expect(after.tokenRequests).toBe(before.tokenRequests + 1)
+    expect(after.apiForbidden).toBe(before.apiForbidden + 1)
+    remember(home)
+  })
+
+  it("whoami shows tenant, platform, identifier, scope and time left, never the token", async () => {
+    const { home, client } = await provisioned()
+    const r = await run(home, ["whoami"])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^tenant\s+ACME$/m)
+    expect(r.stdout).toMatch(/^platform\s+command$/m)
+    expect(r.stdout).toMatch(/^identifier\s+api\.account\.sim$/m)
+    expect(r.stdout).toMatch(/^scope\s+MOBPROC$/m)
+    expect(r.stdout).toMatch(/^time left\s+1h 59m|^time left\s+2h 0m/m)
+    const j = json(await run(home, ["whoami", "--json"]))
+    expect(j).toMatchObject({
+      tenant: "ACME",
+      platform: "command",
+      scope: "MOBPROC",
+      clientId: client.clientId,
+    })
+    expect(j.expiresInSeconds).toBeGreaterThan(7000)
+    remember(home)
+  })
+
+  it("whoami for a client not permitted to validate: exit 3 and the advice", async () => {
+    const home = makeHome()
+    const restricted = sim.addClient({ scopes: ["MOBPROC"], grantTypes: ["refresh_token"] })
+    clients.push({ sim, client: restricted })
+    secrets.add(restricted.clientSecret)
+    secrets.add(restricted.refreshToken)
+    const init = await run(home, ["init", "--stdin", ...settingsFlags(restricted)], {
+      stdin: stdinSecrets(restricted),
+    })
+    expect(init.code).toBe(0)
+    const r = await run(home, ["whoami", "--json"])
+    expect(r.code).toBe(3)
+    expect(json(r)).toMatchObject({ error: { type: "ValidationNotPermitted", exitCode: 3 } })
+    expect((json(r).error as { message: string }).message).toContain(
+      "ask Tangoe to permit this client id to validate tokens",
+    )
+    remember(home)
+  })
+})
+
 describe("usage", () => {
   it("has --help on every command", async () => {
     const home = makeHome()
-    for (const command of [[], ["token"], ["header"], ["refresh"], ["status"], ["request"], ["init"]]) {
+    for (const command of [
+      [],
+      ["token"],
+      ["header"],
+      ["refresh"],
+      ["status"],
+      ["request"],
+      ["whoami"],
+      ["init"],
+    ]) {
       const r = await run(home, [...command, "--help"])
       expect(r.code, command.join(" ")).toBe(0)
       expect(r.stdout).toMatch(/USAGE/)

@@ -5,7 +5,9 @@
  * - keep a token: `createTokenClient` (Promise) or `TokenManager` (Effect), with a store;
  * - one refresh, no state: `refreshTokenSet` (Promise), `refresh` / `refreshWithRetry` (Effect);
  * - handle failures: `RefreshError` (its `reason` says what happened), `InvalidConfig`,
- *   `StoreError`, `TokenManagerError`.
+ *   `StoreError`, `TokenManagerError`;
+ * - call Tangoe's APIs: `createTangoeApi` (Promise) or `TangoeApi` (Effect), `TangoeApiError`,
+ *   `validateToken`.
  *
  * People who write a token store import from `@tangoe-token/core/store`; hosts that keep the
  * refresh token themselves (n8n's credential) from `@tangoe-token/core/host`.
@@ -75,6 +77,48 @@ export {
   type StoreKind,
   type StoreOperation,
 } from "./StoreError.ts"
+// Call Tangoe's APIs over the kept token: headers, 401/403 replay, error bodies, pages, validation.
+export {
+  createTangoeApi,
+  DEFAULT_REJECTION_STATUSES,
+  TangoeApi,
+  type TangoeApiClient,
+  type TangoeApiClientOptions,
+  type TangoeApiSettings,
+  type TangoeApiShape,
+  type TangoePage,
+  type TangoePageMeta,
+  type TangoePageOptions,
+} from "./TangoeApi.ts"
+export {
+  type ApiCallFields,
+  type ApiResponseFields,
+  ApiServerError,
+  ApiTransport,
+  BadRequest,
+  Forbidden,
+  ForeignHost,
+  isTangoeApiError,
+  MalformedApiResponse,
+  NotFound,
+  TangoeApiError,
+  type TangoeApiErrorReason,
+  type TangoeErrorBody,
+  TenantUnknown,
+  TokenNotValid,
+  TokenRejected,
+  TooManyPages,
+  UnexpectedStatus,
+  ValidationFailed,
+  type ValidationFields,
+  ValidationNotPermitted,
+} from "./TangoeApiError.ts"
+export {
+  API_BASE_URL_SOURCES,
+  API_BASE_URLS,
+  TANGOE_HEADERS,
+  VALIDATE_BEARER_GRANT,
+} from "./TangoeApiUrls.ts"
 // Keep a token: the Promise client and the Effect service.
 export {
   createTokenClient,
@@ -106,3 +150,4 @@ export {
 export { NotProvisioned, TokenManagerClosed, type TokenManagerError } from "./TokenManagerError.ts"
 export type { TokenSet } from "./TokenSet.ts"
 export { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
+export { type TokenIdentity, validateToken } from "./TokenValidation.ts"

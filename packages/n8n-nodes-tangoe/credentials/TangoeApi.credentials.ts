@@ -5,7 +5,7 @@
  */
 import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
-  IAuthenticateGeneric,
+  IAuthenticate,
   ICredentialDataDecryptedObject,
   ICredentialTestRequest,
   ICredentialType,
@@ -14,6 +14,7 @@ import type {
   IHttpRequestHelper,
   INodeProperties,
 } from "n8n-workflow"
+import { authenticateTangoe } from "../shared/apiHeaders"
 import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
 import { refreshCredential } from "../shared/refresh"
 
@@ -115,6 +116,15 @@ export class TangoeApi implements ICredentialType {
         "The Tangoe API's base URL. The Tangoe node sends paths below it, and the credential test calls it (any answer but 401 passes).",
     },
     {
+      displayName: "Tenant",
+      name: "tenant",
+      type: "string",
+      default: "",
+      placeholder: "ACME",
+      description:
+        "The customer's tenant code Tangoe assigned. Every request made with this credential carries it as X-TNGO-TENANT, with the client ID as client_id (Tangoe's API requires both), unless the request sets them itself.",
+    },
+    {
       displayName: "Access Token",
       name: "accessToken",
       type: "hidden",
@@ -146,14 +156,8 @@ export class TangoeApi implements ICredentialType {
     }
   }
 
-  authenticate: IAuthenticateGeneric = {
-    type: "generic",
-    properties: {
-      headers: {
-        Authorization: "=Bearer {{$credentials.accessToken}}",
-      },
-    },
-  }
+  /** `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them. */
+  authenticate: IAuthenticate = authenticateTangoe
 
   test: ICredentialTestRequest = {
     request: {

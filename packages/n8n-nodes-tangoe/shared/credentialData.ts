@@ -28,6 +28,8 @@ export interface TangoeCredentialData {
   readonly placement: PlacementChoice
   /** The Tangoe API's base URL, for the node's relative paths and the credential test. */
   readonly apiBaseUrl: string
+  /** The customer's tenant code for `X-TNGO-TENANT`; empty: none sent. */
+  readonly tenant: string
   /** The current access token (hidden; empty until the first refresh). */
   readonly accessToken: string
   /** When the access token expires, ISO 8601 (hidden; empty until the first refresh). */
@@ -48,6 +50,7 @@ export function readCredentialData(data: ICredentialDataDecryptedObject): Tangoe
     refreshToken: text(data.refreshToken).trim(),
     placement: text(data.placement) === "body" ? "body" : "query",
     apiBaseUrl: text(data.apiBaseUrl).trim(),
+    tenant: text(data.tenant).trim(),
     accessToken: text(data.accessToken),
     expiresAt: text(data.expiresAt),
   }

@@ -49,6 +49,7 @@ const data = (overrides: Record<string, unknown> = {}) => ({
   refreshToken: s.refreshToken,
   placement: "query",
   apiBaseUrl: "https://api.example.com",
+  tenant: "",
   accessToken: "",
   expiresAt: "",
   ...overrides,
@@ -119,9 +120,11 @@ describe("credential description", () => {
       "refreshToken",
       "placement",
       "apiBaseUrl",
+      "tenant",
       "accessToken",
       "expiresAt",
     ])
+    expect(byName.tenant?.default).toBe("")
     expect(byName.clientSecret?.typeOptions?.password).toBe(true)
     expect(byName.refreshToken?.typeOptions?.password).toBe(true)
     expect(byName.placement?.default).toBe("query")
@@ -133,17 +136,67 @@ describe("credential description", () => {
     expect(byName.expiresAt?.type).toBe("hidden")
   })
 
-  it("authenticates with a Bearer header and tests against the API base URL, failing only on 401", () => {
-    expect(credential.authenticate).toEqual({
-      type: "generic",
-      properties: { headers: { Authorization: "=Bearer {{$credentials.accessToken}}" } },
+  it("authenticates with a Bearer header and tests against the API base URL, failing only on 401", async () => {
+    const authenticate = credential.authenticate
+    if (typeof authenticate !== "function") throw new Error("authenticate must be a function")
+    const options = await authenticate(
+      { accessToken: "at-1", clientId: "c-1", tenant: "" },
+      { url: "https://api.example/v1/x", headers: { authorization: "Basic old", Accept: "x" } },
+    )
+    // Exactly one Authorization (ours), the request's other headers kept; no tenant configured, none sent.
+    expect(options.headers).toEqual({
+      Accept: "x",
+      Authorization: "Bearer at-1",
+      client_id: "c-1",
+      "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
     })
+    expect(options.url).toBe("https://api.example/v1/x")
     expect(credential.test.request).toMatchObject({
       baseURL: "={{$credentials.apiBaseUrl}}",
       method: "GET",
       ignoreHttpStatusErrors: { ignore: true, except: [401] },
     })
     expect(credential.test.rules).toEqual([expect.objectContaining({ type: "responseCode" })])
+  })
+})
+
+describe("Tangoe's API headers on every request made with the credential", () => {
+  const authenticate = credential.authenticate
+  const run = (credentials: Record<string, string>, headers: Record<string, string> = {}) => {
+    if (typeof authenticate !== "function") throw new Error("authenticate must be a function")
+    return authenticate(
+      { accessToken: "at-1", clientId: "c-1", ...credentials },
+      { url: "https://a.example/x", headers },
+    )
+  }
+
+  it("adds X-TNGO-TENANT (the tenant field) and client_id (the client ID)", async () => {
+    const first = (await run({ tenant: " ACME " })).headers ?? {}
+    expect(first).toEqual({
+      Authorization: "Bearer at-1",
+      "X-TNGO-TENANT": "ACME",
+      client_id: "c-1",
+      "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
+    })
+    // A new correlation id for every request.
+    const second = (await run({ tenant: "ACME" })).headers ?? {}
+    expect(second["X-TNGO-CONTEXT-CORRELATIONID"]).not.toBe(first["X-TNGO-CONTEXT-CORRELATIONID"])
+  })
+
+  it("keeps a tenant or client header the request set, in any case", async () => {
+    expect(
+      (
+        await run(
+          { tenant: "ACME" },
+          { "x-tngo-tenant": "OTHER", Client_Id: "mine", "x-tngo-context-correlationid": "wf-1" },
+        )
+      ).headers,
+    ).toEqual({
+      "x-tngo-tenant": "OTHER",
+      Client_Id: "mine",
+      "x-tngo-context-correlationid": "wf-1",
+      Authorization: "Bearer at-1",
+    })
   })
 })
 
@@ -509,6 +562,7 @@ const toData = () => {
     refreshToken: d.refreshToken,
     placement: "query" as const,
     apiBaseUrl: d.apiBaseUrl,
+    tenant: "",
     accessToken: "",
     expiresAt: "",
   }

@@ -34,6 +34,7 @@ const WF = {
   api: "TangoeE2eWfApi01",
   parallel: "TangoeE2eWfPar01",
   stock: "TangoeE2eWfHttp1",
+  tangoe: "TangoeE2eWfHttp2",
   token: "TangoeE2eWfTok01",
 }
 
@@ -91,6 +92,9 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
         httpRequestWithTangoe(credential, sim.apiUrl),
       ]),
       workflow(WF.token, "Tangoe get access token", [tangoeGetAccessToken(credential, 7201)]),
+      workflow(WF.tangoe, "HTTP Request to a Tangoe-style API", [
+        httpRequestWithTangoe(credential, `${sim.apiBaseUrl}/orders?limit=5&offset=0`),
+      ]),
     ])
   }, 30 * 60_000)
 
@@ -213,6 +217,18 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     expect(stats).toMatchObject({ refreshes: 1, failures: 0 })
     expect(sim.isLive((await stored()).refreshToken)).toBe(true)
     console.info(`(e) ${result.millis} ms, stats ${JSON.stringify(stats)}`)
+  })
+
+  it("(f) n8n's HTTP Request node gets X-TNGO-TENANT, client_id and a correlation id from the credential: Tangoe's API answers 200", async () => {
+    sim.resetStats()
+    const result = await execute(WF.tangoe)
+    const [page] = nodeOutput(result.json, "HTTP Request")
+    expect((page as { _meta?: { totalCount?: number } })._meta?.totalCount).toBe(24)
+    const sent = sim.apiRequests().at(-1)
+    expect(sent?.status).toBe(200)
+    expect(sent?.headers["x-tngo-tenant"]).toBe(client.tenant)
+    expect(sent?.headers.client_id).toBe(client.clientId)
+    expect(sent?.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
   })
 
   it("Get Access Token refreshes ahead of expiry and n8n persists the rotation", async () => {

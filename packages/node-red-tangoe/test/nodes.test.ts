@@ -116,7 +116,14 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     helper.getNode(TOKEN)?.receive({ payload: 1, headers: { "X-Trace": "abc", authorization: "Basic old" } })
     await waitFor(() => out.length === 1, "the message")
     const msg = out[0] as { headers: Record<string, string>; token: Record<string, unknown> }
-    expect(Object.keys(msg.headers).sort()).toEqual(["Authorization", "X-Trace"])
+    // Tangoe's client_id and a correlation id come too (no tenant: the config node has none).
+    expect(Object.keys(msg.headers).sort()).toEqual([
+      "Authorization",
+      "X-TNGO-CONTEXT-CORRELATIONID",
+      "X-Trace",
+      "client_id",
+    ])
+    expect(msg.headers.client_id).toBe(client.clientId)
     expect(msg.headers["X-Trace"]).toBe("abc")
     const [scheme, accessToken] = msg.headers.Authorization?.split(" ") ?? []
     expect(scheme).toBe("Bearer")
@@ -149,6 +156,47 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     await waitFor(() => out.length === 1, "the API response")
     expect((out[0] as { statusCode: number }).statusCode).toBe(200)
     expect(sim.stats().apiUnauthorized).toBe(0)
+  })
+
+  it("adds X-TNGO-TENANT, client_id and a correlation id for Tangoe's API, never over the flow's own", async () => {
+    const client = newClient()
+    const flow = [
+      { id: "f1", type: "tab", label: "test" },
+      simulatorCredentialsNode(CONFIG, sim.tokenUrl, { tenant: "ACME" }),
+      { id: TOKEN, z: "f1", type: "tangoe token", account: CONFIG, wires: [["http"]] },
+      {
+        id: "http",
+        z: "f1",
+        type: "http request",
+        method: "GET",
+        ret: "obj",
+        url: `${sim.apiBaseUrl}/orders`,
+        wires: [["out"]],
+      },
+      { id: "out", z: "f1", type: "helper" },
+    ]
+    await helper.load([tangoe, httpRequestNode], flow, credsFor(client))
+    const out = collect("out")
+    helper.getNode(TOKEN)?.receive({ payload: "" })
+    await waitFor(() => out.length === 1, "the API response")
+    const first = out[0] as { statusCode: number; payload: { _meta: { totalCount: number } } }
+    expect(first.statusCode).toBe(200)
+    expect(first.payload._meta.totalCount).toBe(24)
+    const [sent] = sim.apiRequests()
+    expect(sent?.headers["x-tngo-tenant"]).toBe("ACME")
+    expect(sent?.headers.client_id).toBe(client.clientId)
+    expect(sent?.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
+    // The flow's own headers win: its tenant and correlation id are sent as set.
+    helper.getNode(TOKEN)?.receive({
+      payload: "",
+      headers: { "x-tngo-tenant": "OTHER", "X-TNGO-CONTEXT-CORRELATIONID": "flow-1" },
+    })
+    await waitFor(() => out.length === 2, "the second API response")
+    expect((out[1] as { statusCode: number }).statusCode).toBe(403)
+    const second = sim.apiRequests()[1]
+    expect(second?.headers["x-tngo-tenant"]).toBe("OTHER")
+    expect(second?.headers["x-tngo-context-correlationid"]).toBe("flow-1")
+    expect(second?.headers.client_id).toBe(client.clientId)
   })
 
   it("answers 50 simultaneous messages with one token request", async () => {

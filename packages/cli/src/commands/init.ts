@@ -49,6 +49,7 @@ const configToSave = (settings: Settings, previous: ConfigFile | undefined): Con
     clientId: settings.clientId,
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(settings.scope === undefined ? {} : { scope: settings.scope }),
+    ...(settings.tenant === undefined ? {} : { tenant: settings.tenant }),
     ...(settings.placement === undefined ? {} : { placement: settings.placement }),
     ...(settings.clientAuth === undefined ? {} : { clientAuth: settings.clientAuth }),
     ...(settings.timeoutSeconds === undefined ? {} : { timeout: settings.timeoutSeconds }),

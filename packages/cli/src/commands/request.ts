@@ -2,8 +2,10 @@
  * `request <url>` performs one HTTP request with the access token, like a small curl: `-X` method,
  * `-H "Name: value"` headers (repeatable), `-d` body (`@file` reads a file, `@-` standard input;
  * with a body the method defaults to POST and a body starting with `{` or `[` is sent as JSON).
- * Core's client refreshes and replays once when the API answers 401. The body goes to stdout as
- * received and `HTTP <status> <text>` to stderr.
+ * It goes through core's Tangoe API layer: `client_id`, `X-TNGO-TENANT` (the tenant setting, when set)
+ * and a fresh `X-TNGO-CONTEXT-CORRELATIONID` are added unless a `-H` header sets them, and on 401 or
+ * 403 the token is refreshed and the request replayed once. The body goes to stdout as received and
+ * `HTTP <status> <text>` to stderr.
  *
  * Exit codes: 0 for a status below 400, 6 for 400 and above, 4 when the API cannot be reached.
  * JSON shape: `{"status","statusText","ok","headers":{…},"body"}` (the body as text).
@@ -13,12 +15,14 @@
  * @internal
  */
 import { readFile } from "node:fs/promises"
+import { createTangoeApi, isTangoeApiError } from "@tangoe-token/core"
 import { withClient } from "../internal/client.ts"
 import { ApiUnavailable, ExitCode, UsageError } from "../internal/errors.ts"
 import type { Output } from "../internal/output.ts"
 import { withProgress } from "../internal/progress.ts"
 import { type CommonOptions, loadSettings } from "../internal/run.ts"
 import { readStdin } from "../internal/secretInput.ts"
+import { clientRequest } from "../internal/settings.ts"
 
 /** The options of `request`. */
 export interface RequestOptions extends CommonOptions {
@@ -87,15 +91,23 @@ export const requestCommand = async (options: RequestOptions, out: Output): Prom
   const method = (options.method ?? (body === undefined ? "GET" : "POST")).toUpperCase()
   const settings = await loadSettings(options, out)
   return withClient(settings, async (client) => {
+    // The request's own origin is the API base: the token goes nowhere else.
+    const api = createTangoeApi({
+      ...clientRequest(settings),
+      tokenClient: client,
+      baseUrl: `${url.origin}/`,
+      tenant: settings.tenant,
+      tenantFromToken: false,
+    })
     const response = await withProgress(client, out, `${method} ${url.host}…`, () =>
-      client
-        .fetch(url, { method, headers, ...(body === undefined ? {} : { body }) })
-        .catch((error: unknown) => {
-          if (typeof error === "object" && error !== null && "_tag" in error) throw error
-          throw new ApiUnavailable({
-            message: `cannot reach ${url.protocol}//${url.host} (${errorCode(error)}) — check the URL and your network, then retry`,
-          })
-        }),
+      api.fetch(url, { method, headers, ...(body === undefined ? {} : { body }) }).catch((error: unknown) => {
+        if (isTangoeApiError(error) && error.reason._tag !== "ApiTransport") throw error
+        if (typeof error === "object" && error !== null && "_tag" in error && !isTangoeApiError(error))
+          throw error
+        throw new ApiUnavailable({
+          message: `cannot reach ${url.protocol}//${url.host} (${errorCode(error)}) — check the URL and your network, then retry`,
+        })
+      }),
     )
     const bytes = Buffer.from(await response.arrayBuffer())
     if (out.json) {

@@ -28,6 +28,8 @@ export interface ConfigFile {
   /** Saved by `init` unless it came from the environment only. */
   readonly clientSecret?: string | undefined
   readonly scope?: string | undefined
+  /** The customer's tenant code (`X-TNGO-TENANT`). */
+  readonly tenant?: string | undefined
   readonly placement?: string | undefined
   readonly clientAuth?: string | undefined
   /** Seconds. */
@@ -41,6 +43,7 @@ const STRING_FIELDS = [
   "clientId",
   "clientSecret",
   "scope",
+  "tenant",
   "placement",
   "clientAuth",
   "store",

@@ -5,7 +5,12 @@
  *
  * @internal
  */
-import { isRefreshError, type RefreshErrorReason } from "@tangoe-token/core"
+import {
+  isRefreshError,
+  isTangoeApiError,
+  type RefreshErrorReason,
+  type TangoeApiErrorReason,
+} from "@tangoe-token/core"
 import * as Data from "effect/Data"
 import { inCliTerms } from "./cliTerms.ts"
 
@@ -30,7 +35,7 @@ export class ApiUnavailable extends Data.TaggedError("ApiUnavailable")<{ readonl
  * - 2: usage: a missing or invalid setting or flag (a Redis URL store-redis refuses), an unusable settings file.
  * - 3: a person must re-provision credentials: the refresh token was refused (`InvalidGrant`) or none is
  *   stored (`NotProvisioned`), or the client id/secret/scope were refused (`InvalidClient`,
- *   `UnauthorizedClient`, `InvalidScope`). Retrying cannot help; run `tangoe-token init` again.
+ *   `UnauthorizedClient`, `InvalidScope`), or the client may not validate tokens (`ValidationNotPermitted`, whoami). Retrying cannot help; run `tangoe-token init` again.
  * - 4: the server is unavailable or misbehaved (`Transport`, `Timeout`, `ServerError`, `RateLimited`,
  *   `MalformedResponse`, or the API of `request` could not be reached). Retrying later can help.
  * - 5: the token store failed (`StoreError`, `StoreConflict`): fix the file or its permissions, or the Redis server.
@@ -65,8 +70,27 @@ const byReason: { readonly [Tag in RefreshErrorReason["_tag"]]: number } = {
   UnsupportedGrantType: ExitCode.unexpected,
 }
 
+/** The reasons of a `TangoeApiError` (`request`, `whoami`). */
+const byApiReason: { readonly [Tag in TangoeApiErrorReason["_tag"]]: number } = {
+  BadRequest: ExitCode.httpError,
+  Forbidden: ExitCode.httpError,
+  TokenRejected: ExitCode.httpError,
+  NotFound: ExitCode.httpError,
+  ApiServerError: ExitCode.httpError,
+  UnexpectedStatus: ExitCode.httpError,
+  MalformedApiResponse: ExitCode.unavailable,
+  ApiTransport: ExitCode.unavailable,
+  ForeignHost: ExitCode.usage,
+  TooManyPages: ExitCode.usage,
+  ValidationNotPermitted: ExitCode.reprovision,
+  TokenNotValid: ExitCode.unavailable,
+  ValidationFailed: ExitCode.unavailable,
+  TenantUnknown: ExitCode.usage,
+}
+
 const byTag: Readonly<Record<string, number>> = {
   ...byReason,
+  ...byApiReason,
   UsageError: ExitCode.usage,
   InvalidConfig: ExitCode.usage,
   RedisStoreConfigError: ExitCode.usage,
@@ -84,9 +108,11 @@ const byTag: Readonly<Record<string, number>> = {
 export const tagOf = (error: unknown): string => {
   const tag = isRefreshError(error)
     ? error.reason._tag
-    : typeof error === "object" && error !== null
-      ? (error as { readonly _tag?: unknown })._tag
-      : undefined
+    : isTangoeApiError(error)
+      ? error.reason._tag
+      : typeof error === "object" && error !== null
+        ? (error as { readonly _tag?: unknown })._tag
+        : undefined
   return typeof tag === "string" && Object.hasOwn(byTag, tag) ? tag : "UnexpectedError"
 }
 

@@ -8,6 +8,7 @@
  * | client id      | --client-id        | TANGOE_CLIENT_ID       | clientId       | (required)           |
  * | client secret  | --client-secret ⚠  | TANGOE_CLIENT_SECRET   | clientSecret   | (required)           |
  * | scope          | --scope            | TANGOE_SCOPE           | scope          | none                 |
+ * | tenant         | --tenant           | TANGOE_TENANT          | tenant         | none                 |
  * | refresh token  | --refresh-token ⚠  | TANGOE_REFRESH_TOKEN   | (token store)  | the stored one       |
  * | token store    | --store            | TANGOE_STORE           | store          | XDG state folder     |
  * | Redis password | —                  | TANGOE_REDIS_PASSWORD  | (in the URL)   | the URL's            |
@@ -32,6 +33,8 @@ export interface SettingFlags {
   readonly clientId?: string | undefined
   readonly clientSecret?: string | undefined
   readonly scope?: string | undefined
+  /** The customer's tenant code, sent as `X-TNGO-TENANT` by `request`. */
+  readonly tenant?: string | undefined
   readonly refreshToken?: string | undefined
   readonly store?: string | undefined
   readonly config?: string | undefined
@@ -54,6 +57,8 @@ export interface Settings {
   readonly clientId: string | undefined
   readonly clientSecret: Redacted.Redacted<string> | undefined
   readonly scope: string | undefined
+  /** The customer's tenant code (`X-TNGO-TENANT`). */
+  readonly tenant: string | undefined
   /** A provisioned refresh token (flag, environment, stdin): it seeds or replaces the stored one. */
   readonly refreshToken: Redacted.Redacted<string> | undefined
   readonly placement: string | undefined
@@ -75,6 +80,7 @@ export interface Settings {
     readonly clientId: Source
     readonly clientSecret: Source
     readonly scope: Source
+    readonly tenant: Source
     readonly refreshToken: Source
     readonly store: Source
     readonly config: Source
@@ -160,6 +166,11 @@ export const resolveSettings = (input: {
     [file.clientSecret, "config"],
   )
   const [scope, scopeSource] = pick([flags.scope, "flag"], [env.TANGOE_SCOPE, "env"], [file.scope, "config"])
+  const [tenant, tenantSource] = pick(
+    [flags.tenant, "flag"],
+    [env.TANGOE_TENANT, "env"],
+    [file.tenant, "config"],
+  )
   const [refreshToken, refreshTokenSource] = pick(
     [flags.refreshToken, "flag"],
     [stdin.refreshToken, "stdin"],
@@ -173,6 +184,7 @@ export const resolveSettings = (input: {
     clientId,
     clientSecret: secret(clientSecret),
     scope,
+    tenant,
     refreshToken: secret(refreshToken),
     placement: flags.placement ?? file.placement,
     clientAuth: flags.clientAuth ?? file.clientAuth,
@@ -188,6 +200,7 @@ export const resolveSettings = (input: {
       clientId: clientIdSource,
       clientSecret: clientSecretSource,
       scope: scopeSource,
+      tenant: tenantSource,
       refreshToken: refreshTokenSource,
       store: store === undefined ? "default" : storeSource,
       config: configSource,

@@ -25,6 +25,7 @@ export function simulatorCredential(
     readonly clientSecret: string
     readonly scope: string
     readonly refreshToken: string
+    readonly tenant?: string
   },
 ): object {
   return {
@@ -38,6 +39,7 @@ export function simulatorCredential(
       clientSecret: client.clientSecret,
       scope: client.scope,
       refreshToken: client.refreshToken,
+      ...(client.tenant === undefined ? {} : { tenant: client.tenant }),
       placement: "query",
       // The simulator protects one path: make it the base, so the credential test's GET hits it.
       apiBaseUrl: sim.apiUrl,

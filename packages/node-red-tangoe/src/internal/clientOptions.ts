@@ -19,6 +19,8 @@ export interface CredentialsConfig {
   readonly placement?: string
   readonly clientAuth?: string
   readonly refreshAhead?: string | number
+  /** Optional: the customer's tenant code, sent as `X-TNGO-TENANT` by the token node. */
+  readonly tenant?: string
 }
 
 /** The credentials of a `tangoe-credentials` node (flows_cred.json). */

@@ -58,7 +58,13 @@ export type TokenSource =
 /** A `tangoe-credentials` node as the runtime holds it. */
 export interface TangoeCredentialsNode extends RuntimeNode {
   tangoe: TokenSource
+  /** Tangoe's API headers of this client: the tenant (when set) and the client id. */
+  apiHeaders: { readonly tenant?: string | undefined; readonly clientId?: string | undefined }
 }
+
+/** A trimmed, non-empty header value without control characters, else `undefined`. */
+const headerValue = (value: unknown): string | undefined =>
+  typeof value === "string" && value.trim() !== "" && !/\p{Cc}/u.test(value) ? value.trim() : undefined
 
 /**
  * Mirrors a rotated refresh token (and the origin it descends from) into the node's runtime
@@ -272,7 +278,9 @@ export const registerCredentialsNode = (RED: NodeAPI): void => {
     function (this: RuntimeNode, config: CredentialsConfig) {
       RED.nodes.createNode(this, config)
       const node = this as TangoeCredentialsNode
-      node.tangoe = openTokenSource(RED, node, config, (this.credentials ?? {}) as CredentialsSecrets)
+      const secrets = (this.credentials ?? {}) as CredentialsSecrets
+      node.tangoe = openTokenSource(RED, node, config, secrets)
+      node.apiHeaders = { tenant: headerValue(config.tenant), clientId: headerValue(secrets.clientId) }
       node.on("close", (_removed, done) => {
         // The side store file is kept even when the node is deleted: undoing the deletion (or
         // importing the flow again) must find the live refresh token, never a dead one.

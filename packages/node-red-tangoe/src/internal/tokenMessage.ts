@@ -33,6 +33,35 @@ export const withAuthorization = (headers: unknown, authorization: string): Reco
   return merged
 }
 
+/** Tangoe's API headers (concepts/headers) the token node adds for the next `http request` node. */
+export interface TangoeHeaders {
+  /** `X-TNGO-TENANT`: the customer's tenant code, when the config node has one. */
+  readonly tenant?: string | undefined
+  /** `client_id`: the config node's client id. */
+  readonly clientId?: string | undefined
+  /** `X-TNGO-CONTEXT-CORRELATIONID`: unique per message. */
+  readonly correlationId: string
+}
+
+/**
+ * The headers with Tangoe's `X-TNGO-TENANT`, `client_id` and `X-TNGO-CONTEXT-CORRELATIONID` added,
+ * each only when the flow set no header of that name (in any case): the flow's own values win.
+ */
+export const withTangoeHeaders = (
+  headers: Record<string, unknown>,
+  tangoe: TangoeHeaders,
+): Record<string, unknown> => {
+  const merged: Record<string, unknown> = { ...headers }
+  const present = new Set(Object.keys(merged).map((name) => name.toLowerCase()))
+  const add = (name: string, value: string | undefined): void => {
+    if (value !== undefined && value !== "" && !present.has(name.toLowerCase())) merged[name] = value
+  }
+  add("X-TNGO-TENANT", tangoe.tenant)
+  add("client_id", tangoe.clientId)
+  add("X-TNGO-CONTEXT-CORRELATIONID", tangoe.correlationId)
+  return merged
+}
+
 /** The `Authorization` value: core's token type (`Bearer`) and the access token. */
 export const authorizationOf = (token: Token): string =>
   `${token.tokenType.toLowerCase() === "bearer" ? "Bearer" : token.tokenType} ${token.accessToken}`

@@ -1,17 +1,20 @@
 /**
  * The `tangoe token` node: for each message, asks its config node's shared client for a valid
- * access token, sets `msg.headers.Authorization` and `msg.token`, and sends the message on (to
- * an `http request` node, typically). `msg.refresh = true` forces a refresh. A failure goes to
+ * access token, sets `msg.headers.Authorization` and `msg.token`, adds Tangoe's `X-TNGO-TENANT`
+ * (when the config node has a tenant), `client_id` and a fresh `X-TNGO-CONTEXT-CORRELATIONID`
+ * unless the flow set them, and sends the message on (to an `http request` node, typically). `msg.refresh = true` forces a refresh. A failure goes to
  * `done(err)`, so a Catch node sees it, with `msg.error` holding the typed, secret-free problem
  * (`_tag`, `message`, `field`, and `action`: what to do, from the message catalog).
  *
  * @internal
  */
+
+import { randomUUID } from "node:crypto"
 import type { TangoeCredentialsNode } from "./credentialsNode.ts"
 import { type TokenProblem, TokenRequestError, toProblem } from "./problem.ts"
 import type { NodeAPI, NodeStatus, RuntimeNode } from "./red.ts"
 import { actionOf, errorStatus, refreshingStatus, validStatus } from "./status.ts"
-import { authorizationOf, messageToken, withAuthorization } from "./tokenMessage.ts"
+import { authorizationOf, messageToken, withAuthorization, withTangoeHeaders } from "./tokenMessage.ts"
 
 /** The token node's type name. */
 export const TOKEN_TYPE = "tangoe token"
@@ -65,7 +68,10 @@ export const registerTokenNode = (RED: NodeAPI): void => {
       const pending = force ? client.refresh() : client.getToken()
       pending.then(
         (token) => {
-          msg.headers = withAuthorization(msg.headers, authorizationOf(token))
+          msg.headers = withTangoeHeaders(withAuthorization(msg.headers, authorizationOf(token)), {
+            ...owner?.apiHeaders,
+            correlationId: randomUUID(),
+          })
           msg.token = messageToken(token, includeAccessToken, Date.now())
           if (force) delete msg.refresh
           show(validStatus(RED, token.expiresAt))
