@@ -217,7 +217,7 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
   }
   const endpoint = parseEndpoint(options.url, options)
   const keys = storeKeys({
-    prefix: options.keyPrefix ?? "tangoe-token",
+    prefix: options.keyPrefix === undefined ? "tangoe-token" : options.keyPrefix,
     namespace: options.namespace,
     environment: options.environment,
     clientId: options.clientId,
