@@ -298,7 +298,7 @@ const resolveTimeout = (u: unknown): Check<Duration.Duration> => {
       field,
       expected,
       received,
-      "A time limit under 100 ms fires after the request left, when the server may already have rolled the refresh token.",
+      "A shorter limit can fire after the request left and cost the rotated refresh token.",
     )
   }
   return Result.succeed(Duration.millis(millis.success))
@@ -353,20 +353,13 @@ export const resolveRequestSettings = (input: unknown): Result.Result<RequestSet
 
 const resolveSettingsUnsafe = (input: unknown): Result.Result<RequestSettings, InvalidConfig> => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return invalid("request", "an object with environment, clientId and clientSecret", typeOf(input))
+    return invalid(
+      "request",
+      "an object with environment, clientId, clientSecret (and, for one refresh, refreshToken)",
+      typeOf(input),
+    )
   }
   const r = input as Record<string, unknown>
-  const head = resolveHead(r)
-  return Result.isFailure(head) ? Result.fail(head.failure) : resolveRest(r, head.success)
-}
-
-type Head = Pick<
-  RequestSettings,
-  "environmentName" | "environment" | "tokenUrl" | "clientId" | "clientSecret"
->
-
-/** Where and who: environment, client id and secret, checked in this order. */
-const resolveHead = (r: Record<string, unknown>): Result.Result<Head, InvalidConfig> => {
   const environment = resolveEnvironment(r.environment)
   if (Result.isFailure(environment)) return Result.fail(environment.failure)
   const clientId = resolveClientId(r.clientId)
@@ -377,17 +370,6 @@ const resolveHead = (r: Record<string, unknown>): Result.Result<Head, InvalidCon
     "Use the client secret Tangoe assigned to this client id.",
   )
   if (Result.isFailure(clientSecret)) return Result.fail(clientSecret.failure)
-  return Result.succeed({
-    ...environment.success,
-    clientId: clientId.success,
-    clientSecret: clientSecret.success,
-  })
-}
-
-const resolveRest = (
-  r: Record<string, unknown>,
-  head: Head,
-): Result.Result<RequestSettings, InvalidConfig> => {
   const scope = resolveScope(r.scope)
   if (Result.isFailure(scope)) return Result.fail(scope.failure)
   const placement = resolveChoice<Placement>("placement", r.placement, ["query", "body"])
@@ -397,7 +379,9 @@ const resolveRest = (
   const timeout = resolveTimeout(r.timeout)
   if (Result.isFailure(timeout)) return Result.fail(timeout.failure)
   return Result.succeed({
-    ...head,
+    ...environment.success,
+    clientId: clientId.success,
+    clientSecret: clientSecret.success,
     scope: scope.success,
     placement: placement.success,
     clientAuth: clientAuth.success,
@@ -405,23 +389,14 @@ const resolveRest = (
   })
 }
 
+/** The settings, then the refresh token (the field named is the first invalid one in that order). */
 const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, InvalidConfig> => {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    return invalid(
-      "request",
-      "an object with environment, clientId, clientSecret and refreshToken",
-      typeOf(input),
-    )
-  }
-  const r = input as Record<string, unknown>
-  const head = resolveHead(r)
-  if (Result.isFailure(head)) return Result.fail(head.failure)
-  const refreshToken = resolveRefreshToken(r.refreshToken)
-  if (Result.isFailure(refreshToken)) return Result.fail(refreshToken.failure)
-  const rest = resolveRest(r, head.success)
-  return Result.isFailure(rest)
-    ? Result.fail(rest.failure)
-    : Result.succeed({ ...rest.success, refreshToken: refreshToken.success })
+  const settings = resolveSettingsUnsafe(input)
+  if (Result.isFailure(settings)) return Result.fail(settings.failure)
+  const refreshToken = resolveRefreshToken((input as Record<string, unknown>).refreshToken)
+  return Result.isFailure(refreshToken)
+    ? Result.fail(refreshToken.failure)
+    : Result.succeed({ ...settings.success, refreshToken: refreshToken.success })
 }
 
 /**

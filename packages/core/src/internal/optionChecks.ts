@@ -31,11 +31,8 @@ export const describeReceived = (u: unknown): string => {
   return typeof u === "object" ? "an object" : `a ${typeof u}`
 }
 
-/** A millisecond count as people read it: `100 ms`, `30 s`, `24.8 days`. */
-const showMillis = (ms: number): string =>
-  ms >= 86_400_000 && ms % 86_400_000 !== 0
-    ? `${(ms / 86_400_000).toFixed(1)} days`
-    : Duration.format(Duration.millis(ms))
+/** A millisecond count as people read it: `100ms`, `30s`, `24d 20h 31m 23s 647ms`. */
+const showMillis = (ms: number): string => Duration.format(Duration.millis(ms))
 
 /** The range of a duration option, in milliseconds (both inclusive). */
 export interface MillisRange {
@@ -114,14 +111,14 @@ export const checkRetryOptions = (
   if (!isOptionsObject(u)) {
     return new InvalidConfig({
       field,
-      expected: `${allowFalse ? "false, or " : ""}retry options { schedule?, rotationGracePeriod? }`,
+      expected: `${allowFalse ? "false or " : ""}{ schedule?, rotationGracePeriod? }`,
       received: describeReceived(u),
     })
   }
   if (u.schedule !== undefined && !Schedule.isSchedule(u.schedule)) {
     return new InvalidConfig({
       field: `${field}.schedule`,
-      expected: 'a Schedule, e.g. makeRetrySchedule({ maxElapsed: "1 minute" })',
+      expected: "a Schedule (e.g. from makeRetrySchedule)",
       received: describeReceived(u.schedule),
     })
   }
@@ -138,6 +135,6 @@ export const checkTransportOption = (u: unknown, field = "transport"): InvalidCo
     ? undefined
     : new InvalidConfig({
         field,
-        expected: "an HttpTransport (fetchTransport, or fromPromise((request, signal) => …))",
+        expected: "an HttpTransport (an object with send, e.g. fromPromise(…))",
         received: describeReceived(u),
       })
