@@ -16,6 +16,7 @@ export {
   isRefreshError,
   memoryStore,
   REFRESH_ERROR_REASON_TAGS,
+  resolveRefreshRequest,
   type TokenClient,
   type TokenInfo,
 } from "@tangoe-token/core"
