@@ -40,8 +40,11 @@ import type { TokenStoreShape } from "./TokenStore.ts"
  * @since 0.1.0
  */
 export interface TokenClientOptions extends Omit<RefreshRequest, "refreshToken"> {
-  /** The provisioned refresh token; it seeds an empty store (see `TokenManagerOptions.refreshToken`). */
-  readonly refreshToken?: Secret | undefined
+  /**
+   * The provisioned refresh token; it seeds an empty store (see `TokenManagerOptions.refreshToken`).
+   * `undefined` or `null`: none, the store must hold one (otherwise `NotProvisioned`, nothing sent).
+   */
+  readonly refreshToken?: Secret | null | undefined
   /**
    * Where the rotating refresh token is kept: a store (`memoryStore()`, the default, loses it on exit),
    * or the Effect that makes one, e.g. `fileStore("/var/lib/app/tangoe-token.json")`.

@@ -76,7 +76,7 @@ describe("problem 4: no refresh token never sends a placeholder", () => {
     const fake = fakeTransport(ok())
     const client = createTokenClient({
       ...base,
-      refreshToken: null as unknown as undefined,
+      refreshToken: null,
       store,
       transport: fake.transport,
     })
