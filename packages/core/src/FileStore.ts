@@ -63,7 +63,7 @@ export interface FileStoreOptions {
    * the key); a string is a passphrase (stretched with scrypt and a salt stored in the file).
    * Keep it out of the file's folder. Without it the file is plain JSON protected by mode 0600.
    * Best given `Redacted` (`Redacted.make(key)`), so that it never shows in logs of your options;
-   * a plain string or `Uint8Array` is accepted too and wrapped at once (since 0.4.0).
+   * a plain string or `Uint8Array` is accepted too and wrapped at once (since 0.3.0).
    */
   readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | Uint8Array | string | undefined
   /**

@@ -120,7 +120,7 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
  * the server may have rolled the refresh token by then: the rotation would be lost.
  *
  * @category constants
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const MIN_TIMEOUT: Duration.Duration = Duration.millis(100)
 
@@ -129,7 +129,7 @@ export const MIN_TIMEOUT: Duration.Duration = Duration.millis(100)
  * accept (a longer one would fire at once).
  *
  * @category constants
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const MAX_TIMEOUT: Duration.Duration = Duration.millis(MAX_TIMER_MILLIS)
 

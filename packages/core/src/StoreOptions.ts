@@ -4,7 +4,7 @@
  * adapter writes) accept and refuse the same values. Each check returns the value or an
  * `InvalidConfig` naming the option and what it must be; none throws.
  *
- * @since 0.4.0
+ * @since 0.3.0
  */
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -19,7 +19,7 @@ export type { MillisRange } from "./internal/optionChecks.ts"
  * lock for hours. Zero or a negative lease is refused: it would turn the lock off.
  *
  * @category ranges
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const LOCK_LEASE_RANGE: MillisRange = { min: 100, max: 3_600_000 }
 
@@ -27,7 +27,7 @@ export const LOCK_LEASE_RANGE: MillisRange = { min: 100, max: 3_600_000 }
  * The range of a lock wait: 1 ms to 1 hour.
  *
  * @category ranges
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const LOCK_TIMEOUT_RANGE: MillisRange = { min: 1, max: 3_600_000 }
 
@@ -36,7 +36,7 @@ export const LOCK_TIMEOUT_RANGE: MillisRange = { min: 1, max: 3_600_000 }
  * 2^31 - 1 ms (about 24.8 days); Node fires a longer timer at once.
  *
  * @category ranges
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const TIMER_RANGE: MillisRange = { min: 1, max: MAX_TIMER_MILLIS }
 
@@ -52,7 +52,7 @@ export const TIMER_RANGE: MillisRange = { min: 1, max: MAX_TIMER_MILLIS }
  * ```
  *
  * @category validation
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const durationOption = (
   field: string,
@@ -68,7 +68,7 @@ export const durationOption = (
  * non-empty passphrase) is the codec's check (`StoreError` `InvalidKey`).
  *
  * @category validation
- * @since 0.4.0
+ * @since 0.3.0
  */
 export const encryptionKeyOption = (
   value: unknown,
