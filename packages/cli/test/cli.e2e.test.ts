@@ -326,6 +326,18 @@ describe("refresh and rotation", () => {
     remember(home)
   })
 
+  it("refuses a time limit under 0.1 s (--timeout 0.0001) before any token request: exit 2, naming --timeout", async () => {
+    const { home } = await provisioned()
+    const before = sim.stats().tokenRequests
+    const r = await run(home, ["refresh", "--timeout", "0.0001"])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^tangoe-token: --timeout .*must be a number of seconds from 0\.1/)
+    expect(sim.stats().tokenRequests).toBe(before)
+    const stored = readStore(home.storePath)
+    expect(sim.isLive(stored.refreshToken)).toBe(true)
+    remember(home)
+  })
+
   it("exits 4 when the server fails or times out", async () => {
     const { home } = await provisioned()
     sim.injectFaults({ kind: "status", status: 500 })

@@ -1,8 +1,18 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Redacted from "effect/Redacted"
 import { describe, expect, it } from "vitest"
+import { readConfigFile } from "../src/internal/configFile.ts"
 import { UsageError } from "../src/internal/errors.ts"
 import { defaultConfigPath, defaultStorePath } from "../src/internal/paths.ts"
-import { clientRequest, isRedisUrl, redisUrlLabel, resolveSettings } from "../src/internal/settings.ts"
+import {
+  clientRequest,
+  isRedisUrl,
+  redisUrlLabel,
+  resolveSettings,
+  TIMEOUT_SECONDS,
+} from "../src/internal/settings.ts"
 
 const file = {
   environment: "qa",
@@ -130,6 +140,37 @@ describe("clientRequest", () => {
     expect(request.timeout).toBe(2500)
     expect(String(request.clientSecret)).not.toContain('x"')
     expect(JSON.stringify(request)).not.toContain('"x"')
+  })
+})
+
+describe("the time limit of a token request (issue 18, problem 5)", () => {
+  const settings = (timeout: number, file?: { timeout: number }) =>
+    resolveSettings({
+      flags: { clientId: "id", ...(file === undefined ? { timeout } : {}) },
+      env: { HOME: "/h", TANGOE_CLIENT_SECRET: "x" },
+      file,
+    })
+
+  it("refuses less than 0.1 s (and more than a Node timer takes) from a flag or the settings file, naming --timeout", () => {
+    for (const seconds of [0.0001, 0.05, 0, -1, Number.NaN, 2_147_484, 1e12]) {
+      expect(() => clientRequest(settings(seconds))).toThrow(UsageError)
+      expect(() => clientRequest(settings(seconds))).toThrow(/--timeout .*from 0\.1 to 2147483/)
+      expect(() => clientRequest(settings(0, { timeout: seconds }))).toThrow(/"timeout" in the settings file/)
+    }
+  })
+
+  it("accepts 0.1 s and the longest timer core takes, as milliseconds", () => {
+    expect(clientRequest(settings(0.1)).timeout).toBe(100)
+    expect(clientRequest(settings(TIMEOUT_SECONDS.max)).timeout).toBe(2_147_483_647)
+  })
+
+  it("the settings file's timeout is checked when the file is read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-timeout-"))
+    const path = join(dir, "config.json")
+    writeFileSync(path, JSON.stringify({ timeout: 0.0001 }), { mode: 0o600 })
+    await expect(readConfigFile(path, () => undefined)).rejects.toThrow(
+      /"timeout" must be a number of seconds from 0\.1/,
+    )
   })
 })
 

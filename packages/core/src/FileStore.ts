@@ -34,11 +34,13 @@
 import { mkdir } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
+import { InvalidConfig } from "./InvalidConfig.ts"
+import { checkFlag } from "./internal/optionChecks.ts"
 import { sweepStrays, WriteStepError, writeAtomic } from "./internal/store/atomicFile.ts"
 import { withFileLock } from "./internal/store/fileLock.ts"
 import { fsStoreError } from "./internal/store/fsError.ts"
@@ -46,6 +48,7 @@ import { NotARegularFile, openToOthers, readOwnFile } from "./internal/store/own
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
 import { type StoreCodec, type StoreCodecError, storeCodec } from "./StoreCodec.ts"
 import { StoreError, type StoreOperation } from "./StoreError.ts"
+import { durationOption, encryptionKeyOption, LOCK_LEASE_RANGE, LOCK_TIMEOUT_RANGE } from "./StoreOptions.ts"
 import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
 
 /**
@@ -59,14 +62,20 @@ export interface FileStoreOptions {
    * Encrypts the file with AES-256-GCM. A `Uint8Array` must be exactly 32 random bytes (used as
    * the key); a string is a passphrase (stretched with scrypt and a salt stored in the file).
    * Keep it out of the file's folder. Without it the file is plain JSON protected by mode 0600.
+   * Best given `Redacted` (`Redacted.make(key)`), so that it never shows in logs of your options;
+   * a plain string or `Uint8Array` is accepted too and wrapped at once (since 0.3.0).
    */
-  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | undefined
-  /** How long `withRefreshLock` and `save` wait for a lock held by another process. Default 30 s. */
+  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | Uint8Array | string | undefined
+  /**
+   * How long `withRefreshLock` and `save` wait for a lock held by another process: from 1 ms to
+   * 1 hour (`LOCK_TIMEOUT_RANGE`). Default 30 s.
+   */
   readonly lockTimeout?: Duration.Input | undefined
   /**
    * The lease of a lock held by a process this host cannot check (another host, another pid
    * namespace): the holder renews it every quarter lease; a lock not renewed for this long is
-   * taken over. Default 10 s.
+   * taken over. From 100 ms to 1 hour (`LOCK_LEASE_RANGE`): zero or a negative lease is refused,
+   * never read as "no lock". Default 10 s.
    */
   readonly lockLease?: Duration.Input | undefined
   /**
@@ -89,9 +98,11 @@ const fail = (operation: StoreOperation, location: string, reason: StoreError["r
   Effect.fail(new StoreError({ operation, location, reason, detail }))
 
 /**
- * A file store at `path` (resolved against the working directory). Fails only when
- * `encryptionKey` is not usable (`InvalidKey`) or the path is empty (`NotAFile`); the file itself
- * is first touched by `load`, `save` or `withRefreshLock`.
+ * A file store at `path` (resolved against the working directory). Fails with `InvalidConfig`
+ * naming the option when an option is of the wrong type or out of range (see `FileStoreOptions`),
+ * and with `StoreError` when `encryptionKey` is not usable (`InvalidKey`: not 32 bytes, an empty
+ * passphrase) or the path is empty (`NotAFile`); the file itself is first touched by `load`,
+ * `save` or `withRefreshLock`.
  *
  * @example
  * ```ts
@@ -106,17 +117,47 @@ const fail = (operation: StoreOperation, location: string, reason: StoreError["r
 export const fileStore = (
   path: string,
   options: FileStoreOptions = {},
-): Effect.Effect<TokenStoreShape, StoreError> =>
-  Effect.suspend(() => {
+): Effect.Effect<TokenStoreShape, StoreError | InvalidConfig> =>
+  Effect.suspend((): Effect.Effect<TokenStoreShape, StoreError | InvalidConfig> => {
     if (typeof path !== "string" || path.trim() === "") {
       return fail("load", String(path), "NotAFile", "the path is empty")
     }
+    const settings = resolveFileStoreOptions(options)
+    if (Result.isFailure(settings)) return Effect.fail(settings.failure)
     const location = resolve(path)
-    const codec = storeCodec({ encryptionKey: options.encryptionKey })
+    const codec = storeCodec({ encryptionKey: settings.success.encryptionKey })
     return Result.isFailure(codec)
       ? Effect.fail(fromCodec("load", location, codec.failure))
-      : Effect.succeed(makeFileStore(location, codec.success, options))
+      : Effect.succeed(makeFileStore(location, codec.success, settings.success))
   })
+
+/** The file store's options, checked. */
+interface FileStoreSettings {
+  readonly encryptionKey: Redacted.Redacted<Uint8Array | string> | undefined
+  readonly lockTimeoutMs: number
+  readonly lockLeaseMs: number
+  readonly allowReadableByOthers: boolean
+}
+
+const resolveFileStoreOptions = (options: unknown): Result.Result<FileStoreSettings, InvalidConfig> => {
+  if (options === undefined) return resolveFileStoreOptions({})
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return Result.fail(
+      new InvalidConfig({
+        field: "options",
+        expected: "an object of file store options",
+        received: typeof options,
+      }),
+    )
+  }
+  const o = options as Record<string, unknown>
+  return Result.all({
+    encryptionKey: encryptionKeyOption(o.encryptionKey),
+    lockTimeoutMs: durationOption("lockTimeout", o.lockTimeout, LOCK_TIMEOUT_RANGE, 30_000),
+    lockLeaseMs: durationOption("lockLease", o.lockLease, LOCK_LEASE_RANGE, 10_000),
+    allowReadableByOthers: checkFlag("allowReadableByOthers", o.allowReadableByOthers),
+  })
+}
 
 /**
  * A layer providing a file store (see `fileStore`).
@@ -127,15 +168,15 @@ export const fileStore = (
 export const layerFileStore = (
   path: string,
   options: FileStoreOptions = {},
-): Layer.Layer<TokenStore, StoreError> => Layer.effect(TokenStore)(fileStore(path, options))
+): Layer.Layer<TokenStore, StoreError | InvalidConfig> => Layer.effect(TokenStore)(fileStore(path, options))
 
 /** A codec failure (bad key, corrupt file…) as the store error of `operation` on this file. */
 const fromCodec = (operation: StoreOperation, location: string, error: StoreCodecError) =>
   new StoreError({ operation, location, reason: error.reason, detail: error.detail })
 
-const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreOptions): TokenStoreShape => {
-  const timeoutMs = Duration.toMillis(options.lockTimeout ?? Duration.seconds(30))
-  const staleMs = Duration.toMillis(options.lockLease ?? Duration.seconds(10))
+const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreSettings): TokenStoreShape => {
+  const timeoutMs = options.lockTimeoutMs
+  const staleMs = options.lockLeaseMs
   const refreshLock = withFileLock({
     lockPath: `${location}.lock`,
     location,
@@ -160,7 +201,7 @@ const makeFileStore = (location: string, codec: StoreCodec, options: FileStoreOp
             : fsStoreError(operation, location, "cannot read the file", e, "read"),
       })
       if (file === undefined) return { record: undefined, text: undefined }
-      if (openToOthers(file.mode) && options.allowReadableByOthers !== true) {
+      if (openToOthers(file.mode) && !options.allowReadableByOthers) {
         return yield* fail(operation, location, "ReadableByOthers", `mode ${file.mode.toString(8)}`)
       }
       const text = file.text

@@ -9,7 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { InvalidConfig } from "./InvalidConfig.ts"
-import { durationOf } from "./internal/durationInput.ts"
+import { checkMillis, MAX_TIMER_MILLIS } from "./internal/optionChecks.ts"
 import { TOKEN_URLS } from "./TokenUrls.ts"
 
 export { TOKEN_URLS }
@@ -70,7 +70,11 @@ export interface RefreshRequest {
   readonly placement?: Placement | undefined
   /** How the client authenticates; default `"params"`. */
   readonly clientAuth?: ClientAuth | undefined
-  /** Time limit for the whole exchange (milliseconds or a Duration input like `"30 seconds"`); default 30 s. */
+  /**
+   * Time limit for the whole exchange (milliseconds or a Duration input like `"30 seconds"`); default
+   * 30 s. From 100 ms (`MIN_TIMEOUT`: a shorter one fires after the request left and burns the
+   * rotating token) to 2^31 - 1 ms (`MAX_TIMEOUT`, the longest delay Node's timers accept).
+   */
   readonly timeout?: Duration.Input | undefined
 }
 
@@ -111,6 +115,24 @@ export interface ResolvedRefreshRequest {
  */
 export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
 
+/**
+ * The shortest time limit accepted: 100 ms. A shorter one fires after the request has left, and
+ * the server may have rolled the refresh token by then: the rotation would be lost.
+ *
+ * @category constants
+ * @since 0.3.0
+ */
+export const MIN_TIMEOUT: Duration.Duration = Duration.millis(100)
+
+/**
+ * The longest time limit accepted: 2^31 - 1 ms (about 24.8 days), the longest delay Node's timers
+ * accept (a longer one would fire at once).
+ *
+ * @category constants
+ * @since 0.3.0
+ */
+export const MAX_TIMEOUT: Duration.Duration = Duration.millis(MAX_TIMER_MILLIS)
+
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
 const CONTROL = /[\x00-\x1F\x7F]/
@@ -134,9 +156,11 @@ const typeOf = (u: unknown): string => {
 const describeHidden = (s: string): string =>
   s.length === 0
     ? "an empty string"
-    : CONTROL.test(s)
-      ? "a string containing a control character"
-      : "a string"
+    : s.trim() === ""
+      ? "a string of only spaces"
+      : CONTROL.test(s)
+        ? "a string containing a control character"
+        : "a string"
 
 /**
  * Shows a short string that should not be secret (a wrong environment name, scope, option); a longer
@@ -207,22 +231,25 @@ const resolveEnvironment = (
   })
 }
 
+/** Not empty, not only spaces, no control characters. */
+const usableText = (s: string): boolean => s.trim().length > 0 && !CONTROL.test(s)
+
 const resolveClientId = (u: unknown): Check<string> =>
-  typeof u === "string" && u.length > 0 && !CONTROL.test(u)
+  typeof u === "string" && usableText(u)
     ? Result.succeed(u)
     : invalid(
         "clientId",
-        "a non-empty string without control characters",
+        "a non-empty string (not only spaces) without control characters",
         typeof u === "string" ? describeHidden(u) : typeOf(u),
         "Use the client id Tangoe assigned to your API client application.",
       )
 
 const resolveSecret = (field: string, u: unknown, hint: string): Check<Redacted.Redacted<string>> => {
-  const expected = "a non-empty string (or Redacted string) without control characters"
+  const expected = "a non-empty string (or Redacted string), not only spaces, without control characters"
   const raw: unknown = Redacted.isRedacted(u) ? redactedValue(u) : u
   const redactedPrefix = Redacted.isRedacted(u) ? "a Redacted holding " : ""
   if (typeof raw !== "string") return invalid(field, expected, `${redactedPrefix}${typeOf(raw)}`, hint)
-  if (raw.length === 0 || CONTROL.test(raw)) {
+  if (!usableText(raw)) {
     return invalid(field, expected, `${redactedPrefix}${describeHidden(raw)}`, hint)
   }
   return Result.succeed(Redacted.isRedacted(u) ? (u as Redacted.Redacted<string>) : Redacted.make(raw))
@@ -264,15 +291,17 @@ const resolveChoice = <A extends string>(field: string, u: unknown, choices: rea
 
 const resolveTimeout = (u: unknown): Check<Duration.Duration> => {
   if (u === undefined) return Result.succeed(DEFAULT_TIMEOUT)
-  const expected = 'a positive, finite duration (milliseconds, or a Duration input like "30 seconds")'
-  const duration = durationOf(u)
-  if (duration === undefined) {
-    return invalid("timeout", expected, typeof u === "string" ? quote(u) : typeOf(u))
+  const millis = checkMillis("timeout", u, { min: Duration.toMillis(MIN_TIMEOUT), max: MAX_TIMER_MILLIS }, 0)
+  if (Result.isFailure(millis)) {
+    const { field, expected, received } = millis.failure
+    return invalid(
+      field,
+      expected,
+      received,
+      "A shorter limit can fire after the request left and cost the rotated refresh token.",
+    )
   }
-  if (!Duration.isFinite(duration) || Duration.toMillis(duration) <= 0) {
-    return invalid("timeout", expected, Duration.format(duration))
-  }
-  return Result.succeed(duration)
+  return Result.succeed(Duration.millis(millis.success))
 }
 
 /**
@@ -294,11 +323,39 @@ export const resolveRefreshRequest = (
   }
 }
 
-const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, InvalidConfig> => {
+/** A request's checked settings: everything but the refresh token. */
+export type RequestSettings = Omit<ResolvedRefreshRequest, "refreshToken">
+
+const REFRESH_TOKEN_HINT = "Give the current refresh token (the last one the server returned)."
+
+/**
+ * Checks a refresh token given on its own (the manager's provisioned token): a non-empty string or
+ * `Redacted` string, not only spaces.
+ *
+ * @internal
+ */
+export const resolveRefreshToken = (u: unknown): Result.Result<Redacted.Redacted<string>, InvalidConfig> =>
+  resolveSecret("refreshToken", u, REFRESH_TOKEN_HINT)
+
+/**
+ * Validates everything of a request but its refresh token (the token manager brings its own on
+ * every refresh). Never throws.
+ *
+ * @internal
+ */
+export const resolveRequestSettings = (input: unknown): Result.Result<RequestSettings, InvalidConfig> => {
+  try {
+    return resolveSettingsUnsafe(input)
+  } catch {
+    return invalid("request", "a plain object", "an object whose properties could not be read")
+  }
+}
+
+const resolveSettingsUnsafe = (input: unknown): Result.Result<RequestSettings, InvalidConfig> => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     return invalid(
       "request",
-      "an object with environment, clientId, clientSecret and refreshToken",
+      "an object with environment, clientId, clientSecret (and, for one refresh, refreshToken)",
       typeOf(input),
     )
   }
@@ -313,12 +370,6 @@ const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, In
     "Use the client secret Tangoe assigned to this client id.",
   )
   if (Result.isFailure(clientSecret)) return Result.fail(clientSecret.failure)
-  const refreshToken = resolveSecret(
-    "refreshToken",
-    r.refreshToken,
-    "Give the current refresh token (the last one the server returned).",
-  )
-  if (Result.isFailure(refreshToken)) return Result.fail(refreshToken.failure)
   const scope = resolveScope(r.scope)
   if (Result.isFailure(scope)) return Result.fail(scope.failure)
   const placement = resolveChoice<Placement>("placement", r.placement, ["query", "body"])
@@ -331,12 +382,21 @@ const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, In
     ...environment.success,
     clientId: clientId.success,
     clientSecret: clientSecret.success,
-    refreshToken: refreshToken.success,
     scope: scope.success,
     placement: placement.success,
     clientAuth: clientAuth.success,
     timeout: timeout.success,
   })
+}
+
+/** The settings, then the refresh token (the field named is the first invalid one in that order). */
+const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, InvalidConfig> => {
+  const settings = resolveSettingsUnsafe(input)
+  if (Result.isFailure(settings)) return Result.fail(settings.failure)
+  const refreshToken = resolveRefreshToken((input as Record<string, unknown>).refreshToken)
+  return Result.isFailure(refreshToken)
+    ? Result.fail(refreshToken.failure)
+    : Result.succeed({ ...settings.success, refreshToken: refreshToken.success })
 }
 
 /**
@@ -346,6 +406,6 @@ const resolveUnsafe = (input: unknown): Result.Result<ResolvedRefreshRequest, In
  * @since 0.1.0
  */
 export const withRefreshToken = (
-  request: ResolvedRefreshRequest,
+  request: RequestSettings,
   refreshToken: Redacted.Redacted<string>,
 ): ResolvedRefreshRequest => ({ ...request, refreshToken })

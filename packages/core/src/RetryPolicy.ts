@@ -21,6 +21,7 @@ import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type { InvalidConfig } from "./InvalidConfig.ts"
+import { checkRetryOptions } from "./internal/optionChecks.ts"
 import { retryAfterFailure } from "./internal/retryAfterFailure.ts"
 import { InvalidGrant, RefreshError } from "./RefreshError.ts"
 import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
@@ -233,6 +234,10 @@ export const refreshWithRetry = (
 ): Effect.Effect<TokenSet, RefreshError | InvalidConfig> =>
   Effect.suspend((): Effect.Effect<TokenSet, RefreshError | InvalidConfig> => {
     const resolved = resolveRefreshRequest(request)
+    const invalidOptions = Result.isSuccess(resolved)
+      ? checkRetryOptions("options", options, false)
+      : undefined
+    if (invalidOptions !== undefined) return Effect.fail(invalidOptions)
     return Result.isSuccess(resolved)
       ? refreshResolvedWithRetry(resolved.success, options)
       : Effect.fail(resolved.failure)

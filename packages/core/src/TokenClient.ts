@@ -16,10 +16,13 @@ import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { fetchTransport, type HttpTransport } from "./HttpTransport.ts"
+import { InvalidConfig } from "./InvalidConfig.ts"
 import { makeEmitter } from "./internal/manager/emitter.ts"
 import type { Engine, Snapshot } from "./internal/manager/engine.ts"
 import { makeTokenEngine } from "./internal/manager/make.ts"
+import { checkStoreOption } from "./internal/manager/options.ts"
 import { authorize, replayPlan } from "./internal/manager/replay.ts"
+import { checkTransportOption, describeReceived } from "./internal/optionChecks.ts"
 import { memoryStore } from "./MemoryStore.ts"
 import type { RefreshRequest, Secret } from "./RefreshRequest.ts"
 import type { RetryOptions } from "./RetryPolicy.ts"
@@ -37,13 +40,16 @@ import type { TokenStoreShape } from "./TokenStore.ts"
  * @since 0.1.0
  */
 export interface TokenClientOptions extends Omit<RefreshRequest, "refreshToken"> {
-  /** The provisioned refresh token; it seeds an empty store (see `TokenManagerOptions.refreshToken`). */
-  readonly refreshToken?: Secret | undefined
+  /**
+   * The provisioned refresh token; it seeds an empty store (see `TokenManagerOptions.refreshToken`).
+   * `undefined` or `null`: none, the store must hold one (otherwise `NotProvisioned`, nothing sent).
+   */
+  readonly refreshToken?: Secret | null | undefined
   /**
    * Where the rotating refresh token is kept: a store (`memoryStore()`, the default, loses it on exit),
    * or the Effect that makes one, e.g. `fileStore("/var/lib/app/tangoe-token.json")`.
    */
-  readonly store?: TokenStoreShape | Effect.Effect<TokenStoreShape, StoreError> | undefined
+  readonly store?: TokenStoreShape | Effect.Effect<TokenStoreShape, StoreError | InvalidConfig> | undefined
   /** Refresh when less than this many milliseconds are left; default 300 000 (5 minutes), jittered, clamped to half the lifetime. */
   readonly refreshAhead?: number | undefined
   /** The retry policy of one refresh; `false`: one attempt. Default: core's rotation-safe policy. */
@@ -152,8 +158,17 @@ const infoFromAccess = (a: AccessToken): TokenInfo =>
  * @since 0.1.0
  */
 export const createTokenClient = (options: TokenClientOptions): TokenClient => {
+  const given = typeof options === "object" && options !== null && !Array.isArray(options)
   const { store, refreshToken, refreshAhead, retry, rotationGracePeriod, keepWarm, transport, ...request } =
-    options
+    given ? options : ({} as TokenClientOptions)
+  // Checked before anything is built, read or sent; `get` and every other call reject with it.
+  const invalid = given
+    ? (checkStoreOption(store) ?? checkTransportOption(transport))
+    : new InvalidConfig({
+        field: "options",
+        expected: "an object with environment, clientId, clientSecret…",
+        received: describeReceived(options),
+      })
   const emitter = makeEmitter()
   let snapshot: Snapshot | undefined
   let closed = false
@@ -164,6 +179,7 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
   const build = (): Promise<Built> => {
     if (built !== undefined) return Promise.resolve(built)
     if (closed) return Promise.reject(new TokenManagerClosed())
+    if (invalid !== undefined) return Promise.reject(invalid)
     building ??= (async () => {
       const shape = store === undefined ? memoryStore() : Effect.isEffect(store) ? await run(store) : store
       if (closed) throw new TokenManagerClosed()

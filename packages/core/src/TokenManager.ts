@@ -99,9 +99,11 @@ export interface TokenManagerOptions {
   readonly request: Omit<RefreshRequest, "refreshToken">
   /**
    * The refresh token the user provisioned. It seeds an empty store; see the module description for
-   * how it competes with a stored token.
+   * how it competes with a stored token. `undefined` or `null`: none was provisioned, the store must
+   * hold one (otherwise `get` fails with `NotProvisioned` and nothing is sent). An empty or
+   * whitespace-only string is an `InvalidConfig`.
    */
-  readonly refreshToken?: Secret | undefined
+  readonly refreshToken?: Secret | null | undefined
   /** Refresh when less than this is left; default 5 minutes; jittered down by up to 20%; clamped to half the token lifetime. */
   readonly refreshAhead?: Duration.Input | undefined
   /** The retry policy of one refresh (see `withRefreshRetry`); `false`: one attempt. Default: core's rotation-safe policy. */

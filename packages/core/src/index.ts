@@ -52,6 +52,8 @@ export {
   type ClientAuth,
   DEFAULT_TIMEOUT,
   type Environment,
+  MAX_TIMEOUT,
+  MIN_TIMEOUT,
   type Placement,
   type RefreshRequest,
   type ResolvedRefreshRequest,

@@ -8,6 +8,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { HttpTransport } from "./HttpTransport.ts"
+import { checkTransportOption } from "./internal/optionChecks.ts"
 import type { RefreshRequest } from "./RefreshRequest.ts"
 import { type RetryOptions, refreshWithRetry } from "./RetryPolicy.ts"
 import { refresh } from "./refresh.ts"
@@ -57,6 +58,8 @@ export const refreshTokenSet = async (
   request: RefreshRequest,
   options: RefreshTokenSetOptions = {},
 ): Promise<TokenSet> => {
+  const invalid = checkTransportOption(options.transport)
+  if (invalid !== undefined) throw invalid
   const program = options.retry === false ? refresh(request) : refreshWithRetry(request, options)
   const exit = await Effect.runPromiseExit(
     options.transport === undefined

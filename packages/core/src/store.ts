@@ -5,9 +5,11 @@
  * - The store codec: token-file text for a record (plain or encrypted), the next record of a
  *   save, the validation of a save's input.
  * - Helpers: atomic file write, refresh-token fingerprints, errno codes, a wall-clock sleep.
+ * - The rules of the options every store shares (lock lease and wait, timer delays, encryption key).
  *
  * @since 0.2.0
  */
 
 export * from "./StoreCodec.ts"
 export * from "./StoreHelpers.ts"
+export * from "./StoreOptions.ts"

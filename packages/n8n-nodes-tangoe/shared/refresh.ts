@@ -113,6 +113,22 @@ export function toRefreshRequest(data: TangoeCredentialData): RefreshRequest {
 /** The longest backoff between two retries. */
 const MAX_RETRY_DELAY_MILLIS = 5_000
 
+/** The credential's field (as n8n shows it) that core's `InvalidConfig` names. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  environment: "Environment",
+  "environment.tokenUrl": "Token URL",
+  clientId: "Client ID",
+  clientSecret: "Client Secret",
+  scope: "Scope",
+  refreshToken: "Refresh Token",
+  placement: "Parameter Placement",
+}
+
+const fieldLabel = (field: string): string => {
+  const label = FIELD_LABELS[field]
+  return label === undefined ? "the credential is not usable" : `check the credential's "${label}" field`
+}
+
 /** What failed, for the marker: the reason of core's `RefreshError` (`InvalidGrant`…), or `InvalidConfig`. */
 const reasonOf = (error: unknown): string =>
   isRefreshError(error) ? error.reason._tag : error instanceof InvalidConfig ? error._tag : "Unexpected"
@@ -122,12 +138,14 @@ export function toAuthError(error: unknown, refreshTokenValue: string): TangoeAu
   if (error instanceof TangoeAuthError) return error
   const marker = { reason: reasonOf(error), refreshTokenFingerprint: secretFingerprint(refreshTokenValue) }
   const text =
-    isRefreshError(error) || error instanceof InvalidConfig
-      ? forN8n("Tangoe token refresh failed", error.message)
-      : {
-          message:
-            "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
-        }
+    error instanceof InvalidConfig
+      ? forN8n("Tangoe token refresh failed", `${fieldLabel(error.field)}: ${error.message}`)
+      : isRefreshError(error)
+        ? forN8n("Tangoe token refresh failed", error.message)
+        : {
+            message:
+              "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
+          }
   return new TangoeAuthError(text.message, marker, text.description)
 }
 

@@ -478,6 +478,31 @@ describe("failures reach the user as actionable errors without secrets", () => {
       calls: 0,
       fields: { clientId: "" },
     },
+    // Issue 18, problem 6: a field of spaces was sent to the server.
+    {
+      name: "a client secret of only spaces (nothing sent)",
+      answers: () => [success()],
+      reason: "InvalidConfig",
+      says: /"Client Secret" field: invalid setting `clientSecret`/,
+      calls: 0,
+      fields: { clientSecret: "   " },
+    },
+    {
+      name: "a client id of only spaces (nothing sent)",
+      answers: () => [success()],
+      reason: "InvalidConfig",
+      says: /"Client ID" field: invalid setting `clientId`/,
+      calls: 0,
+      fields: { clientId: " \t " },
+    },
+    {
+      name: "a refresh token of only spaces (nothing sent, never a placeholder)",
+      answers: () => [success()],
+      reason: "InvalidConfig",
+      says: /"Refresh Token" field: invalid setting `refreshToken`/,
+      calls: 0,
+      fields: { refreshToken: "    " },
+    },
   ]
 
   for (const c of cases) {

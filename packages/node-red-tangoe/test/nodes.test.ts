@@ -285,6 +285,31 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     expect(observable(caught)).not.toContain(client.clientSecret)
   })
 
+  it("refuses, on deploy, what core would refuse (an http token URL off loopback), naming the field; nothing sent", async () => {
+    const client = newClient()
+    const offLoopback = sim.tokenUrl.replace("127.0.0.1", "tokens.example.com")
+    await helper.load(
+      tangoe,
+      flowWith().map((n) => ((n as { id?: string }).id === CONFIG ? { ...n, tokenUrl: offLoopback } : n)),
+      credsFor(client),
+    )
+    const caught = collect("caught")
+    const seen = statuses(TOKEN)
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    const msg = caught[0] as {
+      error: { code: string; message: string }
+      _error: { field: string; action: string }
+    }
+    expect(msg.error.code).toBe("NotConfigured")
+    expect(msg._error.field).toBe("tokenUrl")
+    expect(msg._error.action).toBe("tangoe-token.status.fixField")
+    expect(msg.error.message).toMatch(/`environment\.tokenUrl`/)
+    await waitFor(() => seen.some((s) => s.fill === "red"), "the red status")
+    expect(sim.stats().tokenRequests).toBe(0)
+    expect(observable(caught, seen)).not.toContain(client.clientSecret)
+  })
+
   it("reports a token node without a config node as NotConfigured", async () => {
     await helper.load(tangoe, flowWith({ account: "" }), {})
     const caught = collect("caught")

@@ -24,6 +24,7 @@
  */
 import type { ConnectionOptions } from "node:tls"
 import {
+  type InvalidConfig,
   StoreConflict,
   type StoredToken,
   type StoredTokenInput,
@@ -32,15 +33,21 @@ import {
   type TokenStoreShape,
 } from "@tangoe-token/core"
 import {
+  durationOption,
+  encryptionKeyOption,
   refreshTokenFingerprint as fingerprint,
   invalidStoredTokenInput,
+  LOCK_LEASE_RANGE,
+  LOCK_TIMEOUT_RANGE,
+  type MillisRange,
   nextStoredToken,
   type StoreCodecError,
   sameFingerprint,
   storeCodec,
+  TIMER_RANGE,
 } from "@tangoe-token/core/store"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
@@ -89,26 +96,31 @@ export interface RedisStoreOptions {
   /**
    * Encrypts values at rest with AES-256-GCM, exactly as core's file store does: 32 raw bytes,
    * or a passphrase (scrypt). Every process sharing the store needs the same key. Without it
-   * values are plain JSON: protect Redis itself (ACL, TLS, no public port).
+   * values are plain JSON: protect Redis itself (ACL, TLS, no public port). Best wrapped with
+   * `Redacted.make`; a plain `Uint8Array` or string is accepted and wrapped at once.
    */
-  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | undefined
+  readonly encryptionKey?: Redacted.Redacted<Uint8Array | string> | Uint8Array | string | undefined
   /**
    * The lease of the refresh lock: renewed every third of it while a refresh runs; a holder that
-   * dies loses the lock this long after its last renewal. Default 10 s.
+   * dies loses the lock this long after its last renewal. From 100 ms to 1 hour (core's
+   * `LOCK_LEASE_RANGE`); zero or a negative lease is refused. Default 10 s.
    */
   readonly lockLease?: Duration.Input | undefined
-  /** How long `withRefreshLock` waits for a lock held by another process. Default 30 s. */
+  /** How long `withRefreshLock` waits for a lock held by another process: 1 ms to 1 hour. Default 30 s. */
   readonly lockTimeout?: Duration.Input | undefined
-  /** How long one connection attempt may take, and how long the first operation waits for the first connection. Default 5 s. */
+  /**
+   * How long one connection attempt may take, and how long the first operation waits for the first
+   * connection: 1 ms to 2^31 - 1 ms (what Node's timers accept). Default 5 s.
+   */
   readonly connectTimeout?: Duration.Input | undefined
-  /** How long one command may take. Default 5 s. */
+  /** How long one command may take: 1 ms to 2^31 - 1 ms (what Node's timers accept). Default 5 s. */
   readonly commandTimeout?: Duration.Input | undefined
   /**
    * Lets the process exit while the connection is open and idle (a short-lived CLI, a script).
    * Default `false`: an open store keeps the process alive until `close()`.
    */
   readonly unref?: boolean | undefined
-  /** The reconnect backoff: exponential from `min` (default 100 ms) to `max` (default 2 s), jittered. */
+  /** The reconnect backoff: exponential from `min` (default 100 ms) to `max` (default 2 s), jittered; each 1 ms to 2^31 - 1 ms. */
   readonly reconnectDelay?:
     | { readonly min?: Duration.Input | undefined; readonly max?: Duration.Input | undefined }
     | undefined
@@ -152,18 +164,14 @@ export interface RedisTokenStore extends TokenStoreShape {
   readonly evictionPolicy: () => PolicyReading | undefined
 }
 
-const millis = (field: string, value: Duration.Input | undefined, fallback: number, min = 1): number => {
-  if (value === undefined) return fallback
-  let ms: number
-  try {
-    ms = Duration.toMillis(value)
-  } catch {
-    throw new RedisStoreConfigError({ field, expected: 'a duration, e.g. 2000 or "2 seconds"' })
-  }
-  if (!Number.isFinite(ms) || ms < min) {
-    throw new RedisStoreConfigError({ field, expected: `a finite duration of at least ${min} ms` })
-  }
-  return ms
+/** A duration option within `range`, in ms, or a `RedisStoreConfigError` naming it (core's rule). */
+const millis = (field: string, value: unknown, range: MillisRange, fallback: number): number =>
+  fromCore(durationOption(field, value, range, fallback))
+
+/** Core's `InvalidConfig` as this package's error (same field, same expectation). */
+const fromCore = <A>(checked: Result.Result<A, InvalidConfig>): A => {
+  if (Result.isSuccess(checked)) return checked.success
+  throw new RedisStoreConfigError({ field: checked.failure.field, expected: checked.failure.expected })
 }
 
 const asString = (u: unknown): string | undefined =>
@@ -201,14 +209,20 @@ const parseSaveReply = (reply: unknown): { status: string; generation: string } 
  * @since 0.1.0
  */
 export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new RedisStoreConfigError({
+      field: "options",
+      expected: "an object with url, environment and clientId",
+    })
+  }
   const endpoint = parseEndpoint(options.url, options)
   const keys = storeKeys({
-    prefix: options.keyPrefix ?? "tangoe-token",
+    prefix: options.keyPrefix === undefined ? "tangoe-token" : options.keyPrefix,
     namespace: options.namespace,
     environment: options.environment,
     clientId: options.clientId,
   })
-  const codecResult = storeCodec({ encryptionKey: options.encryptionKey })
+  const codecResult = storeCodec({ encryptionKey: fromCore(encryptionKeyOption(options.encryptionKey)) })
   if (Result.isFailure(codecResult)) {
     throw new RedisStoreConfigError({
       field: "encryptionKey",
@@ -216,15 +230,26 @@ export const redisStore = (options: RedisStoreOptions): RedisTokenStore => {
     })
   }
   const codec = codecResult.success
-  const leaseMs = millis("lockLease", options.lockLease, 10_000, 100)
-  const lockTimeoutMs = millis("lockTimeout", options.lockTimeout, 30_000, 0)
-  const connectTimeoutMs = millis("connectTimeout", options.connectTimeout, 5_000)
-  const commandTimeoutMs = millis("commandTimeout", options.commandTimeout, 5_000)
-  const reconnectMinMs = millis("reconnectDelay.min", options.reconnectDelay?.min, 100)
-  const reconnectMaxMs = millis("reconnectDelay.max", options.reconnectDelay?.max, 2_000)
+  const leaseMs = millis("lockLease", options.lockLease, LOCK_LEASE_RANGE, 10_000)
+  const lockTimeoutMs = millis("lockTimeout", options.lockTimeout, LOCK_TIMEOUT_RANGE, 30_000)
+  const connectTimeoutMs = millis("connectTimeout", options.connectTimeout, TIMER_RANGE, 5_000)
+  const commandTimeoutMs = millis("commandTimeout", options.commandTimeout, TIMER_RANGE, 5_000)
+  const reconnect: unknown = options.reconnectDelay
+  if (reconnect !== undefined && (typeof reconnect !== "object" || reconnect === null)) {
+    throw new RedisStoreConfigError({ field: "reconnectDelay", expected: "{ min?, max? } durations" })
+  }
+  const reconnectMinMs = millis("reconnectDelay.min", options.reconnectDelay?.min, TIMER_RANGE, 100)
+  const reconnectMaxMs = millis("reconnectDelay.max", options.reconnectDelay?.max, TIMER_RANGE, 2_000)
 
-  if (options.allowEvictingPolicy !== undefined && typeof options.allowEvictingPolicy !== "boolean") {
-    throw new RedisStoreConfigError({ field: "allowEvictingPolicy", expected: "a boolean" })
+  for (const field of ["allowEvictingPolicy", "unref"] as const) {
+    const value: unknown = options[field]
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new RedisStoreConfigError({ field, expected: "true or false" })
+    }
+  }
+  const tls: unknown = options.tls
+  if (tls !== undefined && (typeof tls !== "object" || tls === null || Array.isArray(tls))) {
+    throw new RedisStoreConfigError({ field: "tls", expected: "TLS connection options (an object)" })
   }
   const allowEvicting = options.allowEvictingPolicy === true
 

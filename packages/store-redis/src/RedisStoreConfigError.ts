@@ -1,7 +1,9 @@
 /**
  * The error `redisStore` throws (and `makeRedisStore` / `layerRedisStore` fail with) when its
  * options are not usable: a URL that is not `redis://` or `rediss://`, a database that is not a
- * number, an empty client id, a duration out of range, an unusable encryption key.
+ * number, an empty (or only spaces) client id, a missing environment, a duration of the wrong type
+ * or out of range (core's rules: a lease of 100 ms to 1 hour, timeouts within what Node's timers
+ * accept), an unusable encryption key. Each is checked before anything connects.
  *
  * The message names the option and what was expected; it never repeats the value given, since
  * a URL may carry a password.

@@ -244,6 +244,22 @@ describe("keys and options", () => {
       [{ clientId: "" }, "clientId"],
       [{ lockLease: 5 }, "lockLease"],
       [{ namespace: "a{b}" }, "namespace"],
+      // Issue 18, problem 6: accepted before, and broke later (or threw a TypeError).
+      [{ commandTimeout: 1e12 }, "commandTimeout"],
+      [{ connectTimeout: 2 ** 31 }, "connectTimeout"],
+      [{ environment: undefined as never }, "environment"],
+      [{ environment: { tokenUrl: 42 } as never }, "environment"],
+      [{ lockLease: 0 }, "lockLease"],
+      [{ lockLease: -1 }, "lockLease"],
+      [{ lockLease: "abc" as never }, "lockLease"],
+      [{ lockLease: "2 hours" }, "lockLease"],
+      [{ lockTimeout: "abc" as never }, "lockTimeout"],
+      [{ clientId: "   " }, "clientId"],
+      [{ encryptionKey: 12345 as never }, "encryptionKey"],
+      [{ reconnectDelay: { max: "soon" as never } }, "reconnectDelay.max"],
+      [{ unref: "yes" as never }, "unref"],
+      [{ username: "" }, "username"],
+      [{ password: 42 as never }, "password"],
     ]
     for (const [options, field] of cases) {
       let caught: unknown

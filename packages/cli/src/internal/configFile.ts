@@ -19,6 +19,7 @@ import {
   writeFileAtomic,
 } from "@tangoe-token/core/store"
 import { UsageError } from "./errors.ts"
+import { timeoutProblem } from "./settings.ts"
 
 /** What the settings file holds. Every field is optional; unknown fields are ignored. */
 export interface ConfigFile {
@@ -69,10 +70,9 @@ const validate = (path: string, json: unknown): ConfigFile => {
     out[field] = value
   }
   if (o.timeout !== undefined && o.timeout !== null) {
-    if (typeof o.timeout !== "number" || !(o.timeout > 0)) {
-      throw new UsageError({
-        message: `settings file ${path}: "timeout" must be a positive number of seconds`,
-      })
+    const problem = timeoutProblem(o.timeout)
+    if (problem !== undefined) {
+      throw new UsageError({ message: `settings file ${path}: "timeout" ${problem}` })
     }
     out.timeout = o.timeout
   }

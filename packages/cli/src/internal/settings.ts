@@ -20,7 +20,14 @@
  *
  * @internal
  */
-import type { ClientAuth, Environment, Placement } from "@tangoe-token/core"
+import {
+  type ClientAuth,
+  type Environment,
+  MAX_TIMEOUT,
+  MIN_TIMEOUT,
+  type Placement,
+} from "@tangoe-token/core"
+import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import type { ConfigFile } from "./configFile.ts"
 import { UsageError } from "./errors.ts"
@@ -219,6 +226,22 @@ export interface ClientRequest {
   readonly timeout?: number
 }
 
+/** Core's range of a token request's time limit, in seconds: 0.1 to 2147483.647. */
+export const TIMEOUT_SECONDS = {
+  min: Duration.toMillis(MIN_TIMEOUT) / 1000,
+  max: Duration.toMillis(MAX_TIMEOUT) / 1000,
+} as const
+
+/**
+ * Why `seconds` cannot be the time limit of a token request (core's range), in the CLI's words, or
+ * `undefined` when it can. A limit under 0.1 s fires after the request left, when the server may
+ * already have rolled the refresh token: the rotation would be lost.
+ */
+export const timeoutProblem = (seconds: unknown): string | undefined =>
+  typeof seconds === "number" && seconds >= TIMEOUT_SECONDS.min && seconds <= TIMEOUT_SECONDS.max
+    ? undefined
+    : `must be a number of seconds from ${TIMEOUT_SECONDS.min} to ${Math.floor(TIMEOUT_SECONDS.max)} (a shorter time limit fires after the request left, and can cost the refresh token)`
+
 /** Checks that the client id and secret are present and builds the request part of the client options. */
 export const clientRequest = (settings: Settings): ClientRequest => {
   if (settings.clientId === undefined) {
@@ -231,6 +254,10 @@ export const clientRequest = (settings: Settings): ClientRequest => {
       message:
         "no client secret — set TANGOE_CLIENT_SECRET, or run tangoe-token init (it saves it in the settings file)",
     })
+  }
+  const timeout = settings.timeoutSeconds === undefined ? undefined : timeoutProblem(settings.timeoutSeconds)
+  if (timeout !== undefined) {
+    throw new UsageError({ message: `--timeout (or "timeout" in the settings file) ${timeout}` })
   }
   return {
     environment: settings.environment,

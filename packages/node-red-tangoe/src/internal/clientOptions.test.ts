@@ -58,10 +58,32 @@ describe("resolveClientOptions", () => {
     [{ refreshAhead: "soon" }, secrets, "refreshAhead"],
     [{}, { ...secrets, redisUrl: "http://:s3cret-value@cache:6379" }, "redisUrl"],
     [{}, { ...secrets, redisUrl: "redis://:s3cret-value@[::1" }, "redisUrl"],
+    // Core's rules, on deploy (issue 18): accepted before, and refused only at the first token request.
+    [{ environment: "custom", tokenUrl: "http://tokens.example.com/as/token.oauth2" }, secrets, "tokenUrl"],
+    [
+      { environment: "custom", tokenUrl: "https://user:s3cret-value@tokens.example.com/x" },
+      secrets,
+      "tokenUrl",
+    ],
+    [{ scope: "MOBPROC  openid" }, secrets, "scope"],
+    [{}, { ...secrets, clientSecret: "   " }, "clientSecret"],
+    [{}, { ...secrets, clientSecret: "s3cret-value\u0000" }, "clientSecret"],
+    [{}, { ...secrets, clientId: "id\u0007" }, "clientId"],
   ])("names the field to fix: %j -> %s", (config, given, field) => {
     const resolved = resolveClientOptions({ id: "n", ...config }, given)
     expect(isProblem(resolved)).toBe(true)
     expect(resolved).toMatchObject({ _tag: "NotConfigured", field })
     expect(JSON.stringify(resolved)).not.toContain("s3cret-value")
+  })
+})
+
+describe("core's rules on deploy", () => {
+  it("say what is wrong in core's words, naming the field", () => {
+    const resolved = resolveClientOptions(
+      { id: "n", environment: "custom", tokenUrl: "http://tokens.example.com/as/token.oauth2" },
+      secrets,
+    )
+    expect(resolved).toMatchObject({ _tag: "NotConfigured", field: "tokenUrl" })
+    expect(isProblem(resolved) && resolved.message).toMatch(/`environment\.tokenUrl`.*loopback/)
   })
 })

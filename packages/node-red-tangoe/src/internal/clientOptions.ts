@@ -1,11 +1,13 @@
 /**
  * Turns a `tangoe-credentials` node's settings and credentials into core token-client options,
- * or a `NotConfigured` problem naming the field to fix. Core validates the values again
- * (URL scheme, loopback-only http…); this check catches what is missing before any call.
+ * or a `NotConfigured` problem naming the field to fix. This check catches what is missing; then
+ * core's own validation of the request (URL scheme, loopback-only http, scope syntax, control
+ * characters…) runs at once, on deploy, so that its failure names the field too, before any call.
  *
  * @internal
  */
-import type { Environment } from "./core.ts"
+import * as Result from "effect/Result"
+import { type Environment, resolveRefreshRequest } from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
 import { isRedisUrl } from "./redisUrl.ts"
 
@@ -115,7 +117,7 @@ export const resolveClientOptions = (
     return notConfigured("redisUrl", "the Redis URL must be a redis:// or rediss:// URL, or empty.")
   }
   const scope = config.scope?.trim()
-  return {
+  const resolved: ResolvedClientOptions = {
     environment,
     clientId: secrets.clientId.trim(),
     clientSecret: secrets.clientSecret,
@@ -126,6 +128,17 @@ export const resolveClientOptions = (
     refreshAhead: Math.round(minutes * 60_000),
     ...(redisUrl ? { redisUrl } : {}),
   }
+  // Core's rules, applied now rather than at the first token request.
+  const checked = resolveRefreshRequest(resolved)
+  if (Result.isFailure(checked)) {
+    const { field, message } = checked.failure
+    return {
+      _tag: "NotConfigured",
+      field: field === "environment.tokenUrl" ? "tokenUrl" : field,
+      message: `The Tangoe credentials are not usable: ${message}`,
+    }
+  }
+  return resolved
 }
 
 /** Whether a resolve result is a problem. */

@@ -16,6 +16,7 @@ export {
   isRefreshError,
   memoryStore,
   REFRESH_ERROR_REASON_TAGS,
+  resolveRefreshRequest,
   type TokenClient,
   type TokenInfo,
 } from "@tangoe-token/core"
@@ -32,7 +33,10 @@ export const fileStore = (
   path: string,
   options: { readonly encryptionKey: Uint8Array },
 ): Effect.Effect<TokenStore, StoreError> =>
-  coreFileStore(path, { encryptionKey: Redacted.make(options.encryptionKey) })
+  // The only option given is a Uint8Array key, so core's option check (`InvalidConfig`) cannot fail.
+  coreFileStore(path, { encryptionKey: Redacted.make(options.encryptionKey) }).pipe(
+    Effect.catchTag("InvalidConfig", Effect.die),
+  )
 
 /** What a store decorator learns after each durable save: the new refresh token and its origin. */
 export interface SavedRotation {

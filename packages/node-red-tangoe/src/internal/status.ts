@@ -30,9 +30,33 @@ export const refreshingStatus = (RED: NodeAPI): NodeStatus => ({
 const catalogTag = (problem: TokenProblem): string =>
   KNOWN_TAGS.has(problem._tag) ? problem._tag : "Unexpected"
 
-/** The short action to take for a problem, from the catalog (e.g. "paste a new refresh token"). */
+/** The credentials node's fields, by the names problems give them (their labels are in the catalog). */
+const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  "environment",
+  "tokenUrl",
+  "clientId",
+  "clientSecret",
+  "scope",
+  "refreshToken",
+  "placement",
+  "clientAuth",
+  "refreshAhead",
+  "redisUrl",
+])
+
+/**
+ * The short action to take for a problem, from the catalog (e.g. "paste a new refresh token"); for a
+ * setting at fault, the field to fix, by its label in the credentials node (e.g. "fix Client secret
+ * in the credentials").
+ */
 export const actionOf = (RED: NodeAPI, problem: TokenProblem): string =>
-  RED._(`tangoe-token.errors.${catalogTag(problem)}.action`)
+  (problem._tag === "NotConfigured" || problem._tag === "InvalidConfig") &&
+  problem.field !== undefined &&
+  CREDENTIAL_FIELDS.has(problem.field)
+    ? RED._("tangoe-token.status.fixField", {
+        field: RED._(`tangoe-credentials.label.${problem.field}`),
+      })
+    : RED._(`tangoe-token.errors.${catalogTag(problem)}.action`)
 
 /** Red: the short error label and the action to take, both from the catalog. */
 export const errorStatus = (RED: NodeAPI, problem: TokenProblem): NodeStatus => ({

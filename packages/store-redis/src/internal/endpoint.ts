@@ -44,8 +44,19 @@ export const parseEndpoint = (
   raw: string | Redacted.Redacted<string>,
   overrides: EndpointOverrides,
 ): Endpoint => {
-  const text = Redacted.isRedacted(raw) ? Redacted.value(raw) : raw
-  if (typeof text !== "string" || text.length === 0) throw invalid("url", "a redis:// or rediss:// URL")
+  const text: unknown = Redacted.isRedacted(raw) ? Redacted.value(raw) : raw
+  if (typeof text !== "string" || text.trim().length === 0)
+    throw invalid("url", "a redis:// or rediss:// URL")
+  const givenUser: unknown = overrides.username
+  if (givenUser !== undefined && (typeof givenUser !== "string" || givenUser.trim().length === 0)) {
+    throw invalid("username", "a non-empty ACL user name")
+  }
+  const givenPassword: unknown = Redacted.isRedacted(overrides.password)
+    ? Redacted.value(overrides.password)
+    : overrides.password
+  if (givenPassword !== undefined && (typeof givenPassword !== "string" || givenPassword.length === 0)) {
+    throw invalid("password", "a non-empty string (or Redacted string)")
+  }
   let url: URL
   try {
     url = new URL(text)

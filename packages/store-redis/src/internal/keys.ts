@@ -23,12 +23,26 @@ const hash = (text: string, length: number): string =>
 
 const LABEL = /^[A-Za-z0-9_.-]{1,40}$/
 
-const environmentLabel = (environment: EnvironmentName): string => {
-  const text = typeof environment === "string" ? environment : String(environment.tokenUrl)
-  if (text.length === 0)
-    throw new RedisStoreConfigError({ field: "environment", expected: "a non-empty environment" })
+const ENVIRONMENT_EXPECTED = '"production", "qa", or { tokenUrl } (the environment of the token client)'
+
+const environmentLabel = (environment: unknown): string => {
+  const tokenUrl: unknown =
+    typeof environment === "object" && environment !== null
+      ? (environment as { tokenUrl?: unknown }).tokenUrl
+      : undefined
+  const text =
+    typeof environment === "string"
+      ? environment
+      : typeof tokenUrl === "string" || tokenUrl instanceof URL
+        ? String(tokenUrl)
+        : undefined
+  if (text === undefined || text.trim().length === 0)
+    throw new RedisStoreConfigError({ field: "environment", expected: ENVIRONMENT_EXPECTED })
   return LABEL.test(text) ? text : `url-${hash(text, 12)}`
 }
+
+/** A key part: a non-empty string without braces or white space. */
+const isKeyPart = (u: unknown): u is string => typeof u === "string" && u.length > 0 && !/[{}\s]/.test(u)
 
 /** The keys for `namespace` (or `environment` + `clientId`) under `prefix`. */
 export const storeKeys = (options: {
@@ -37,22 +51,27 @@ export const storeKeys = (options: {
   readonly environment: EnvironmentName
   readonly clientId: string
 }): StoreKeys => {
-  if (options.prefix.length === 0 || /[{}\s]/.test(options.prefix)) {
+  if (!isKeyPart(options.prefix)) {
     throw new RedisStoreConfigError({
       field: "keyPrefix",
       expected: "a non-empty prefix without braces or spaces",
     })
   }
   let namespace = options.namespace
+  // Checked even when a namespace replaces it in the keys: a wrong one is a wrong option.
+  const environment =
+    options.environment === undefined && namespace !== undefined
+      ? undefined
+      : environmentLabel(options.environment)
   if (namespace === undefined) {
-    if (typeof options.clientId !== "string" || options.clientId.length === 0) {
+    if (typeof options.clientId !== "string" || options.clientId.trim().length === 0) {
       throw new RedisStoreConfigError({
         field: "clientId",
-        expected: "the non-empty client id the token belongs to",
+        expected: "the non-empty client id the token belongs to (not only spaces)",
       })
     }
-    namespace = `${environmentLabel(options.environment)}:${hash(options.clientId, 16)}`
-  } else if (namespace.length === 0 || /[{}\s]/.test(namespace)) {
+    namespace = `${environment}:${hash(options.clientId, 16)}`
+  } else if (!isKeyPart(namespace)) {
     throw new RedisStoreConfigError({
       field: "namespace",
       expected: "a non-empty name without braces or spaces",

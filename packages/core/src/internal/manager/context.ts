@@ -14,7 +14,7 @@ import type * as Result from "effect/Result"
 import type * as Schedule from "effect/Schedule"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
-import type { ResolvedRefreshRequest } from "../../RefreshRequest.ts"
+import type { RequestSettings } from "../../RefreshRequest.ts"
 import { DEFAULT_RETRY, type RetryOptions, type ScheduledRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenEvent } from "../../TokenEvents.ts"
@@ -27,7 +27,7 @@ import { initialState, type ManagerState } from "./state.ts"
 /** What the engine needs, already validated. */
 export interface EngineConfig {
   /** The validated request (its refresh token is replaced on every call), or why it is invalid. */
-  readonly request: Result.Result<ResolvedRefreshRequest, InvalidConfig>
+  readonly request: Result.Result<RequestSettings, InvalidConfig>
   /** The provisioned refresh token, if any. */
   readonly provisioned: Redacted.Redacted<string> | undefined
   readonly refreshAheadMillis: number

@@ -15,7 +15,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
-import { type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
+import { type RequestSettings, type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
@@ -52,7 +52,7 @@ const sendRefresh = (
 /** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
 const refreshAndSave = (
   ctx: EngineContext,
-  request: ResolvedRefreshRequest,
+  request: RequestSettings,
   plan: Plan,
   restore: Restore,
   salvage = true,
@@ -121,7 +121,7 @@ const refreshAndSave = (
 /** Rule 4: after `invalid_grant`, re-read the store once; a different token there is newer. */
 const recoverFromRefusal = (
   ctx: EngineContext,
-  request: ResolvedRefreshRequest,
+  request: RequestSettings,
   plan: Plan,
   reason: InvalidGrant,
   error: RefreshError,
@@ -149,7 +149,7 @@ const recoverFromRefusal = (
 /** The work of one flight (see the module's description); `force`: refresh even if a token is servable. */
 export const lockedRefresh = (
   ctx: EngineContext,
-  request: ResolvedRefreshRequest,
+  request: RequestSettings,
   force: boolean,
   heldBefore: Held | undefined,
 ) =>

@@ -14,7 +14,7 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
-import { type ResolvedRefreshRequest, resolveRefreshRequest } from "../../RefreshRequest.ts"
+import { type RequestSettings, resolveRefreshToken, resolveRequestSettings } from "../../RefreshRequest.ts"
 import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenManagerOptions } from "../../TokenManager.ts"
@@ -31,21 +31,31 @@ export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = Schedule
   Schedule.while(({ attempt }) => attempt <= 3),
 )
 
-const PLACEHOLDER = "not-provisioned"
+/**
+ * The provisioned refresh token: none when absent (`undefined` or `null`: the store must hold one,
+ * or `get` fails with `NotProvisioned` and sends nothing), otherwise a usable secret.
+ */
+const resolveProvisioned = (
+  u: unknown,
+): Result.Result<Redacted.Redacted<string> | undefined, InvalidConfig> =>
+  u === undefined || u === null ? Result.succeed(undefined) : resolveRefreshToken(u)
 
 /** Validates the options; an invalid one makes every `get` fail with its `InvalidConfig`. */
 export const resolveManagerOptions = (
   options: TokenManagerOptions,
 ): {
-  readonly request: Result.Result<ResolvedRefreshRequest, InvalidConfig>
+  readonly request: Result.Result<RequestSettings, InvalidConfig>
   readonly provisioned: Redacted.Redacted<string> | undefined
   readonly refreshAheadMillis: number
   readonly retry: RetryOptions | false
 } => {
   const settings = resolveManagerSettings(options)
-  const request = Result.isFailure(settings)
+  const provisioned = resolveProvisioned(options.refreshToken)
+  const checked = Result.isFailure(settings)
     ? Result.fail(settings.failure)
-    : resolveRefreshRequest({ ...options.request, refreshToken: options.refreshToken ?? PLACEHOLDER })
+    : resolveRequestSettings(options.request)
+  const request: Result.Result<RequestSettings, InvalidConfig> =
+    Result.isSuccess(checked) && Result.isFailure(provisioned) ? Result.fail(provisioned.failure) : checked
   const grace = options.rotationGracePeriod
   const retry =
     options.retry === false
@@ -55,10 +65,7 @@ export const resolveManagerOptions = (
         : { ...options.retry, rotationGracePeriod: grace }
   return {
     request,
-    provisioned:
-      options.refreshToken === undefined || Result.isFailure(request)
-        ? undefined
-        : request.success.refreshToken,
+    provisioned: Result.isFailure(request) ? undefined : Result.getOrUndefined(provisioned),
     refreshAheadMillis: Result.isSuccess(settings) ? settings.success.refreshAheadMillis : 0,
     retry,
   }

@@ -21,7 +21,8 @@ export type KeyMaterial =
 
 /** The key material, or a secret-free description of what is wrong with it. */
 export const keyMaterial = (key: Redacted.Redacted<Uint8Array | string>): KeyMaterial | string => {
-  const value: unknown = Redacted.value(key)
+  // A caller without types may pass the key plain: read it as given rather than throw.
+  const value: unknown = Redacted.isRedacted(key) ? Redacted.value(key) : key
   if (typeof value === "string") {
     return value.length === 0 ? "the passphrase is empty" : { kdf: "scrypt", passphrase: value }
   }
