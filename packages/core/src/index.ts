@@ -27,7 +27,19 @@ export {
 // Errors.
 export { InvalidConfig } from "./InvalidConfig.ts"
 export { layerMemoryStore, memoryStore } from "./MemoryStore.ts"
+// The first grant (and a healed chain) from a Tangoe service account.
 export {
+  type PasswordGrantRequest,
+  passwordGrant,
+  passwordGrantTokenSet,
+  type ResolvedPasswordGrantRequest,
+  type ResolvedServiceAccount,
+  resolvePasswordGrantRequest,
+  resolveServiceAccount,
+  type ServiceAccount,
+} from "./PasswordGrant.ts"
+export {
+  type GrantType,
   InvalidClient,
   InvalidGrant,
   InvalidRequest,
@@ -41,6 +53,7 @@ export {
   RefreshError,
   type RefreshErrorReason,
   ServerError,
+  ServiceAccountRejected,
   Timeout,
   Transport,
   UnauthorizedClient,

@@ -50,6 +50,7 @@ const byReason: { readonly [Tag in RefreshErrorReason["_tag"]]: number } = {
   InvalidGrant: ExitCode.reprovision,
   InvalidClient: ExitCode.reprovision,
   UnauthorizedClient: ExitCode.reprovision,
+  ServiceAccountRejected: ExitCode.reprovision,
   InvalidScope: ExitCode.reprovision,
   Transport: ExitCode.unavailable,
   Timeout: ExitCode.unavailable,
