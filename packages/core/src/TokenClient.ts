@@ -21,6 +21,7 @@ import type { Engine, Snapshot } from "./internal/manager/engine.ts"
 import { makeTokenEngine } from "./internal/manager/make.ts"
 import { authorize, replayPlan } from "./internal/manager/replay.ts"
 import { memoryStore } from "./MemoryStore.ts"
+import type { ServiceAccount } from "./PasswordGrant.ts"
 import type { RefreshRequest, Secret } from "./RefreshRequest.ts"
 import type { RetryOptions } from "./RetryPolicy.ts"
 import type { StoreError } from "./StoreError.ts"
@@ -54,6 +55,16 @@ export interface TokenClientOptions extends Omit<RefreshRequest, "refreshToken">
   readonly keepWarm?: boolean | undefined
   /** The HTTP transport of the token call; default: the global `fetch`. */
   readonly transport?: HttpTransport | undefined
+  /**
+   * A Tangoe service account: the first grant when no refresh token is stored or given, and (with
+   * `selfHeal`, the default) a new chain when the server refused the refresh token for good. See
+   * `TokenManagerOptions.serviceAccount`.
+   *
+   * @since 0.2.0
+   */
+  readonly serviceAccount?: ServiceAccount | undefined
+  /** With a `serviceAccount`: heal a dead chain (default `true`). See `TokenManagerOptions.selfHeal`. */
+  readonly selfHeal?: boolean | undefined
 }
 
 /**
@@ -152,8 +163,18 @@ const infoFromAccess = (a: AccessToken): TokenInfo =>
  * @since 0.1.0
  */
 export const createTokenClient = (options: TokenClientOptions): TokenClient => {
-  const { store, refreshToken, refreshAhead, retry, rotationGracePeriod, keepWarm, transport, ...request } =
-    options
+  const {
+    store,
+    refreshToken,
+    refreshAhead,
+    retry,
+    rotationGracePeriod,
+    keepWarm,
+    transport,
+    serviceAccount,
+    selfHeal,
+    ...request
+  } = options
   const emitter = makeEmitter()
   let snapshot: Snapshot | undefined
   let closed = false
@@ -170,7 +191,16 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       const scope = Scope.makeUnsafe()
       const engine = Effect.runSync(
         makeTokenEngine(
-          { request, refreshToken, refreshAhead, retry, rotationGracePeriod, keepWarm },
+          {
+            request,
+            refreshToken,
+            refreshAhead,
+            retry,
+            rotationGracePeriod,
+            keepWarm,
+            serviceAccount,
+            selfHeal,
+          },
           shape,
           transport ?? fetchTransport,
           scope,

@@ -97,8 +97,10 @@ export {
 } from "./TokenClient.ts"
 export type {
   AdoptedFromStoreEvent,
+  ChainReestablishedEvent,
   RefreshedEvent,
   RefreshFailedEvent,
+  RefreshTokenDeadEvent,
   RotationSavedEvent,
   SaveFailedEvent,
   StoreRolledBackEvent,
@@ -115,6 +117,11 @@ export {
   type TokenManagerShape,
   type TokenStatus,
 } from "./TokenManager.ts"
-export { NotProvisioned, TokenManagerClosed, type TokenManagerError } from "./TokenManagerError.ts"
+export {
+  NotProvisioned,
+  RefreshTokenDead,
+  TokenManagerClosed,
+  type TokenManagerError,
+} from "./TokenManagerError.ts"
 export type { TokenSet } from "./TokenSet.ts"
 export { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"

@@ -13,6 +13,7 @@ import type * as Result from "effect/Result"
 import type * as Schedule from "effect/Schedule"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
+import type { ResolvedServiceAccount } from "../../PasswordGrant.ts"
 import type { ResolvedRefreshRequest } from "../../RefreshRequest.ts"
 import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
@@ -33,6 +34,10 @@ export interface EngineConfig {
   /** `false`: one attempt per refresh. */
   readonly retry: RetryOptions | false
   readonly saveRetry: Schedule.Schedule<unknown, StoreError>
+  /** The service account, validated, when one is configured. */
+  readonly serviceAccount: ResolvedServiceAccount | undefined
+  /** Whether the service account heals a dead chain (not only the first grant). */
+  readonly selfHeal: boolean
   readonly store: TokenStoreShape
   readonly transport: HttpTransport
   readonly emit: (event: TokenEvent) => void

@@ -13,7 +13,8 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { HttpTransport } from "../../HttpTransport.ts"
-import type { InvalidConfig } from "../../InvalidConfig.ts"
+import { InvalidConfig } from "../../InvalidConfig.ts"
+import { type ResolvedServiceAccount, resolveServiceAccount } from "../../PasswordGrant.ts"
 import { type ResolvedRefreshRequest, resolveRefreshRequest } from "../../RefreshRequest.ts"
 import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
@@ -41,11 +42,29 @@ export const resolveManagerOptions = (
   readonly provisioned: Redacted.Redacted<string> | undefined
   readonly refreshAheadMillis: number
   readonly retry: RetryOptions | false
+  readonly serviceAccount: ResolvedServiceAccount | undefined
+  readonly selfHeal: boolean
 } => {
   const settings = resolveManagerSettings(options)
-  const request = Result.isFailure(settings)
+  const account =
+    options.serviceAccount === undefined ? undefined : resolveServiceAccount(options.serviceAccount)
+  const selfHealValid = options.selfHeal === undefined || typeof options.selfHeal === "boolean"
+  const refreshRequest = Result.isFailure(settings)
     ? Result.fail(settings.failure)
     : resolveRefreshRequest({ ...options.request, refreshToken: options.refreshToken ?? PLACEHOLDER })
+  const request: Result.Result<ResolvedRefreshRequest, InvalidConfig> = Result.isFailure(refreshRequest)
+    ? refreshRequest
+    : account !== undefined && Result.isFailure(account)
+      ? Result.fail(account.failure)
+      : !selfHealValid
+        ? Result.fail(
+            new InvalidConfig({
+              field: "selfHeal",
+              expected: "true or false",
+              received: typeof options.selfHeal,
+            }),
+          )
+        : refreshRequest
   const grace = options.rotationGracePeriod
   const retry =
     options.retry === false
@@ -61,6 +80,8 @@ export const resolveManagerOptions = (
         : request.success.refreshToken,
     refreshAheadMillis: Result.isSuccess(settings) ? settings.success.refreshAheadMillis : 0,
     retry,
+    serviceAccount: account !== undefined && Result.isSuccess(account) ? account.success : undefined,
+    selfHeal: options.serviceAccount !== undefined && options.selfHeal !== false,
   }
 }
 
