@@ -67,6 +67,7 @@ const byTag: Readonly<Record<string, number>> = {
   InvalidConfig: ExitCode.usage,
   RedisStoreConfigError: ExitCode.usage,
   NotProvisioned: ExitCode.reprovision,
+  RefreshTokenDead: ExitCode.reprovision,
   ApiUnavailable: ExitCode.unavailable,
   StoreError: ExitCode.store,
   StoreConflict: ExitCode.store,
