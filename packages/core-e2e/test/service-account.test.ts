@@ -77,6 +77,9 @@ const grantsOf = (username: string) =>
 const storedRefreshToken = (path: string): string =>
   (JSON.parse(readFileSync(path, "utf8")) as { token: { refreshToken: string } }).token.refreshToken
 
+const storedRecord = (path: string): { healedAt?: number; deadSince?: number } =>
+  (JSON.parse(readFileSync(path, "utf8")) as { token: { healedAt?: number; deadSince?: number } }).token
+
 const secretsOf = (account: SeededServiceAccount) => [
   ...secretForms(account.password),
   ...secretForms(account.username),
@@ -138,9 +141,13 @@ describe("a token client with a service account", () => {
       assert.deepInclude(died, { willHeal: true })
       assert.strictEqual(client.status().lastHeal?.reason, "deadChain")
       assert.isUndefined(client.status().deadRefreshToken)
+      // The store says when the family was healed, and every rotation carries it on.
+      const healedAt = storedRecord(env.path).healedAt
+      assert.isNumber(healedAt)
       // The healed chain refreshes as usual.
       await client.refresh()
       assert.strictEqual(grantsOf(env.account.username).passwordGrants, 2)
+      assert.strictEqual(storedRecord(env.path).healedAt, healedAt)
     })
   }
 
@@ -167,6 +174,7 @@ describe("a token client with a service account", () => {
     assert.strictEqual(sim.stats().tokenRequests - before, 2)
     assert.strictEqual(grantsOf(env.account.username).failedPasswords, 1)
     assert.strictEqual(storedRefreshToken(env.path), dead)
+    assert.isNumber(storedRecord(env.path).deadSince)
     // Another process configured with the same wrong password does not try it: the store says so.
     const { client: second } = clientFor(wrong)
     assert.instanceOf(await second.refresh().catch((e: unknown) => e), RefreshTokenDead)

@@ -85,6 +85,13 @@ export interface StoredToken {
    */
   readonly healRefused?: string | undefined
   /**
+   * When a service account last re-established this token family's dead chain (epoch milliseconds):
+   * written by the heal and carried on by every rotation of the family. Never a secret.
+   *
+   * @since 0.2.0
+   */
+  readonly healedAt?: number | undefined
+  /**
    * The rotation generation: it rises with every save (by one, or above `supersedes`), starting at 1.
    * Within one token family (`origin`), a higher generation is a newer record: a process never adopts
    * a record of its own family with a lower generation than the one it holds (the store went back in

@@ -232,6 +232,7 @@ export const grantAndSave = (
       scope: tokens.scope,
       origin,
       rejected: rejected.length === 0 ? undefined : rejected,
+      healedAt: plan.reason === "deadChain" ? now : undefined,
     }
     ctx.update((state) =>
       rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),

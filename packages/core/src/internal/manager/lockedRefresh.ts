@@ -100,6 +100,7 @@ const refreshAndSave = (
       scope: tokens.scope,
       origin: plan.origin,
       rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
+      healedAt: plan.healedAt,
     }
     // Held in memory at once: from now on the old refresh token is never used again.
     ctx.update((state) =>

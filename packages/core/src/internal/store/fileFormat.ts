@@ -17,7 +17,7 @@
  * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some
  * (`rejected`, the fingerprints of access tokens an API refused, was added this way: older files
  * read as having none, and older readers ignore it; so were `deadSince`, when the server refused the
- * record's refresh token for good, and `healRefused`, the fingerprint of a refused service account);
+ * record's refresh token for good, `healRefused`, the fingerprint of a refused service account, and `healedAt`);
  * a version above 1 is refused (the library must be upgraded), never guessed at.
  *
  * @internal
@@ -144,6 +144,7 @@ export const recordToJson = (record: StoredToken): Record<string, unknown> =>
     rejected: record.rejected,
     deadSince: record.deadSince,
     healRefused: record.healRefused,
+    healedAt: record.healedAt,
     generation: record.generation,
     updatedAt: record.updatedAt,
   })
@@ -173,6 +174,7 @@ const tokenRecord = () =>
     origin: field("origin", "string", false),
     deadSince: field("deadSince", "number", false),
     healRefused: field("healRefused", "string", false),
+    healedAt: field("healedAt", "number", false),
     generation: field("generation", "number", true),
     updatedAt: field("updatedAt", "number", true),
     rejected: checked(
@@ -207,6 +209,7 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     origin: optional<string>("origin"),
     deadSince: optional<number>("deadSince"),
     healRefused: optional<string>("healRefused"),
+    healedAt: optional<number>("healedAt"),
     generation: optional<number>("generation"),
     updatedAt: optional<number>("updatedAt"),
     rejected: optional<unknown>("rejected"),
@@ -225,6 +228,7 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     rejected: Array.isArray(rejected) && rejected.length > 0 ? (rejected as Array<string>) : undefined,
     deadSince: fields.deadSince,
     healRefused: fields.healRefused,
+    healedAt: fields.healedAt,
     generation: fields.generation as number,
     updatedAt: fields.updatedAt as number,
   })

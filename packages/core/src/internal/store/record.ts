@@ -62,6 +62,7 @@ const optionalTypes: ReadonlyArray<readonly [keyof StoredTokenInput, "string" | 
   ["origin", "string"],
   ["deadSince", "number"],
   ["healRefused", "string"],
+  ["healedAt", "number"],
 ]
 
 /** The name of the first field of a save input that is not storable, or undefined. Never a value. */
@@ -127,6 +128,7 @@ export const nextRecord = (
         : input.rejected.slice(-MAX_REJECTED_FINGERPRINTS),
     deadSince: input.deadSince,
     healRefused: input.healRefused,
+    healedAt: input.healedAt,
     generation: nextGeneration(current?.generation, input),
     updatedAt: now,
   })
