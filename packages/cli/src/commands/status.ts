@@ -4,9 +4,14 @@
  * where each setting comes from.
  *
  * JSON shape: `{"state","validUntil","expiresInSeconds","lastRefreshAt","generation","store",
- * "config","configFound","environment","clientId","scope","clientSecretSet","sources"}` where
+ * "config","configFound","environment","clientId","scope","clientSecretSet","sources","serviceAccount",
+ * "selfHeal","lastHealAt","refreshTokenDeadSince"}` where
  * `store` is the file path or the Redis URL without its password; `state` is `"valid"` (a cached access token is still valid), `"expired"` (a refresh token is stored;
  * the next `token` refreshes) or `"empty"` (nothing stored: run `init`); absent values are `null`.
+ * `serviceAccount`: a service account username is configured; `selfHeal`: its password is too, so a
+ * dead chain is healed (`init --self-heal`, or `TANGOE_PASSWORD`); `lastHealAt`: when it last healed
+ * the stored family; `refreshTokenDeadSince`: the server refused the stored refresh token for good
+ * (it is not sent again).
  *
  * @internal
  */
@@ -14,7 +19,7 @@ import { loadStored } from "../internal/client.ts"
 import { readConfigFile } from "../internal/configFile.ts"
 import type { Output } from "../internal/output.ts"
 import { type CommonOptions, warnArgvSecrets } from "../internal/run.ts"
-import { resolveConfigPath, resolveSettings } from "../internal/settings.ts"
+import { resolveConfigPath, resolveSettings, serviceAccountOf } from "../internal/settings.ts"
 
 const iso = (millis: number | undefined): string | null =>
   millis === undefined ? null : new Date(millis).toISOString()
@@ -51,6 +56,10 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     scope: settings.scope ?? null,
     clientSecretSet: settings.clientSecret !== undefined,
     sources: settings.sources,
+    serviceAccount: settings.username !== undefined,
+    selfHeal: serviceAccountOf(settings) !== undefined,
+    lastHealAt: iso(record?.healedAt),
+    refreshTokenDeadSince: iso(record?.deadSince),
   }
   if (out.json) {
     out.document(report)
@@ -71,6 +80,22 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     ["client id", report.clientId === null ? "not set" : `${report.clientId} (${s.clientId})`],
     ["client secret", report.clientSecretSet ? `set (${s.clientSecret})` : "not set"],
     ["scope", report.scope === null ? "none" : `${report.scope} (${s.scope})`],
+    [
+      "self-heal",
+      report.selfHeal
+        ? `on (service account from ${s.username}, password from ${s.password}); last healed ${report.lastHealAt ?? "never"}`
+        : report.serviceAccount
+          ? "off (a service account is set but not its password: init took the first grant only)"
+          : "off (no service account)",
+    ],
+    ...(report.refreshTokenDeadSince === null
+      ? []
+      : [
+          [
+            "refresh token",
+            `dead since ${report.refreshTokenDeadSince} (refused by the server; not sent again: run tangoe-token init)`,
+          ] as const,
+        ]),
     ["store", `${report.store}${record === undefined ? "" : ` (generation ${record.generation})`}`],
     ["config", `${report.config}${report.configFound ? "" : " (not found)"}`],
   ]

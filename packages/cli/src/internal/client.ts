@@ -19,7 +19,7 @@ import {
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { UsageError } from "./errors.ts"
-import { clientRequest, type Settings } from "./settings.ts"
+import { clientRequest, type Settings, serviceAccountOf } from "./settings.ts"
 
 /** A store and how to release it (the Redis connection; nothing for a file). */
 export interface OpenStore {
@@ -92,18 +92,23 @@ export const loadStored = async (
 
 /**
  * Runs `use` with a client on the settings' store (a provisioned refresh token from env, flag or
- * stdin seeds it), then closes the client and the store, whatever happens.
+ * stdin seeds it), then closes the client and the store, whatever happens. With a service account in
+ * the settings (username and password), the client takes the first grant itself and heals a dead
+ * chain (`serviceAccount: false` leaves it out).
  */
 export const withClient = async <A>(
   settings: Settings,
   use: (client: TokenClient) => Promise<A>,
+  options: { readonly serviceAccount?: boolean } = {},
 ): Promise<A> => {
   const request = clientRequest(settings)
+  const account = options.serviceAccount === false ? undefined : serviceAccountOf(settings)
   const opened = await openStore(settings)
   try {
     const client = createTokenClient({
       ...request,
       ...(settings.refreshToken === undefined ? {} : { refreshToken: settings.refreshToken }),
+      ...(account === undefined ? {} : { serviceAccount: account, selfHeal: true }),
       store: opened.store,
       ...(settings.noRetry ? { retry: false as const } : {}),
     })
