@@ -130,6 +130,36 @@ describe("init with a service account", () => {
     secrets.add(readStore(home.storePath).refreshToken)
   })
 
+  it("with TANGOE_STORE_KEY the kept password is sealed in the settings file, and opens only with that key", async () => {
+    const { client, account, home } = setup()
+    const key = { TANGOE_STORE_KEY: "store and settings passphrase" }
+    const env = { TANGOE_CLIENT_SECRET: client.clientSecret, ...key }
+    const r = await run(home, ["init", "--self-heal", ...flags(client, account)], {
+      env: { ...env, TANGOE_PASSWORD: account.password },
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("encrypted with TANGOE_STORE_KEY")
+    const raw = readFileSync(home.configPath, "utf8")
+    expect(raw).not.toContain(account.password)
+    expect(JSON.parse(raw).password).toMatch(/^s1\./)
+    expect(modeOf(home.configPath)).toBe(0o600)
+    expect((await run(home, ["status"], { env: key })).stdout).toMatch(/password from config, encrypted/)
+    // The chain dies; the next command opens the password with the key and heals with ONE grant.
+    expect(sim.revoke({ username: account.username })).toBeGreaterThanOrEqual(1)
+    expect((await run(home, ["refresh"], { env })).code).toBe(0)
+    expect(statsOf(account).passwordGrants).toBe(2)
+    // Without the key, or with another one: a usage error that says which setting to give.
+    const without = await run(home, ["refresh"], { env: { TANGOE_CLIENT_SECRET: client.clientSecret } })
+    expect(without.code).toBe(2)
+    expect(without.stderr).toContain("TANGOE_STORE_KEY")
+    const wrongKey = await run(home, ["refresh"], {
+      env: { TANGOE_CLIENT_SECRET: client.clientSecret, TANGOE_STORE_KEY: "another passphrase" },
+    })
+    expect(wrongKey.code).toBe(2)
+    expect(wrongKey.stderr).toContain("does not open")
+    expect(statsOf(account).failedPasswords).toBe(0)
+  })
+
   it("never takes the password from argv: --password warns and is not used", async () => {
     const { client, account, home } = setup()
     const alone = await run(home, ["init", "--password", "argv-password-value", ...flags(client, account)], {

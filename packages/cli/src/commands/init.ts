@@ -12,8 +12,9 @@
  * prompt on a terminal, `TANGOE_PASSWORD`, or standard input (`--password-stdin`, or `TANGOE_PASSWORD=…`
  * with `--stdin`), never from the command line (`--password` is refused with a warning). `init` takes
  * the first grant (Tangoe's password grant) and stores only its refresh token, unless `--self-heal`
- * asks to keep the account: then the username and password go to the same 0600 settings file, and
- * every later command heals a dead chain with them.
+ * asks to keep the account: then the username and password go to the same 0600 settings file (the
+ * password sealed with `TANGOE_STORE_KEY` when it is set, like the token store), and every later
+ * command heals a dead chain with them.
  *
  * JSON shape: `{"initialized":true,"config","store","environment","clientId","clientSecretSaved","expiresAt"}`,
  * plus `"serviceAccount":true,"selfHeal"` when a service account took the first grant.
@@ -21,9 +22,10 @@
  * @internal
  */
 import { passwordGrantTokenSet, resolvePasswordGrantRequest, resolveRefreshRequest } from "@tangoe-token/core"
+import { sealSecret } from "@tangoe-token/core/store"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import { withClient } from "../internal/client.ts"
+import { openServiceAccount, withClient } from "../internal/client.ts"
 import { type ConfigFile, readConfigFile, writeConfigFile } from "../internal/configFile.ts"
 import { UsageError } from "../internal/errors.ts"
 import type { Output } from "../internal/output.ts"
@@ -37,10 +39,10 @@ import {
 } from "../internal/secretInput.ts"
 import {
   clientRequest,
+  PASSWORD_LABEL,
   resolveConfigPath,
   resolveSettings,
   type Settings,
-  serviceAccountOf,
 } from "../internal/settings.ts"
 import { spinnerAllowed, withSpinner } from "../internal/spinner.ts"
 
@@ -73,7 +75,7 @@ const promptMissing = async (settings: Settings, given: StdinSecrets): Promise<S
 const configToSave = (
   settings: Settings,
   previous: ConfigFile | undefined,
-  selfHeal: boolean,
+  account: { readonly username: string; readonly password: string } | undefined,
 ): ConfigFile => {
   const secretSource = settings.sources.clientSecret
   const clientSecret =
@@ -93,13 +95,7 @@ const configToSave = (
       ? {}
       : { store: settings.storeUrl === undefined ? settings.storePath : Redacted.value(settings.storeUrl) }),
     // The service account only when asked to heal with it: otherwise only the refresh token is kept.
-    ...(selfHeal && settings.username !== undefined && settings.password !== undefined
-      ? {
-          username: Redacted.value(settings.username),
-          password: Redacted.value(settings.password),
-          selfHeal: true,
-        }
-      : {}),
+    ...(account === undefined ? {} : { ...account, selfHeal: true }),
   }
 }
 
@@ -141,7 +137,7 @@ export const initCommand = async (options: InitOptions, out: Output): Promise<nu
         "init got both a refresh token and a service account (--username / TANGOE_USERNAME) — give one of them",
     })
   }
-  const account = settings.username === undefined ? undefined : serviceAccountOf(settings)
+  const account = settings.username === undefined ? undefined : await openServiceAccount(settings)
   if (settings.username !== undefined && account === undefined) {
     throw new UsageError({
       message:
@@ -169,7 +165,18 @@ export const initCommand = async (options: InitOptions, out: Output): Promise<nu
     const checked = resolveRefreshRequest({ ...request, refreshToken: settings.refreshToken })
     if (Result.isFailure(checked)) throw checked.failure
   }
-  const saved = configToSave(settings, previous, selfHeal)
+  // With self-heal the account is kept; its password sealed under TANGOE_STORE_KEY when one is set.
+  const kept =
+    account === undefined || !selfHeal
+      ? undefined
+      : {
+          username: Redacted.value(account.username),
+          password:
+            settings.storeKey === undefined
+              ? Redacted.value(account.password)
+              : await sealSecret(settings.storeKey, Redacted.value(account.password), PASSWORD_LABEL),
+        }
+  const saved = configToSave(settings, previous, kept)
   // With a service account: the first grant. A refused password fails here (exit 3): nothing is written.
   const granted =
     account === undefined
@@ -210,7 +217,7 @@ export const initCommand = async (options: InitOptions, out: Output): Promise<nu
         if (account !== undefined) {
           out.line(
             selfHeal
-              ? `service account: first grant taken; self-heal on (its password is kept in ${settings.configPath}, mode 0600)`
+              ? `service account: first grant taken; self-heal on (its password is kept in ${settings.configPath}, mode 0600${settings.storeKey === undefined ? "" : ", encrypted with TANGOE_STORE_KEY"})`
               : "service account: first grant taken; only the refresh token is kept (self-heal off: pass --self-heal to keep the account)",
           )
         }

@@ -15,6 +15,8 @@
  *
  * @internal
  */
+import { isSealedSecret } from "@tangoe-token/core/store"
+import * as Redacted from "effect/Redacted"
 import { loadStored } from "../internal/client.ts"
 import { readConfigFile } from "../internal/configFile.ts"
 import type { Output } from "../internal/output.ts"
@@ -83,7 +85,7 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     [
       "self-heal",
       report.selfHeal
-        ? `on (service account from ${s.username}, password from ${s.password}); last healed ${report.lastHealAt ?? "never"}`
+        ? `on (service account from ${s.username}, password from ${s.password}${settings.password !== undefined && isSealedSecret(Redacted.value(settings.password)) ? ", encrypted" : ""}); last healed ${report.lastHealAt ?? "never"}`
         : report.serviceAccount
           ? "off (a service account is set but not its password: init took the first grant only)"
           : "off (no service account)",

@@ -16,10 +16,37 @@ import {
   type TokenClient,
   type TokenStoreShape,
 } from "@tangoe-token/core"
+import { isSealedSecret, openSealedSecret } from "@tangoe-token/core/store"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { UsageError } from "./errors.ts"
-import { clientRequest, type Settings, serviceAccountOf } from "./settings.ts"
+import { clientRequest, PASSWORD_LABEL, type Settings, serviceAccountOf } from "./settings.ts"
+
+/**
+ * The service account of the settings, its password opened when the settings file holds it sealed
+ * (`init --self-heal` with `TANGOE_STORE_KEY`): a `UsageError` says what to do when the key is missing
+ * or is not the one it was sealed with.
+ */
+export const openServiceAccount = async (
+  settings: Settings,
+): Promise<ReturnType<typeof serviceAccountOf>> => {
+  const account = serviceAccountOf(settings)
+  if (account === undefined || !isSealedSecret(Redacted.value(account.password))) return account
+  const fix = `or run tangoe-token init --self-heal again to store the password anew`
+  if (settings.storeKey === undefined) {
+    throw new UsageError({
+      message: `the service account's password in ${settings.configPath} is encrypted — set TANGOE_STORE_KEY to the passphrase it was saved with, ${fix}`,
+    })
+  }
+  const password = await openSealedSecret(settings.storeKey, Redacted.value(account.password), PASSWORD_LABEL)
+  if (password === undefined) {
+    throw new UsageError({
+      message: `the service account's password in ${settings.configPath} does not open with TANGOE_STORE_KEY — set the passphrase it was saved with, ${fix}`,
+    })
+  }
+  return { username: account.username, password: Redacted.make(password) }
+}
 
 /** A store and how to release it (the Redis connection; nothing for a file). */
 export interface OpenStore {
@@ -102,7 +129,7 @@ export const withClient = async <A>(
   options: { readonly serviceAccount?: boolean } = {},
 ): Promise<A> => {
   const request = clientRequest(settings)
-  const account = options.serviceAccount === false ? undefined : serviceAccountOf(settings)
+  const account = options.serviceAccount === false ? undefined : await openServiceAccount(settings)
   const opened = await openStore(settings)
   try {
     const client = createTokenClient({

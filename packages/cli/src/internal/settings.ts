@@ -230,7 +230,13 @@ export const resolveSettings = (input: {
   }
 }
 
-/** The service account of the settings, when both its username and password are set. */
+/** What a sealed password in the settings file is bound to (see core's `sealSecret`). */
+export const PASSWORD_LABEL = "tangoe-token settings: serviceAccount.password"
+
+/**
+ * The service account of the settings, when both its username and password are set. The password may
+ * still be sealed (settings file, `TANGOE_STORE_KEY`): `openServiceAccount` opens it.
+ */
 export const serviceAccountOf = (
   settings: Settings,
 ):
