@@ -15,6 +15,12 @@
  * - `invalid_grant`: the store is re-read once; a newer token there is used, otherwise `get` fails
  *   with a `RefreshError` of reason `InvalidGrant` (re-provision; after an ambiguous attempt the message says a lost response
  *   probably consumed the token).
+ * - A refresh token the server refused for good is remembered (in memory, and as `deadSince` on the
+ *   stored record) and never sent again: `get` fails at once with `RefreshTokenDead` until a newer token
+ *   is stored or another is provisioned.
+ * - `serviceAccount`: with no refresh token anywhere, the first `get` takes a password grant and saves it
+ *   write-ahead; with `selfHeal` (its default) a dead chain gets ONE new grant under the lock and
+ *   compare-and-set (`chainReestablished`), never after a refused grant or `invalid_client`.
  * - Provisioned vs stored: the `refreshToken` option seeds an empty store. A stored token that
  *   descends from it (same `origin` fingerprint) wins over it, since the provisioned value is
  *   stale by design once rotated; a stored token that descends from ANOTHER provisioned token loses
