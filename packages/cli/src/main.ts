@@ -77,6 +77,10 @@ const common = {
     Flag.withDescription("time limit of one token request, in seconds (default 30)"),
     Flag.optional,
   ),
+  username: optionalString(
+    "username",
+    "a Tangoe service account (command://name, rivermine://name or a bare name) instead of a refresh token (env TANGOE_USERNAME); its password never goes on the command line",
+  ),
   noRetry: Flag.Boolean("no-retry").pipe(
     Flag.withDescription(
       "one token request, no retry (by default core retries when it is safe, for up to 2 minutes)",
@@ -104,6 +108,7 @@ const commonOptions = (c: CommonParsed): CommonOptions => ({
   clientAuth: Option.getOrUndefined(c.clientAuth),
   timeout: Option.getOrUndefined(c.timeout),
   noRetry: c.noRetry,
+  username: Option.getOrUndefined(c.username),
 })
 
 /** Runs an action and records its exit code. */
@@ -158,11 +163,39 @@ const init = Command.make(
       Flag.withoutNegation,
       Flag.withDefault(false),
     ),
+    passwordStdin: Flag.Boolean("password-stdin").pipe(
+      Flag.withDescription("read the service account's password (alone) from standard input"),
+      Flag.withoutNegation,
+      Flag.withDefault(false),
+    ),
+    selfHeal: Flag.Boolean("self-heal").pipe(
+      Flag.withDescription(
+        "keep the service account (its password too) in the 0600 settings file, and heal a dead chain with it",
+      ),
+      Flag.withoutNegation,
+      Flag.withDefault(false),
+    ),
+    password: optionalString(
+      "password",
+      "NEVER used: a password on the command line is visible to other users; use the prompt, TANGOE_PASSWORD or --password-stdin",
+    ),
   },
-  (c) => handle(c.json, (out) => initCommand({ ...commonOptions(c), stdin: c.stdin }, out)),
+  (c) =>
+    handle(c.json, (out) =>
+      initCommand(
+        {
+          ...commonOptions(c),
+          stdin: c.stdin,
+          passwordStdin: c.passwordStdin,
+          selfHeal: c.selfHeal,
+          argvPassword: Option.isSome(c.password),
+        },
+        out,
+      ),
+    ),
 ).pipe(
   Command.withDescription(
-    "Save the client settings, store a provisioned refresh token and check them with one refresh. Secrets come from --stdin, the environment or a hidden prompt.",
+    "Save the client settings, store a provisioned refresh token (or get the first one with a service account, --username) and check them with one refresh. Secrets come from --stdin, the environment or a hidden prompt.",
   ),
 )
 

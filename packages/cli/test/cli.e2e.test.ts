@@ -403,6 +403,12 @@ describe("status", () => {
         "state",
         "store",
         "validUntil",
+        // Service accounts (issue 15): whether one is set, whether it heals, when it last did, and a
+        // stored refresh token the server refused for good.
+        "serviceAccount",
+        "selfHeal",
+        "lastHealAt",
+        "refreshTokenDeadSince",
       ].sort(),
     )
     expect(s).toMatchObject({

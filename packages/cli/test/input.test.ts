@@ -18,7 +18,7 @@ import { errorJson, exitCodeOf, messageOf, tagOf } from "../src/internal/errors.
 const oauth = { environment: "qa", status: 400, error: "x" }
 
 import { fastInvocation } from "../src/internal/fastPath.ts"
-import { parseStdinSecrets } from "../src/internal/secretInput.ts"
+import { parseStdinPassword, parseStdinSecrets } from "../src/internal/secretInput.ts"
 
 describe("parseStdinSecrets", () => {
   it("reads one bare line as the refresh token", () => {
@@ -36,6 +36,17 @@ describe("parseStdinSecrets", () => {
       clientSecret: "s",
       refreshToken: "r",
     })
+  })
+
+  it("reads a service account's password: TANGOE_PASSWORD lines, a JSON password, or --password-stdin", () => {
+    expect(parseStdinSecrets("TANGOE_CLIENT_SECRET=s\nTANGOE_PASSWORD='p w=1'\n")).toEqual({
+      clientSecret: "s",
+      password: "p w=1",
+    })
+    expect(parseStdinSecrets('{"password":"p"}')).toEqual({ password: "p" })
+    // --password-stdin: everything but the final line break, spaces and all.
+    expect(parseStdinPassword(" pa ss=\n")).toEqual({ password: " pa ss=" })
+    expect(() => parseStdinPassword("\n")).toThrow(/empty/)
   })
 
   it("names the bad line without echoing it", () => {

@@ -17,6 +17,11 @@ import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { fetchTransport, fromPromise, HttpTransport } from "../../core/src/HttpTransport.ts"
 import { InvalidConfig } from "../../core/src/InvalidConfig.ts"
 import {
+  type PasswordGrantRequest,
+  passwordGrant,
+  passwordGrantTokenSet,
+} from "../../core/src/PasswordGrant.ts"
+import {
   isRefreshError,
   REFRESH_ERROR_REASON_TAGS,
   type RefreshError,
@@ -38,6 +43,8 @@ const forms = (secret: string): Array<string> => [
   new URLSearchParams([["", secret]]).toString().slice(1),
   Buffer.from(secret).toString("base64"),
   Buffer.from(secret).toString("base64url"),
+  // JSON-escaped, as a server quoting it in a JSON body writes it (only differs for quotes, backslashes…)
+  JSON.stringify(secret).slice(1, -1),
 ]
 
 /** Every secret seen so far: ours, and every token the server sent in any response. */
@@ -339,6 +346,104 @@ describe("no secret leaks from any error path (real simulator over HTTP)", () =>
     ] as const) {
       const captured = await capture(refresh(fresh()), rewriting(f))
       seen.add(scan(label, captured)._tag)
+    }
+  })
+})
+
+describe("no secret of a service account leaks from the password grant's error paths", () => {
+  // URL-unsafe, non-ASCII, with a quote and a backslash: every encoded form differs from the raw one.
+  const USERNAME = "command://svc.sécret+ü&x=y"
+  const PASSWORD = 'sa "pä\\ss"&w=rd+?'
+  const grantRequest = (overrides: Partial<PasswordGrantRequest> = {}): PasswordGrantRequest => {
+    const client = sim.addClient({
+      clientId: `${CLIENT_ID}-sa-${Math.random()}`,
+      clientSecret: CLIENT_SECRET,
+    })
+    return {
+      environment: { tokenUrl: sim.tokenUrl },
+      clientId: client.clientId,
+      clientSecret: CLIENT_SECRET,
+      scope: client.scope,
+      serviceAccount: { username: USERNAME, password: PASSWORD },
+      timeout: 10_000,
+      ...overrides,
+    }
+  }
+  const driveGrant = async (
+    label: string,
+    request: PasswordGrantRequest,
+    faults: ReadonlyArray<Fault> = [],
+  ) => {
+    sim.clearFaults()
+    if (faults.length > 0) sim.injectFaults(...faults)
+    const error = scan(label, await capture(passwordGrant(request, { retry: {} })))
+    seen.add(error._tag)
+    sim.clearFaults()
+    if (faults.length > 0) sim.injectFaults(...faults)
+    const rejected = await passwordGrantTokenSet(request, { transport: recording }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    if (rejected !== undefined) assertClean(`${label} (promise)`, outputs(rejected))
+    return error
+  }
+
+  beforeAll(() => {
+    sim.addServiceAccount({ username: USERNAME, password: PASSWORD })
+    secrets.add(USERNAME)
+    secrets.add(PASSWORD)
+  })
+
+  for (const placement of ["query", "body"] as const) {
+    for (const clientAuth of ["params", "basic"] as const) {
+      const tag = `${placement}/${clientAuth}`
+      it(`refused accounts, a client not allowed the grant, and faults (${tag})`, {
+        timeout: 60_000,
+      }, async () => {
+        const opts = { placement, clientAuth }
+        const wrong = await driveGrant(
+          `wrong password ${tag}`,
+          grantRequest({ ...opts, serviceAccount: { username: USERNAME, password: `${PASSWORD}x` } }),
+        )
+        assert.strictEqual(wrong._tag, "ServiceAccountRejected")
+        const unknown = await driveGrant(
+          `unknown account ${tag}`,
+          grantRequest({ ...opts, serviceAccount: { username: `${USERNAME}x`, password: PASSWORD } }),
+        )
+        assert.strictEqual(unknown._tag, "ServiceAccountRejected")
+        const other = sim.addClient({ grantTypes: ["refresh_token"], clientSecret: CLIENT_SECRET })
+        const notAllowed = await driveGrant(`unauthorized_client ${tag}`, {
+          ...grantRequest(opts),
+          clientId: other.clientId,
+        })
+        assert.strictEqual(notAllowed._tag, "UnauthorizedClient")
+        const faults: ReadonlyArray<readonly [string, Fault]> = [
+          ["500", { kind: "status", status: 500 }],
+          ["html", { kind: "html" }],
+          ["malformedJson", { kind: "malformedJson" }],
+          ["missing access_token", { kind: "missingField", field: "access_token" }],
+          ["resetAfterRotation", { kind: "resetAfterRotation" }],
+          ["delay", { kind: "delay", ms: 1000 }],
+        ]
+        for (const [name, fault] of faults) {
+          await driveGrant(
+            `${name} ${tag}`,
+            grantRequest({ ...opts, ...(name === "delay" ? { timeout: 400 } : {}) }),
+            [fault],
+          )
+        }
+      })
+    }
+  }
+
+  it("invalid service accounts: InvalidConfig names the field and shows no value", async () => {
+    for (const serviceAccount of [
+      { username: USERNAME, password: "" },
+      { username: `ldap://${PASSWORD}`, password: PASSWORD },
+      { username: "", password: PASSWORD },
+    ]) {
+      const error = await driveGrant("invalid service account", grantRequest({ serviceAccount }))
+      assert.instanceOf(error, InvalidConfig)
     }
   })
 })

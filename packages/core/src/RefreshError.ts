@@ -163,6 +163,14 @@ const answered = (fields: {
 }): string =>
   `${head(fields.environment)}: it answered HTTP ${fields.status}${fields.error === undefined ? "" : ` ${fields.error}`}${described(fields)}`
 
+/**
+ * A grant a token request asks for: the refresh token grant, or the password grant with a service account.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export type GrantType = "refresh_token" | "password"
+
 const REPROVISION = "retrying cannot help: re-provision a new refresh token for this client and store it"
 const DO_NOT_RETRY =
   "do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first"
@@ -270,38 +278,98 @@ export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorField
 }
 
 /**
- * The server does not accept `grant_type=refresh_token` at this endpoint (`unsupported_grant_type`).
+ * The server does not accept the grant at this endpoint (`unsupported_grant_type`): `grant_type=refresh_token`,
+ * or `password` when `grantType` says so.
  *
  * @category reasons
  * @since 0.1.0
  */
-export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<OAuthErrorFields> {
+export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<
+  OAuthErrorFields & {
+    /**
+     * The grant that was refused; absent for the refresh token grant.
+     *
+     * @since 0.2.0
+     */
+    readonly grantType?: GrantType | undefined
+  }
+> {
   /** Check the token URL. */
   get advice(): string {
+    if (this.grantType === "password") {
+      return isTangoe(this.environment)
+        ? "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2), and ask Tangoe whether service accounts (the password grant) are enabled for your tenant"
+        : "check that the token URL is the server's OAuth token endpoint, and that the server supports the password grant"
+    }
     return isTangoe(this.environment)
       ? "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
       : "check that the token URL is the server's OAuth token endpoint, and that the server supports the refresh_token grant"
   }
   override get message(): string {
-    return `${answered(this)}; this endpoint does not support the refresh_token grant — ${this.advice}`
+    return `${answered(this)}; this endpoint does not support the ${this.grantType ?? "refresh_token"} grant — ${this.advice}`
   }
 }
 
 /**
- * The client is not allowed to use the refresh token grant (`unauthorized_client`).
+ * The client is not allowed the grant it asked for (`unauthorized_client`): the refresh token grant, or
+ * the password grant with a service account when `grantType` is `"password"`.
  *
  * @category reasons
  * @since 0.1.0
  */
-export class UnauthorizedClient extends FinalError("UnauthorizedClient")<OAuthErrorFields> {
+export class UnauthorizedClient extends FinalError("UnauthorizedClient")<
+  OAuthErrorFields & {
+    /**
+     * The grant that was refused; absent for the refresh token grant.
+     *
+     * @since 0.2.0
+     */
+    readonly grantType?: GrantType | undefined
+  }
+> {
   /** Ask Tangoe (or the server's administrator) for the grant. */
   get advice(): string {
+    if (this.grantType === "password") {
+      return isTangoe(this.environment)
+        ? 'ask Tangoe to add "Resource Owner Password Credentials" to the client\'s allowed grant types in PingFederate, or provision a refresh token instead of a service account'
+        : "ask the server's administrator to allow the password grant for this client, or provision a refresh token instead of a service account"
+    }
     return isTangoe(this.environment)
       ? 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
       : "ask the server's administrator to allow the refresh_token grant for this client"
   }
   override get message(): string {
-    return `${answered(this)}; this client is not allowed the refresh_token grant — ${this.advice}`
+    return `${answered(this)}; this client is not allowed the ${this.grantType ?? "refresh_token"} grant — ${this.advice}`
+  }
+}
+
+/**
+ * The server refused the service account of a password grant (`invalid_grant` to `grant_type=password`):
+ * the username or password is wrong, the account is unknown, or it is locked (`locked`: the server's
+ * description says so). A server does not tell which of the two fields is wrong, so both are named.
+ * Retrying cannot help and can lock the account: nothing retries it, and a token manager never heals
+ * with it again until its settings change.
+ *
+ * @category reasons
+ * @since 0.2.0
+ */
+export class ServiceAccountRejected extends FinalError("ServiceAccountRejected")<
+  OAuthErrorFields & {
+    /** The server said the account is locked (or disabled). */
+    readonly locked: boolean
+  }
+> {
+  /** Fix the username or password, or have the account unlocked. */
+  get advice(): string {
+    return this.locked
+      ? `do not retry: have the account unlocked${isTangoe(this.environment) ? " by Tangoe (or your Tangoe administrator)" : " by the server's administrator"}, then check \`serviceAccount.password\` before the next attempt`
+      : "check `serviceAccount.username` (`command://name`, `rivermine://name`, or a bare name for a Tangoe-platform user) and `serviceAccount.password`; do not retry with the same values: repeated failures can lock the account"
+  }
+  override get message(): string {
+    const why = this.locked
+      ? "the service account is locked"
+      : "the service account's username or password was refused (a wrong password, or an unknown or locked account)"
+    return `cannot get a token with the service account at ${endpoint(this.environment)}: it answered HTTP ${this.status} ${this.error}${described(this)}; ${why} — ${this.advice}`
   }
 }
 
@@ -550,6 +618,7 @@ export type RefreshErrorReason =
   | InvalidRequest
   | UnsupportedGrantType
   | UnauthorizedClient
+  | ServiceAccountRejected
   | RateLimited
   | ServerError
   | Timeout
@@ -563,6 +632,7 @@ const reasonTags: { readonly [Tag in RefreshErrorReason["_tag"]]: null } = {
   InvalidRequest: null,
   UnsupportedGrantType: null,
   UnauthorizedClient: null,
+  ServiceAccountRejected: null,
   RateLimited: null,
   ServerError: null,
   Timeout: null,

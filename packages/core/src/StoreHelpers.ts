@@ -18,6 +18,7 @@ import type * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as fingerprint from "./internal/fingerprint.ts"
 import { writeAtomic } from "./internal/store/atomicFile.ts"
+import * as crypto from "./internal/store/crypto.ts"
 import * as fsError from "./internal/store/fsError.ts"
 import * as ownFile from "./internal/store/ownFile.ts"
 import * as sleep from "./internal/store/realSleep.ts"
@@ -107,3 +108,58 @@ export const originOf = (refreshToken: Secret): string =>
   fingerprint.originFingerprint(
     Redacted.isRedacted(refreshToken) ? Redacted.value(refreshToken) : refreshToken,
   )
+
+const SEALED = /^s1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]*)$/
+
+/**
+ * Seals a short secret (a service account's password in a settings file) with AES-256-GCM under a key
+ * derived with scrypt (N 2^15) from `passphrase`, the token files' own scheme: `s1.<salt>.<iv>.<tag>.<data>`,
+ * base64url. `label` binds the value to its use (a value sealed for one label does not open for
+ * another). The same passphrase as the token store's (`TANGOE_STORE_KEY`) is the expected one.
+ *
+ * @category helpers
+ * @since 0.2.0
+ */
+export const sealSecret = async (
+  passphrase: Redacted.Redacted<string>,
+  secret: string,
+  label: string,
+): Promise<string> => {
+  const salt = crypto.newSalt()
+  const key = await crypto.deriveKey(Redacted.value(passphrase), salt, crypto.defaultScrypt)
+  const sealed = crypto.seal(key, secret, `tangoe-token sealed secret v1\0${label}`)
+  return ["s1", salt, sealed.iv, sealed.tag, sealed.data]
+    .map((p) => (typeof p === "string" ? p : p.toString("base64url")))
+    .join(".")
+}
+
+/**
+ * Whether a value is one {@link sealSecret} made (and so needs the passphrase to be read).
+ *
+ * @category helpers
+ * @since 0.2.0
+ */
+export const isSealedSecret = (value: string): boolean => SEALED.test(value)
+
+/**
+ * Opens a value {@link sealSecret} made: the secret, or `undefined` when the passphrase is not the one
+ * it was sealed with, the label differs, or the value was altered. Never throws for a bad value.
+ *
+ * @category helpers
+ * @since 0.2.0
+ */
+export const openSealedSecret = async (
+  passphrase: Redacted.Redacted<string>,
+  value: string,
+  label: string,
+): Promise<string | undefined> => {
+  const match = SEALED.exec(value)
+  if (match === null) return undefined
+  const [salt, iv, tag, data] = match.slice(1).map((p) => Buffer.from(p as string, "base64url"))
+  const key = await crypto.deriveKey(Redacted.value(passphrase), salt as Buffer, crypto.defaultScrypt)
+  return crypto.open(
+    key,
+    { iv: iv as Buffer, tag: tag as Buffer, data: data as Buffer },
+    `tangoe-token sealed secret v1\0${label}`,
+  )
+}

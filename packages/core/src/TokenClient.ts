@@ -24,6 +24,7 @@ import { checkStoreOption } from "./internal/manager/options.ts"
 import { authorize, replayPlan } from "./internal/manager/replay.ts"
 import { checkTransportOption, describeReceived } from "./internal/optionChecks.ts"
 import { memoryStore } from "./MemoryStore.ts"
+import type { ServiceAccount } from "./PasswordGrant.ts"
 import type { RefreshRequest, Secret } from "./RefreshRequest.ts"
 import type { RetryOptions } from "./RetryPolicy.ts"
 import type { StoreError } from "./StoreError.ts"
@@ -60,6 +61,16 @@ export interface TokenClientOptions extends Omit<RefreshRequest, "refreshToken">
   readonly keepWarm?: boolean | undefined
   /** The HTTP transport of the token call; default: the global `fetch`. */
   readonly transport?: HttpTransport | undefined
+  /**
+   * A Tangoe service account: the first grant when no refresh token is stored or given, and (with
+   * `selfHeal`, the default) a new chain when the server refused the refresh token for good. See
+   * `TokenManagerOptions.serviceAccount`.
+   *
+   * @since 0.2.0
+   */
+  readonly serviceAccount?: ServiceAccount | undefined
+  /** With a `serviceAccount`: heal a dead chain (default `true`). See `TokenManagerOptions.selfHeal`. */
+  readonly selfHeal?: boolean | undefined
 }
 
 /**
@@ -159,8 +170,18 @@ const infoFromAccess = (a: AccessToken): TokenInfo =>
  */
 export const createTokenClient = (options: TokenClientOptions): TokenClient => {
   const given = typeof options === "object" && options !== null && !Array.isArray(options)
-  const { store, refreshToken, refreshAhead, retry, rotationGracePeriod, keepWarm, transport, ...request } =
-    given ? options : ({} as TokenClientOptions)
+  const {
+    store,
+    refreshToken,
+    refreshAhead,
+    retry,
+    rotationGracePeriod,
+    keepWarm,
+    transport,
+    serviceAccount,
+    selfHeal,
+    ...request
+  } = given ? options : ({} as TokenClientOptions)
   // Checked before anything is built, read or sent; `get` and every other call reject with it.
   const invalid = given
     ? (checkStoreOption(store) ?? checkTransportOption(transport))
@@ -186,7 +207,16 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       const scope = Scope.makeUnsafe()
       const engine = Effect.runSync(
         makeTokenEngine(
-          { request, refreshToken, refreshAhead, retry, rotationGracePeriod, keepWarm },
+          {
+            request,
+            refreshToken,
+            refreshAhead,
+            retry,
+            rotationGracePeriod,
+            keepWarm,
+            serviceAccount,
+            selfHeal,
+          },
           shape,
           transport ?? fetchTransport,
           scope,

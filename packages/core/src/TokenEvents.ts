@@ -151,6 +151,45 @@ export interface StoreRolledBackEvent {
 }
 
 /**
+ * The manager got a new chain with its service account (a password grant) and saved it write-ahead,
+ * like a rotation: `reason` is `"bootstrap"` (no refresh token anywhere yet) or `"deadChain"` (the server
+ * refused the refresh token for good and the store held nothing newer). `cause` names what killed the
+ * chain (`InvalidGrant`, `RefreshTokenDead`) or `NotProvisioned` for a bootstrap. Never a secret.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface ChainReestablishedEvent {
+  readonly type: "chainReestablished"
+  readonly at: Date
+  /** Why a grant was needed. */
+  readonly reason: "bootstrap" | "deadChain"
+  /** What ended the previous chain (or `NotProvisioned`: there was none). */
+  readonly cause: string
+  /** The store generation of the saved record. */
+  readonly generation: number
+  /** When the new access token expires. */
+  readonly expiresAt: Date
+}
+
+/**
+ * The server refused the refresh token for good (`invalid_grant`, and the store held nothing newer).
+ * The manager remembers it (in the store too, as a mark on the record, never the token) and never sends
+ * it again; `willHeal` says whether the service account heals the chain now.
+ *
+ * @category models
+ * @since 0.2.0
+ */
+export interface RefreshTokenDeadEvent {
+  readonly type: "refreshTokenDead"
+  readonly at: Date
+  /** Where the store lives. */
+  readonly location: string
+  /** Whether a service account takes a new grant now. */
+  readonly willHeal: boolean
+}
+
+/**
  * Everything a token manager reports.
  *
  * @category models
@@ -164,10 +203,12 @@ export type TokenEvent =
   | SaveFailedEvent
   | StoreRolledBackEvent
   | RetryScheduledEvent
+  | ChainReestablishedEvent
+  | RefreshTokenDeadEvent
 
 /**
  * The event names: `"refreshed" | "adoptedFromStore" | "refreshFailed" | "rotationSaved" | "saveFailed"
- * | "storeRolledBack" | "retryScheduled"`.
+ * | "storeRolledBack" | "retryScheduled" | "chainReestablished" | "refreshTokenDead"`.
  *
  * @category models
  * @since 0.1.0

@@ -15,6 +15,12 @@
  * - `invalid_grant`: the store is re-read once; a newer token there is used, otherwise `get` fails
  *   with a `RefreshError` of reason `InvalidGrant` (re-provision; after an ambiguous attempt the message says a lost response
  *   probably consumed the token).
+ * - A refresh token the server refused for good is remembered (in memory, and as `deadSince` on the
+ *   stored record) and never sent again: `get` fails at once with `RefreshTokenDead` until a newer token
+ *   is stored or another is provisioned.
+ * - `serviceAccount`: with no refresh token anywhere, the first `get` takes a password grant and saves it
+ *   write-ahead; with `selfHeal` (its default) a dead chain gets ONE new grant under the lock and
+ *   compare-and-set (`chainReestablished`), never after a refused grant or `invalid_client`.
  * - Provisioned vs stored: the `refreshToken` option seeds an empty store. A stored token that
  *   descends from it (same `origin` fingerprint) wins over it, since the provisioned value is
  *   stale by design once rotated; a stored token that descends from ANOTHER provisioned token loses
@@ -33,6 +39,7 @@ import { HttpTransport } from "./HttpTransport.ts"
 import { makeEmitter } from "./internal/manager/emitter.ts"
 import { defaultSaveRetry as internalDefaultSaveRetry, makeTokenEngine } from "./internal/manager/make.ts"
 import { DEFAULT_REFRESH_AHEAD_MILLIS } from "./internal/manager/timing.ts"
+import type { ServiceAccount } from "./PasswordGrant.ts"
 import type { RefreshRequest, Secret } from "./RefreshRequest.ts"
 import type { RetryOptions } from "./RetryPolicy.ts"
 import type { StoreError } from "./StoreError.ts"
@@ -86,6 +93,26 @@ export interface TokenStatus {
   readonly unsavedRotation: boolean
   /** How many refreshes this manager sent successfully. */
   readonly refreshCount: number
+  /**
+   * Whether a service account is configured, and whether it heals a dead chain (`selfHeal`).
+   *
+   * @since 0.2.0
+   */
+  readonly serviceAccount?: { readonly selfHeal: boolean } | undefined
+  /**
+   * The last time this manager got a new chain with its service account, and why (`bootstrap`: no
+   * refresh token yet; `deadChain`: the server refused the refresh token for good).
+   *
+   * @since 0.2.0
+   */
+  readonly lastHeal?: { readonly at: Date; readonly reason: "bootstrap" | "deadChain" } | undefined
+  /**
+   * Set while the refresh token held is known dead (the server refused it for good, here or in another
+   * process sharing the store): it is not sent again. `since` is when it was refused.
+   *
+   * @since 0.2.0
+   */
+  readonly deadRefreshToken?: { readonly since: Date } | undefined
 }
 
 /**
@@ -117,6 +144,26 @@ export interface TokenManagerOptions {
   readonly keepWarm?: boolean | undefined
   /** Retries of a failed save of a rotated token, within one `get`; default 3 retries from 100 ms, doubling. */
   readonly saveRetry?: Schedule.Schedule<unknown, StoreError> | undefined
+  /**
+   * A Tangoe service account (`{ username, password }`): when neither the store nor `refreshToken` holds
+   * a refresh token, the first `get` takes a password grant with it and saves the new chain write-ahead,
+   * like a rotation. With `selfHeal` (the default when it is given) it also re-establishes a dead chain.
+   * It costs this: the password lives in the process's configuration. See the README.
+   *
+   * @since 0.2.0
+   */
+  readonly serviceAccount?: ServiceAccount | undefined
+  /**
+   * With a `serviceAccount`: when the chain is dead (`invalid_grant`, and the store, read again, holds
+   * nothing newer), take ONE new password grant under the store's lock and compare-and-set, so that N
+   * processes sharing the store take one grant between them. Never more than one grant per dead chain;
+   * a failed grant is reported, not retried in a burst; never after `invalid_client` or a refused
+   * password. Default `true` when `serviceAccount` is given; `false` keeps the account for the first
+   * grant only.
+   *
+   * @since 0.2.0
+   */
+  readonly selfHeal?: boolean | undefined
 }
 
 /**

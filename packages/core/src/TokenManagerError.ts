@@ -27,6 +27,7 @@ export type TokenManagerError =
   | InvalidConfig
   | StoreError
   | NotProvisioned
+  | RefreshTokenDead
   | TokenManagerClosed
 
 /**
@@ -54,6 +55,47 @@ export class NotProvisioned extends Data.TaggedError("NotProvisioned")<{
     return `no refresh token: token store ${this.location} is empty and no refresh token was provisioned — pass \`refreshToken\` (the one Tangoe issued for this client), or store one first (for example with \`tangoe-token init\`)`
   }
   /** Never: someone has to provide a refresh token. */
+  get retryable(): boolean {
+    return false
+  }
+  /** No: nothing was sent. */
+  get ambiguous(): boolean {
+    return false
+  }
+}
+
+/**
+ * The refresh token the manager would send was already refused by the server for good
+ * (`invalid_grant`, with nothing newer in the store), by this process or another sharing the store, at
+ * `since`. It is NOT sent again: a server may lock out or flag a client that keeps sending a dead token.
+ * Nothing was sent. It ends when a newer token is stored (another process, `tangoe-token init`), the
+ * user provisions another refresh token, or a service account heals the chain; `healRefused` says why
+ * a configured service account did not (its grant was refused: fix its settings).
+ *
+ * @category errors
+ * @since 0.2.0
+ */
+export class RefreshTokenDead extends Data.TaggedError("RefreshTokenDead")<{
+  /** Where the store lives (a file path, `memory`…). */
+  readonly location: string
+  /** When the server refused the token, in epoch milliseconds. */
+  readonly since: number
+  /** Why the service account did not heal the chain (the reason tag of its refused grant), if one is set. */
+  readonly healRefused?: string | undefined
+}> {
+  /**
+   * What happened and what to do.
+   *
+   * @since 0.2.0
+   */
+  override get message(): string {
+    const act =
+      this.healRefused === undefined
+        ? "provision a new refresh token (pass `refreshToken`, or store one, for example with `tangoe-token init`), or configure a service account to heal the chain"
+        : `the service account's grant was refused too (${this.healRefused}): fix \`serviceAccount\` (its username or password), or provision a new refresh token`
+    return `the refresh token in token store ${this.location} was refused by the server for good at ${new Date(this.since).toISOString()} and is not sent again — ${act}`
+  }
+  /** Never: someone has to provide new credentials. */
   get retryable(): boolean {
     return false
   }

@@ -67,6 +67,31 @@ export interface StoredToken {
    */
   readonly rejected?: ReadonlyArray<string> | undefined
   /**
+   * When the server refused THIS record's refresh token for good (`invalid_grant`, and the store held
+   * nothing newer), in epoch milliseconds. No process sends a dead token again: a token manager fails
+   * with `RefreshTokenDead` (or heals with its service account) until a newer token is stored or the
+   * user provisions another. A save of any other record drops it.
+   *
+   * @since 0.2.0
+   */
+  readonly deadSince?: number | undefined
+  /**
+   * A fingerprint (never the values) of the service account whose password grant the server refused
+   * (wrong password, locked or unknown account, client not allowed the grant). A process configured with
+   * the same account does not try it again: one refusal, not one per process. Changing the password
+   * changes the fingerprint.
+   *
+   * @since 0.2.0
+   */
+  readonly healRefused?: string | undefined
+  /**
+   * When a service account last re-established this token family's dead chain (epoch milliseconds):
+   * written by the heal and carried on by every rotation of the family. Never a secret.
+   *
+   * @since 0.2.0
+   */
+  readonly healedAt?: number | undefined
+  /**
    * The rotation generation: it rises with every save (by one, or above `supersedes`), starting at 1.
    * Within one token family (`origin`), a higher generation is a newer record: a process never adopts
    * a record of its own family with a lower generation than the one it holds (the store went back in

@@ -29,7 +29,19 @@ export {
 // Errors.
 export { InvalidConfig } from "./InvalidConfig.ts"
 export { layerMemoryStore, memoryStore } from "./MemoryStore.ts"
+// The first grant (and a healed chain) from a Tangoe service account.
 export {
+  type PasswordGrantRequest,
+  passwordGrant,
+  passwordGrantTokenSet,
+  type ResolvedPasswordGrantRequest,
+  type ResolvedServiceAccount,
+  resolvePasswordGrantRequest,
+  resolveServiceAccount,
+  type ServiceAccount,
+} from "./PasswordGrant.ts"
+export {
+  type GrantType,
   InvalidClient,
   InvalidGrant,
   InvalidRequest,
@@ -43,6 +55,7 @@ export {
   RefreshError,
   type RefreshErrorReason,
   ServerError,
+  ServiceAccountRejected,
   Timeout,
   Transport,
   UnauthorizedClient,
@@ -130,8 +143,10 @@ export {
 } from "./TokenClient.ts"
 export type {
   AdoptedFromStoreEvent,
+  ChainReestablishedEvent,
   RefreshedEvent,
   RefreshFailedEvent,
+  RefreshTokenDeadEvent,
   RetryScheduledEvent,
   RotationSavedEvent,
   SaveFailedEvent,
@@ -149,7 +164,12 @@ export {
   type TokenManagerShape,
   type TokenStatus,
 } from "./TokenManager.ts"
-export { NotProvisioned, TokenManagerClosed, type TokenManagerError } from "./TokenManagerError.ts"
+export {
+  NotProvisioned,
+  RefreshTokenDead,
+  TokenManagerClosed,
+  type TokenManagerError,
+} from "./TokenManagerError.ts"
 export type { TokenSet } from "./TokenSet.ts"
 export { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
 export { type TokenIdentity, validateToken } from "./TokenValidation.ts"

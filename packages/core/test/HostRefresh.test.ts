@@ -8,6 +8,7 @@ import {
   awaitNewerRefreshToken,
   decideFlight,
   isExpiring,
+  isKnownDeadRefreshToken,
   isNewerRefreshToken,
   makeFlightTable,
   RECENT_TTL_MILLIS,
@@ -247,8 +248,9 @@ describe("retryAfterRefusal", () => {
   })
 
   it("gives up with the original error when the refused token stays stored (it is dead)", async () => {
-    const refused = refusedFor("rt-old")
-    const run = recover(["rt-old"], () => refused)
+    // A token of its own: once a wait proved it dead, this process never waits for it again (below).
+    const refused = refusedFor("rt-stays")
+    const run = recover(["rt-stays"], () => refused)
     await expect(run.result).rejects.toBe(refused)
     expect(run.sends()).toBe(1)
     expect(run.reads()).toBeGreaterThan(3)
@@ -279,14 +281,60 @@ describe("retryAfterRefusal", () => {
   })
 
   it("awaitNewerRefreshToken resolves with the newer token", async () => {
-    const host = hostCopy(["rt-old", "rt-new"])
+    // A refused token never waited for before (rt-old was, above: a token proven dead is not waited for).
+    const host = hostCopy(["rt-pending", "rt-new"])
     expect(
       await awaitNewerRefreshToken({
         ...quick,
         reread: host.reread,
-        refusedFingerprint: secretFingerprint("rt-old"),
+        refusedFingerprint: secretFingerprint("rt-pending"),
       }),
     ).toBe("rt-new")
     expect(host.reads()).toBe(2)
+  })
+
+  it("does not wait when nobody can deliver: a token a wait already proved dead, or a host with the only copy", async () => {
+    // The first refusal waits: another holder may still save its rotation.
+    const first = recover(["rt-dead-once"], () => refusedFor("rt-dead-once"))
+    await expect(first.result).rejects.toBeInstanceOf(Refused)
+    expect(first.reads()).toBeGreaterThan(3)
+    expect(isKnownDeadRefreshToken(secretFingerprint("rt-dead-once"))).toBe(true)
+    // The same token refused again (another execution in this process): one read, no pause.
+    let pauses = 0
+    const again = awaitNewerRefreshToken({
+      ...quick,
+      sleep: () => {
+        pauses++
+        return Promise.resolve()
+      },
+      reread: hostCopy(["rt-dead-once"]).reread,
+      refusedFingerprint: secretFingerprint("rt-dead-once"),
+    })
+    expect(await again).toBe(undefined)
+    expect(pauses).toBe(0)
+    // A newer token stored meanwhile is still found (the read comes first).
+    expect(
+      await awaitNewerRefreshToken({
+        ...quick,
+        reread: hostCopy(["rt-after-dead"]).reread,
+        refusedFingerprint: secretFingerprint("rt-dead-once"),
+      }),
+    ).toBe("rt-after-dead")
+    // A host that holds the only copy: no wait for a token never seen before either.
+    const single = hostCopy(["rt-single"])
+    expect(
+      await awaitNewerRefreshToken({
+        ...quick,
+        mayBeDelivered: false,
+        sleep: () => {
+          pauses++
+          return Promise.resolve()
+        },
+        reread: single.reread,
+        refusedFingerprint: secretFingerprint("rt-single"),
+      }),
+    ).toBe(undefined)
+    expect(single.reads()).toBe(1)
+    expect(pauses).toBe(0)
   })
 })

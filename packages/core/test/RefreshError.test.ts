@@ -19,6 +19,12 @@ const table: ReadonlyArray<readonly [E.RefreshErrorReason, boolean, boolean, str
   [new E.UnsupportedGrantType(oauth), false, false, "token URL"],
   [new E.UnauthorizedClient(oauth), false, false, "allowed grant types"],
   [
+    new E.ServiceAccountRejected({ ...oauth, error: "invalid_grant", locked: false }),
+    false,
+    false,
+    "serviceAccount.password",
+  ],
+  [
     new E.RateLimited({ environment: "qa", status: 429, retryAfter: Duration.seconds(12) }),
     true,
     false,
@@ -67,7 +73,13 @@ describe("RefreshError", () => {
       assert.include(error.message, hint)
       assert.strictEqual(error.message, reason.message)
       // The message says what failed, then what to do after a dash: the reason's advice.
-      assert.isTrue(error.message.startsWith("cannot refresh the access token at "))
+      assert.isTrue(
+        error.message.startsWith(
+          reason._tag === "ServiceAccountRejected"
+            ? "cannot get a token with the service account at "
+            : "cannot refresh the access token at ",
+        ),
+      )
       assert.isTrue(error.message.endsWith(` — ${reason.advice}`))
       assert.strictEqual(error.cause, reason)
       assert.strictEqual(String(error), `RefreshError: ${error.message}`)

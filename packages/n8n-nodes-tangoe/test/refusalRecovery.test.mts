@@ -82,4 +82,16 @@ describe("withRefusalRecovery", () => {
     expect(run.sends()).toBe(1)
     expect(run.reads()).toBe(0)
   })
+
+  it("waits only while another holder may still deliver: a token a wait already proved dead is reported at once (issue 18)", async () => {
+    // The first refusal of this token waits (polls n8n's stored credential) for another execution's rotation.
+    const first = recover(["rt-dead-node"], () => refusedFor("rt-dead-node"))
+    await expect(first.result).rejects.toBeInstanceOf(NodeApiError)
+    expect(first.reads()).toBeGreaterThan(3)
+    // The next execution refused with the same token: one read, no wait (nobody can deliver).
+    const again = recover(["rt-dead-node"], () => refusedFor("rt-dead-node"))
+    await expect(again.result).rejects.toBeInstanceOf(NodeApiError)
+    expect(again.reads()).toBe(1)
+    expect(again.sends()).toBe(1)
+  })
 })

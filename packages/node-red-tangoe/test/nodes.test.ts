@@ -270,6 +270,30 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     for (const secret of [client.clientSecret, dead.refreshToken]) expect(text).not.toContain(secret)
   })
 
+  it("sends a dead refresh token to the server once, not once per message (issue 18, problem 11)", async () => {
+    const client = newClient()
+    const dead = { ...client, refreshToken: "another-token-the-server-never-issued-98765" }
+    await helper.load(tangoe, flowWith(), credsFor(dead))
+    const caught = collect("caught")
+    const before = sim.stats().tokenRequests
+    for (let i = 1; i <= 5; i++) {
+      helper.getNode(TOKEN)?.receive({ payload: i })
+      await waitFor(() => caught.length === i, `caught error ${i}`)
+    }
+    // One invalid_grant; the next four messages fail at once with RefreshTokenDead, nothing sent.
+    expect(sim.stats().tokenRequests - before).toBe(1)
+    const codes = caught.map((m) => (m as { error: { code: string } }).error.code)
+    expect(codes).toEqual([
+      "InvalidGrant",
+      "RefreshTokenDead",
+      "RefreshTokenDead",
+      "RefreshTokenDead",
+      "RefreshTokenDead",
+    ])
+    const text = observable(caught, [])
+    for (const secret of [client.clientSecret, dead.refreshToken]) expect(text).not.toContain(secret)
+  })
+
   it("reports missing credentials as NotConfigured to a catch node", async () => {
     const client = newClient()
     await helper.load(tangoe, flowWith(), {

@@ -4,17 +4,24 @@
  * where each setting comes from.
  *
  * JSON shape: `{"state","validUntil","expiresInSeconds","lastRefreshAt","generation","lastFailure",
- * "store","config","configFound","environment","clientId","scope","clientSecretSet","sources"}` where
+ * "store","config","configFound","environment","clientId","scope","clientSecretSet","sources","serviceAccount",
+ * "selfHeal","lastHealAt","refreshTokenDeadSince"}` where
  * `store` is the file path or the Redis URL without its password; `state` is `"valid"` (a cached access token is still valid), `"expired"` (a refresh token is stored;
  * the next `token` refreshes), `"empty"` (nothing stored: run `init`) or `"failed"` (the last refresh
  * since the stored token was obtained failed in a way only a person can fix: exit 3 or 7; the
  * message says what to do; `validUntil` still tells how long the cached access token works);
  * `lastFailure` is `{"at","type","exitCode","message"}` for a failure newer than the last refresh,
  * else `null`; absent values are `null`.
+ * `serviceAccount`: a service account username is configured; `selfHeal`: its password is too, so a
+ * dead chain is healed (`init --self-heal`, or `TANGOE_PASSWORD`); `lastHealAt`: when it last healed
+ * the stored family; `refreshTokenDeadSince`: the server refused the stored refresh token for good
+ * (it is not sent again).
  *
  * @internal
  */
 import { dirname } from "node:path"
+import { isSealedSecret } from "@tangoe-token/core/store"
+import * as Redacted from "effect/Redacted"
 import { loadStored } from "../internal/client.ts"
 import { readConfigFile } from "../internal/configFile.ts"
 import { ExitCode } from "../internal/errors.ts"
@@ -22,7 +29,7 @@ import { lastFailurePath, readLastFailure } from "../internal/lastFailure.ts"
 import type { Output } from "../internal/output.ts"
 import { defaultStorePath } from "../internal/paths.ts"
 import { type CommonOptions, warnArgvSecrets } from "../internal/run.ts"
-import { resolveConfigPath, resolveSettings } from "../internal/settings.ts"
+import { resolveConfigPath, resolveSettings, serviceAccountOf } from "../internal/settings.ts"
 
 /** Failures that only a person can fix: the token is refused or probably consumed. */
 const NEEDS_A_PERSON: ReadonlySet<number> = new Set([ExitCode.reprovision, ExitCode.consumed])
@@ -76,6 +83,10 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     scope: settings.scope ?? null,
     clientSecretSet: settings.clientSecret !== undefined,
     sources: settings.sources,
+    serviceAccount: settings.username !== undefined,
+    selfHeal: serviceAccountOf(settings) !== undefined,
+    lastHealAt: iso(record?.healedAt),
+    refreshTokenDeadSince: iso(record?.deadSince),
   }
   if (out.json) {
     out.document(report)
@@ -106,6 +117,22 @@ export const statusCommand = async (options: CommonOptions, out: Output): Promis
     ["client id", report.clientId === null ? "not set" : `${report.clientId} (${s.clientId})`],
     ["client secret", report.clientSecretSet ? `set (${s.clientSecret})` : "not set"],
     ["scope", report.scope === null ? "none" : `${report.scope} (${s.scope})`],
+    [
+      "self-heal",
+      report.selfHeal
+        ? `on (service account from ${s.username}, password from ${s.password}${settings.password !== undefined && isSealedSecret(Redacted.value(settings.password)) ? ", encrypted" : ""}); last healed ${report.lastHealAt ?? "never"}`
+        : report.serviceAccount
+          ? "off (a service account is set but not its password: init took the first grant only)"
+          : "off (no service account)",
+    ],
+    ...(report.refreshTokenDeadSince === null
+      ? []
+      : [
+          [
+            "refresh token",
+            `dead since ${report.refreshTokenDeadSince} (refused by the server; not sent again: run tangoe-token init)`,
+          ] as const,
+        ]),
     ["store", `${report.store}${record === undefined ? "" : ` (generation ${record.generation})`}`],
     ["config", `${report.config}${report.configFound ? "" : " (not found)"}`],
   ]

@@ -18,12 +18,39 @@ import {
   type TokenClient,
   type TokenStoreShape,
 } from "@tangoe-token/core"
+import { isSealedSecret, openSealedSecret } from "@tangoe-token/core/store"
 import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { UsageError } from "./errors.ts"
 import { lastFailurePath, recordFailure } from "./lastFailure.ts"
 import { defaultStorePath } from "./paths.ts"
-import { clientRequest, type Settings } from "./settings.ts"
+import { clientRequest, PASSWORD_LABEL, type Settings, serviceAccountOf } from "./settings.ts"
+
+/**
+ * The service account of the settings, its password opened when the settings file holds it sealed
+ * (`init --self-heal` with `TANGOE_STORE_KEY`): a `UsageError` says what to do when the key is missing
+ * or is not the one it was sealed with.
+ */
+export const openServiceAccount = async (
+  settings: Settings,
+): Promise<ReturnType<typeof serviceAccountOf>> => {
+  const account = serviceAccountOf(settings)
+  if (account === undefined || !isSealedSecret(Redacted.value(account.password))) return account
+  const fix = `or run tangoe-token init --self-heal again to store the password anew`
+  if (settings.storeKey === undefined) {
+    throw new UsageError({
+      message: `the service account's password in ${settings.configPath} is encrypted — set TANGOE_STORE_KEY to the passphrase it was saved with, ${fix}`,
+    })
+  }
+  const password = await openSealedSecret(settings.storeKey, Redacted.value(account.password), PASSWORD_LABEL)
+  if (password === undefined) {
+    throw new UsageError({
+      message: `the service account's password in ${settings.configPath} does not open with TANGOE_STORE_KEY — set the passphrase it was saved with, ${fix}`,
+    })
+  }
+  return { username: account.username, password: Redacted.make(password) }
+}
 
 /** Failures that say nothing about the token: a wrong setting (found before any request), a closed client. */
 const NOT_REMEMBERED = new Set(["InvalidConfig", "TokenManagerClosed"])
@@ -99,18 +126,23 @@ export const loadStored = async (
 
 /**
  * Runs `use` with a client on the settings' store (a provisioned refresh token from env, flag or
- * stdin seeds it), then closes the client and the store, whatever happens.
+ * stdin seeds it), then closes the client and the store, whatever happens. With a service account in
+ * the settings (username and password), the client takes the first grant itself and heals a dead
+ * chain (`serviceAccount: false` leaves it out).
  */
 export const withClient = async <A>(
   settings: Settings,
   use: (client: TokenClient) => Promise<A>,
+  options: { readonly serviceAccount?: boolean } = {},
 ): Promise<A> => {
   const request = clientRequest(settings)
+  const account = options.serviceAccount === false ? undefined : await openServiceAccount(settings)
   const opened = await openStore(settings)
   try {
     const client = createTokenClient({
       ...request,
       ...(settings.refreshToken === undefined ? {} : { refreshToken: settings.refreshToken }),
+      ...(account === undefined ? {} : { serviceAccount: account, selfHeal: true }),
       store: opened.store,
       ...(settings.noRetry ? { retry: false as const } : {}),
     })

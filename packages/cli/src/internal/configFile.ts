@@ -1,6 +1,7 @@
 /**
  * The settings file (`config.json`): every setting of `init` except the refresh token, which
- * lives in the token store. It may hold the client secret, so it is written like a secret: mode
+ * lives in the token store. It may hold the client secret (and, with `init --self-heal`, the service
+ * account's password), so it is written like a secret: mode
  * 0600 in a 0700 folder, atomically and durably with core's writer (temp file + fsync + rename +
  * folder fsync). It is read the way core's file store reads its own file: a path that is a symbolic
  * link, a folder, a FIFO or a device (or an empty path) is refused and left untouched, and so is a
@@ -37,6 +38,12 @@ export interface ConfigFile {
   readonly timeout?: number | undefined
   /** The token store: a file, or a `redis://` / `rediss://` URL (the shared Redis store). */
   readonly store?: string | undefined
+  /** The service account's username; saved by `init --self-heal` only. */
+  readonly username?: string | undefined
+  /** The service account's password; saved by `init --self-heal` only (this file is mode 0600). */
+  readonly password?: string | undefined
+  /** Whether a dead chain is healed with the service account (`init --self-heal`). */
+  readonly selfHeal?: boolean | undefined
 }
 
 const STRING_FIELDS = [
@@ -48,6 +55,8 @@ const STRING_FIELDS = [
   "placement",
   "clientAuth",
   "store",
+  "username",
+  "password",
 ] as const
 
 /** Validates the parsed JSON field by field; an error names the field, never its value. */
@@ -75,6 +84,14 @@ const validate = (path: string, json: unknown): ConfigFile => {
       throw new UsageError({ message: `settings file ${path}: "timeout" ${problem}` })
     }
     out.timeout = o.timeout
+  }
+  if (o.selfHeal !== undefined && o.selfHeal !== null) {
+    if (typeof o.selfHeal !== "boolean") {
+      throw new UsageError({
+        message: `settings file ${path}: "selfHeal" must be true or false — fix it or run tangoe-token init`,
+      })
+    }
+    out.selfHeal = o.selfHeal
   }
   return out as ConfigFile
 }

@@ -2,9 +2,10 @@
  * How `init` receives secrets without putting them on the command line: from standard input
  * (`--stdin`), or typed at a hidden prompt when standard input is a terminal.
  *
- * Standard input holds either a JSON object `{"clientSecret": "…", "refreshToken": "…"}`, or lines
- * `TANGOE_CLIENT_SECRET=…` / `TANGOE_REFRESH_TOKEN=…` (an env file; `export ` and quotes are
- * allowed), or one bare line: the refresh token.
+ * Standard input holds either a JSON object `{"clientSecret": "…", "refreshToken": "…", "password": "…"}`,
+ * or lines `TANGOE_CLIENT_SECRET=…` / `TANGOE_REFRESH_TOKEN=…` / `TANGOE_PASSWORD=…` (an env file;
+ * `export ` and quotes are allowed), or one bare line: the refresh token. With `--password-stdin`, all
+ * of standard input (without its final line break) is the service account's password.
  *
  * @internal
  */
@@ -14,9 +15,11 @@ import { UsageError } from "./errors.ts"
 export interface StdinSecrets {
   readonly clientSecret?: string | undefined
   readonly refreshToken?: string | undefined
+  /** The service account's password. */
+  readonly password?: string | undefined
 }
 
-const KEYED = /^(?:export\s+)?(TANGOE_CLIENT_SECRET|TANGOE_REFRESH_TOKEN)\s*=\s*(.*)$/
+const KEYED = /^(?:export\s+)?(TANGOE_CLIENT_SECRET|TANGOE_REFRESH_TOKEN|TANGOE_PASSWORD)\s*=\s*(.*)$/
 
 const unquote = (value: string): string => {
   const v = value.trim()
@@ -32,12 +35,12 @@ const fromJson = (text: string): StdinSecrets => {
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new UsageError({
-      message: "standard input must be a JSON object with clientSecret and/or refreshToken",
+      message: "standard input must be a JSON object with clientSecret, refreshToken and/or password",
     })
   }
   const o = json as Record<string, unknown>
-  const out: { clientSecret?: string; refreshToken?: string } = {}
-  for (const key of ["clientSecret", "refreshToken"] as const) {
+  const out: { clientSecret?: string; refreshToken?: string; password?: string } = {}
+  for (const key of ["clientSecret", "refreshToken", "password"] as const) {
     const value = o[key]
     if (value === undefined) continue
     if (typeof value !== "string") {
@@ -55,20 +58,32 @@ export const parseStdinSecrets = (text: string): StdinSecrets => {
   const lines = trimmed.split(/\r?\n/).map((l) => l.trim())
   const nonEmpty = lines.filter((l) => l.length > 0 && !l.startsWith("#"))
   if (nonEmpty.length === 1 && !KEYED.test(nonEmpty[0] as string)) return { refreshToken: nonEmpty[0] }
-  const out: { clientSecret?: string; refreshToken?: string } = {}
+  const out: { clientSecret?: string; refreshToken?: string; password?: string } = {}
   lines.forEach((line, index) => {
     if (line.length === 0 || line.startsWith("#")) return
     const match = KEYED.exec(line)
     if (match === null) {
       throw new UsageError({
-        message: `standard input, line ${index + 1}: expected TANGOE_CLIENT_SECRET=… or TANGOE_REFRESH_TOKEN=…`,
+        message: `standard input, line ${index + 1}: expected TANGOE_CLIENT_SECRET=…, TANGOE_REFRESH_TOKEN=… or TANGOE_PASSWORD=…`,
       })
     }
     const value = unquote(match[2] as string)
     if (match[1] === "TANGOE_CLIENT_SECRET") out.clientSecret = value
+    else if (match[1] === "TANGOE_PASSWORD") out.password = value
     else out.refreshToken = value
   })
   return out
+}
+
+/** The password `--password-stdin` read: all of standard input without its final line break. */
+export const parseStdinPassword = (text: string): StdinSecrets => {
+  const password = text.replace(/\r?\n$/, "")
+  if (password.trim() === "") {
+    throw new UsageError({
+      message: "--password-stdin: standard input is empty — pipe the service account's password",
+    })
+  }
+  return { password }
 }
 
 /** Reads all of standard input as text. */

@@ -10,9 +10,15 @@
  * | scope          | --scope            | TANGOE_SCOPE           | scope          | none                 |
  * | tenant         | --tenant           | TANGOE_TENANT          | tenant         | none                 |
  * | refresh token  | --refresh-token ⚠  | TANGOE_REFRESH_TOKEN   | (token store)  | the stored one       |
+ * | service account| --username         | TANGOE_USERNAME        | username       | none                 |
+ * | its password   | never argv         | TANGOE_PASSWORD        | password ¹     | none                 |
  * | token store    | --store            | TANGOE_STORE           | store          | XDG state folder     |
  * | Redis password | —                  | TANGOE_REDIS_PASSWORD  | (in the URL)   | the URL's            |
  * | settings file  | --config           | TANGOE_CONFIG          | —              | XDG config folder    |
+ *
+ * ¹ only with `init --self-heal`, which also sets `selfHeal: true`. A service account (username and
+ * password) makes every command take the first grant itself when nothing is stored, and heal a dead
+ * chain (core's `serviceAccount`, self-heal on).
  *
  * Within one level a token URL wins over an environment name. A token store given as a
  * `redis://` or `rediss://` URL selects the shared Redis store (@tangoe-token/store-redis); the URL
@@ -51,6 +57,8 @@ export interface SettingFlags {
   readonly timeout?: number | undefined
   /** One token request, no retry. */
   readonly noRetry?: boolean | undefined
+  /** The service account's username (`command://name`, `rivermine://name` or a bare name). */
+  readonly username?: string | undefined
 }
 
 /** Where a setting's value came from. */
@@ -82,6 +90,12 @@ export interface Settings {
   readonly configPath: string
   /** `TANGOE_STORE_KEY`: a passphrase that encrypts the token store (AES-256-GCM). */
   readonly storeKey: Redacted.Redacted<string> | undefined
+  /** The service account's username (flag, environment, settings file). Kept `Redacted`: never shown. */
+  readonly username: Redacted.Redacted<string> | undefined
+  /** The service account's password (stdin, `TANGOE_PASSWORD`, settings file): never from argv. */
+  readonly password: Redacted.Redacted<string> | undefined
+  /** The settings file says to heal a dead chain with the service account (`init --self-heal`). */
+  readonly selfHeal: boolean
   readonly sources: {
     readonly environment: Source
     readonly clientId: Source
@@ -91,6 +105,8 @@ export interface Settings {
     readonly refreshToken: Source
     readonly store: Source
     readonly config: Source
+    readonly username: Source
+    readonly password: Source
   }
 }
 
@@ -148,7 +164,11 @@ export const resolveSettings = (input: {
   readonly file: ConfigFile | undefined
   /** Secrets read from standard input by `init --stdin`: they rank with flags. */
   readonly stdin?:
-    | { readonly clientSecret?: string | undefined; readonly refreshToken?: string | undefined }
+    | {
+        readonly clientSecret?: string | undefined
+        readonly refreshToken?: string | undefined
+        readonly password?: string | undefined
+      }
     | undefined
 }): Settings => {
   const { flags, env, file = {} } = input
@@ -184,6 +204,16 @@ export const resolveSettings = (input: {
     [env.TANGOE_REFRESH_TOKEN, "env"],
   )
   const [store, storeSource] = pick([flags.store, "flag"], [env.TANGOE_STORE, "env"], [file.store, "config"])
+  const [username, usernameSource] = pick(
+    [flags.username, "flag"],
+    [env.TANGOE_USERNAME, "env"],
+    [file.username, "config"],
+  )
+  const [password, passwordSource] = pick(
+    [stdin.password, "stdin"],
+    [env.TANGOE_PASSWORD, "env"],
+    [file.password, "config"],
+  )
   const redis = store !== undefined && isRedisUrl(store)
   return {
     environment: toEnvironment(environment),
@@ -202,6 +232,9 @@ export const resolveSettings = (input: {
     redisPassword: secret(env.TANGOE_REDIS_PASSWORD),
     configPath,
     storeKey: secret(env.TANGOE_STORE_KEY),
+    username: secret(username),
+    password: secret(password),
+    selfHeal: file.selfHeal === true,
     sources: {
       environment: environmentSource,
       clientId: clientIdSource,
@@ -211,9 +244,27 @@ export const resolveSettings = (input: {
       refreshToken: refreshTokenSource,
       store: store === undefined ? "default" : storeSource,
       config: configSource,
+      username: usernameSource,
+      password: passwordSource,
     },
   }
 }
+
+/** What a sealed password in the settings file is bound to (see core's `sealSecret`). */
+export const PASSWORD_LABEL = "tangoe-token settings: serviceAccount.password"
+
+/**
+ * The service account of the settings, when both its username and password are set. The password may
+ * still be sealed (settings file, `TANGOE_STORE_KEY`): `openServiceAccount` opens it.
+ */
+export const serviceAccountOf = (
+  settings: Settings,
+):
+  | { readonly username: Redacted.Redacted<string>; readonly password: Redacted.Redacted<string> }
+  | undefined =>
+  settings.username === undefined || settings.password === undefined
+    ? undefined
+    : { username: settings.username, password: settings.password }
 
 /** What core's token client needs besides the store, or a `UsageError` naming the missing setting. */
 export interface ClientRequest {

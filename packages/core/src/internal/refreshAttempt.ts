@@ -8,6 +8,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Tracer from "effect/Tracer"
 import { classifyFailure, type HttpTransport, type HttpTransportFailure } from "../HttpTransport.ts"
@@ -16,7 +17,7 @@ import type { ResolvedRefreshRequest } from "../RefreshRequest.ts"
 import type { TokenSet } from "../TokenSet.ts"
 import { DEADLINE_PASSED, isRealClock, type PromiseSend, promiseSend, withinDeadline } from "./deadline.ts"
 import { knownSecrets } from "./sanitize.ts"
-import { basicCredentials, buildTokenRequest } from "./tokenRequest.ts"
+import { basicCredentials, buildTokenRequest, type PasswordGrantParameters } from "./tokenRequest.ts"
 import { interpretResponse } from "./tokenResponse.ts"
 
 /** The most of a response body an attempt reads (see `MAX_BODY_BYTES`). */
@@ -27,14 +28,14 @@ export const BODY_LIMIT = 64 * 1024
  * Effect's default `nativeTracer` nothing can observe the span (Effect's documented way to skip it).
  */
 const traced =
-  (request: ResolvedRefreshRequest) =>
+  (request: GrantRequest, grant: PasswordGrantParameters | undefined) =>
   <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.flatMap(Effect.tracer, (tracer) =>
       tracer === Tracer.nativeTracer
         ? attempt
         : attempt.pipe(
             Effect.withSpan(
-              "tangoe.refresh",
+              grant === undefined ? "tangoe.refresh" : "tangoe.password_grant",
               {
                 attributes: {
                   "tangoe.environment": request.environment,
@@ -48,13 +49,23 @@ const traced =
           ),
     )
 
+/** What an attempt needs of the request: a refresh request, whose refresh token a password grant lacks. */
+export type GrantRequest = Omit<ResolvedRefreshRequest, "refreshToken"> & {
+  readonly refreshToken?: Redacted.Redacted<string> | undefined
+}
+
+/**
+ * One attempt: a refresh with `request.refreshToken`, or, with `grant`, a password grant with the
+ * service account (then `request.refreshToken` is not used, and the answer must carry a refresh token).
+ */
 export const refreshAttempt = (
-  request: ResolvedRefreshRequest,
+  request: GrantRequest,
   transport: HttpTransport,
+  grant?: PasswordGrantParameters,
 ): Effect.Effect<TokenSet, RefreshError> =>
   Effect.gen(function* () {
     const httpRequest = {
-      ...buildTokenRequest(request, BODY_LIMIT),
+      ...buildTokenRequest(request, BODY_LIMIT, grant),
       timeoutMillis: Duration.toMillis(request.timeout),
     }
     // Every encoding of every secret, built only if an error message needs masking.
@@ -62,7 +73,11 @@ export const refreshAttempt = (
     const secrets = () =>
       (masked ??= knownSecrets([
         request.clientSecret,
-        request.refreshToken,
+        ...(grant === undefined
+          ? request.refreshToken === undefined
+            ? []
+            : [request.refreshToken]
+          : [grant.username, grant.password]),
         basicCredentials(request.clientId, request.clientSecret),
       ]))
     const sentAt = yield* Clock.currentTimeMillis
@@ -98,7 +113,8 @@ export const refreshAttempt = (
       {
         environment: request.environment,
         scope: request.scope,
-        refreshToken: request.refreshToken,
+        refreshToken: grant === undefined ? request.refreshToken : undefined,
+        grantType: grant === undefined ? "refresh_token" : "password",
         sentAt,
         secrets,
       },
@@ -107,12 +123,12 @@ export const refreshAttempt = (
     return yield* Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
   }).pipe(
     Effect.tapError((error) =>
-      Effect.logDebug("tangoe token refresh failed", {
+      Effect.logDebug(grant === undefined ? "tangoe token refresh failed" : "tangoe password grant failed", {
         reason: error.reason._tag,
         retryable: error.retryable,
         ambiguous: error.ambiguous,
         message: error.message,
       }),
     ),
-    traced(request),
+    traced(request, grant),
   )

@@ -11,14 +11,24 @@ import * as Redacted from "effect/Redacted"
 
 const MASK = "***"
 
-/** The forms a secret travels in: as is, URL- and form-encoded, base64 and base64url. */
+/** A string as a JSON string literal's content, with every non-ASCII character as `\uXXXX`. */
+const jsonAsciiEscaped = (secret: string): string =>
+  JSON.stringify(secret)
+    .slice(1, -1)
+    .replace(/[\u0080-\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/**
+ * The forms a secret travels in: as is, URL- and form-encoded, base64 and base64url, and JSON-escaped
+ * (as `JSON.stringify` writes it, and with non-ASCII characters as `\uXXXX`, as a server quoting it may).
+ */
 export const secretForms = (secret: string): ReadonlyArray<string> => {
   const form = new URLSearchParams([["", secret]]).toString().slice(1)
   const base64 = Buffer.from(secret, "utf8").toString("base64")
   const base64url = Buffer.from(secret, "utf8").toString("base64url")
-  return [...new Set([secret, encodeURIComponent(secret), form, base64, base64url])].filter(
-    (s) => s.length > 0,
-  )
+  const json = JSON.stringify(secret).slice(1, -1)
+  return [
+    ...new Set([secret, encodeURIComponent(secret), form, base64, base64url, json, jsonAsciiEscaped(secret)]),
+  ].filter((s) => s.length > 0)
 }
 
 /** Every form of every given secret, longest first (so a longer form is masked before its parts). */

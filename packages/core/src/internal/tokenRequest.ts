@@ -17,14 +17,31 @@ export const basicCredentials = (clientId: string, clientSecret: Redacted.Redact
     "base64",
   )
 
+/**
+ * A grant other than the refresh: the password grant with a service account (Tangoe's "How to Request
+ * an Access Token using the Password grant type": `username` and `password` after `scope`).
+ */
+export interface PasswordGrantParameters {
+  readonly grantType: "password"
+  readonly username: Redacted.Redacted<string>
+  readonly password: Redacted.Redacted<string>
+}
+
 /** The parameters in the order Tangoe documents them. */
-const parameters = (request: ResolvedRefreshRequest): Array<[string, string]> => {
-  const params: Array<[string, string]> = [["grant_type", "refresh_token"]]
+const parameters = (
+  request: Omit<ResolvedRefreshRequest, "refreshToken"> & {
+    readonly refreshToken?: Redacted.Redacted<string> | undefined
+  },
+  grant: PasswordGrantParameters | undefined,
+): Array<[string, string]> => {
+  const params: Array<[string, string]> = [["grant_type", grant === undefined ? "refresh_token" : "password"]]
   if (request.clientAuth === "params") {
     params.push(["client_id", request.clientId], ["client_secret", Redacted.value(request.clientSecret)])
   }
   if (request.scope !== undefined) params.push(["scope", request.scope])
-  params.push(["refresh_token", Redacted.value(request.refreshToken)])
+  if (grant === undefined)
+    params.push(["refresh_token", Redacted.value(request.refreshToken as Redacted.Redacted<string>)])
+  else params.push(["username", Redacted.value(grant.username)], ["password", Redacted.value(grant.password)])
   return params
 }
 
@@ -47,12 +64,15 @@ const withQuery = (url: string, query: string): string => {
   return `${lastSplit.before}${query}${lastSplit.after}`
 }
 
-/** The request for one refresh attempt. */
+/** The request for one refresh attempt (or, with `grant`, one password grant). */
 export const buildTokenRequest = (
-  request: ResolvedRefreshRequest,
+  request: Omit<ResolvedRefreshRequest, "refreshToken"> & {
+    readonly refreshToken?: Redacted.Redacted<string> | undefined
+  },
   maxBodyBytes: number,
+  grant?: PasswordGrantParameters,
 ): HttpTransportRequest => {
-  const params = parameters(request)
+  const params = parameters(request, grant)
   const headers: Record<string, string> = { accept: "application/json" }
   if (request.clientAuth === "basic") {
     headers.authorization = `Basic ${basicCredentials(request.clientId, request.clientSecret)}`

@@ -18,6 +18,7 @@ import {
   RefreshError,
   type RefreshErrorReason,
   ServerError,
+  ServiceAccountRejected,
   UnauthorizedClient,
   UnsupportedGrantType,
 } from "../RefreshError.ts"
@@ -100,7 +101,10 @@ const OAUTH_ERROR_CODE = /^[\x20-\x21\x23-\x5B\x5D-\x7E]{1,64}$/
 export interface ResponseContext {
   readonly environment: string
   readonly scope: string | undefined
-  readonly refreshToken: Redacted.Redacted<string>
+  /** The refresh token sent; `undefined` for a password grant (which must return one). */
+  readonly refreshToken: Redacted.Redacted<string> | undefined
+  /** The grant asked for; default `refresh_token`. */
+  readonly grantType?: "refresh_token" | "password" | undefined
   /** When the request was sent (epoch ms). */
   readonly sentAt: number
   /** Every form of every secret of the request, for masking. */
@@ -141,13 +145,17 @@ const toTokenSet = (
   ctx: ResponseContext,
 ): Result.Result<TokenSet, RefreshError> => {
   const decoded = decodeTokenResponse(json)
-  if (Result.isFailure(decoded)) {
-    const field = decoded.failure
+  const current = ctx.refreshToken === undefined ? undefined : Redacted.value(ctx.refreshToken)
+  // A password grant starts a chain: without a refresh token in its answer there is nothing to keep.
+  const missingRefresh =
+    ctx.grantType === "password" && Result.isSuccess(decoded) && decoded.success.refresh_token === undefined
+  if (Result.isFailure(decoded) || missingRefresh) {
+    const field: Field = Result.isFailure(decoded) ? decoded.failure : "refresh_token"
     // `refresh_token` is checked first: when it is well-formed and new, the server rotated, and the
     // token is handed on (redacted) so that it can be saved although the rest is unusable.
     const sent = json.refresh_token
     const salvaged =
-      field !== "refresh_token" && isNonEmptyString(sent) && sent !== Redacted.value(ctx.refreshToken)
+      field !== "refresh_token" && isNonEmptyString(sent) && sent !== current
         ? Redacted.make(sent)
         : undefined
     return failWith(
@@ -157,7 +165,7 @@ const toTokenSet = (
         kind: "invalidField",
         contentType: contentTypeOf(response),
         field,
-        expected: EXPECTED[field],
+        expected: missingRefresh ? "a non-empty string (a password grant must return one)" : EXPECTED[field],
         excerpt: excerpt(response.body, [...ctx.secrets(), ...receivedSecrets(json)]),
         rotatedRefreshToken: salvaged,
       }),
@@ -165,7 +173,6 @@ const toTokenSet = (
   }
   const value = decoded.success
   const expiresIn = expiresInSeconds(value.expires_in) ?? DEFAULT_EXPIRES_IN
-  const current = Redacted.value(ctx.refreshToken)
   const rotated = value.refresh_token !== undefined && value.refresh_token !== current
   const additionalFields: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(json)) {
@@ -174,7 +181,10 @@ const toTokenSet = (
   }
   return Result.succeed({
     accessToken: Redacted.make(value.access_token),
-    refreshToken: rotated ? Redacted.make(value.refresh_token as string) : ctx.refreshToken,
+    refreshToken:
+      rotated || ctx.refreshToken === undefined
+        ? Redacted.make(value.refresh_token as string)
+        : ctx.refreshToken,
     refreshTokenRotated: rotated,
     tokenType: "Bearer",
     expiresIn,
@@ -205,17 +215,23 @@ const oauthErrorOf = (
 
 const fromOAuthError = (status: number, oauth: OAuthError, ctx: ResponseContext): RefreshErrorReason => {
   const fields = { environment: ctx.environment, status, ...oauth }
+  const password = ctx.grantType === "password"
   switch (oauth.error) {
     case "invalid_grant":
-      return new InvalidGrant({ ...fields, afterAmbiguousAttempt: false })
+      return password
+        ? new ServiceAccountRejected({
+            ...fields,
+            locked: /lock|disabled|suspend/i.test(oauth.error_description ?? ""),
+          })
+        : new InvalidGrant({ ...fields, afterAmbiguousAttempt: false })
     case "invalid_client":
       return new InvalidClient(fields)
     case "invalid_scope":
       return new InvalidScope({ ...fields, scope: ctx.scope })
     case "unsupported_grant_type":
-      return new UnsupportedGrantType(fields)
+      return new UnsupportedGrantType(password ? { ...fields, grantType: "password" } : fields)
     case "unauthorized_client":
-      return new UnauthorizedClient(fields)
+      return new UnauthorizedClient(password ? { ...fields, grantType: "password" } : fields)
     default:
       return new InvalidRequest(fields)
   }

@@ -29,6 +29,7 @@ export const KNOWN_TAGS: ReadonlySet<string> = new Set([
   ...REFRESH_ERROR_REASON_TAGS,
   "InvalidConfig",
   "NotProvisioned",
+  "RefreshTokenDead",
   "StoreError",
   "StoreConflict",
   "NotConfigured",

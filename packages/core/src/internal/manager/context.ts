@@ -14,6 +14,7 @@ import type * as Result from "effect/Result"
 import type * as Schedule from "effect/Schedule"
 import type { HttpTransport } from "../../HttpTransport.ts"
 import type { InvalidConfig } from "../../InvalidConfig.ts"
+import type { ResolvedServiceAccount } from "../../PasswordGrant.ts"
 import type { RequestSettings } from "../../RefreshRequest.ts"
 import { DEFAULT_RETRY, type RetryOptions, type ScheduledRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
@@ -34,6 +35,10 @@ export interface EngineConfig {
   /** `false`: one attempt per refresh. */
   readonly retry: RetryOptions | false
   readonly saveRetry: Schedule.Schedule<unknown, StoreError>
+  /** The service account, validated, when one is configured. */
+  readonly serviceAccount: ResolvedServiceAccount | undefined
+  /** Whether the service account heals a dead chain (not only the first grant). */
+  readonly selfHeal: boolean
   readonly store: TokenStoreShape
   readonly transport: HttpTransport
   readonly emit: (event: TokenEvent) => void

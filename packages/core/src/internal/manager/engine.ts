@@ -91,7 +91,8 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     return rejected === undefined ? Promise.resolve() : Effect.runPromise(recordRejection(ctx, rejected))
   }
 
-  const statusAt = (now: number): TokenStatus => statusOf(ctx.read(), now, isRefreshing(flights))
+  const account = config.serviceAccount === undefined ? undefined : { selfHeal: config.selfHeal }
+  const statusAt = (now: number): TokenStatus => statusOf(ctx.read(), now, isRefreshing(flights), account)
 
   return {
     get,

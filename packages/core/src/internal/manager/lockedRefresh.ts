@@ -24,6 +24,7 @@ import { sameToken } from "../store/record.ts"
 import { adopt, jitteredRefreshAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fenceRollback } from "./fence.ts"
+import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "./heal.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { salvageRotation } from "./salvage.ts"
 import { servable } from "./serve.ts"
@@ -99,6 +100,7 @@ const refreshAndSave = (
       scope: tokens.scope,
       origin: plan.origin,
       rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
+      healedAt: plan.healedAt,
     }
     // Held in memory at once: from now on the old refresh token is never used again.
     ctx.update((state) =>
@@ -136,7 +138,26 @@ const recoverFromRefusal = (
     // Not fenced: the server has just refused the token we hold, so any other stored token is newer.
     const again = yield* restore(ctx.config.store.load)
     const newer = planAfterRefusal(plan, again)
-    if (again === undefined || newer === undefined) return yield* marked
+    if (again === undefined || newer === undefined) {
+      // The chain is dead: remember it (never send it again), and heal it with the service account.
+      const now = yield* Clock.currentTimeMillis
+      const blocked = healBlocked(ctx, "deadChain", again, plan.use, now)
+      const current = yield* markDead(ctx, plan.use, again, blocked === undefined, restore)
+      if (blocked !== undefined) return yield* marked
+      return yield* grantAndSave(
+        ctx,
+        request,
+        {
+          reason: "deadChain",
+          cause: "InvalidGrant",
+          expected: current?.refreshToken,
+          baseGeneration: current?.generation,
+          origin: current?.origin ?? plan.origin,
+          deadToken: plan.use,
+        },
+        restore,
+      )
+    }
     // Another process won the race and saved its rotation: follow it.
     const now = yield* Clock.currentTimeMillis
     ctx.update(provisionSettled)
@@ -160,13 +181,49 @@ export const lockedRefresh = (
       const stored = yield* restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r)))
       const now = yield* Clock.currentTimeMillis
       const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
-      if (Result.isFailure(decision)) return yield* decision.failure
+      if (Result.isFailure(decision)) {
+        // No refresh token anywhere: the service account's first grant, if one is configured.
+        const blocked = healBlocked(ctx, "bootstrap", stored, undefined, now)
+        if (blocked !== undefined) return yield* ctx.read().healRefusedError ?? decision.failure
+        return yield* grantAndSave(
+          ctx,
+          request,
+          {
+            reason: "bootstrap",
+            cause: "NotProvisioned",
+            expected: undefined,
+            baseGeneration: undefined,
+            origin: undefined,
+            deadToken: undefined,
+          },
+          restore,
+        )
+      }
       const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
       if (settled) ctx.update(provisionSettled)
       const adopted = toAdopt === undefined ? false : yield* adopt(ctx, toAdopt, now)
       // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
       const ready = servable(ctx.read(), now)
       if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return ready
+      // A refresh token the server already refused for good is never sent again.
+      const dead = deadSince(ctx, plan.use, stored)
+      if (dead !== undefined) {
+        const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
+        if (blocked !== undefined) return yield* deadTokenError(ctx, dead, blocked.refused)
+        return yield* grantAndSave(
+          ctx,
+          request,
+          {
+            reason: "deadChain",
+            cause: "RefreshTokenDead",
+            expected: plan.expected,
+            baseGeneration: plan.baseGeneration,
+            origin: plan.origin,
+            deadToken: plan.use,
+          },
+          restore,
+        )
+      }
       return yield* refreshAndSave(ctx, request, plan, restore).pipe(
         Effect.catchReason("RefreshError", "InvalidGrant", (reason, error) =>
           recoverFromRefusal(ctx, request, plan, reason, error, restore),

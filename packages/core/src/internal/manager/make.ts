@@ -13,7 +13,8 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import type { HttpTransport } from "../../HttpTransport.ts"
-import type { InvalidConfig } from "../../InvalidConfig.ts"
+import { InvalidConfig } from "../../InvalidConfig.ts"
+import { type ResolvedServiceAccount, resolveServiceAccount } from "../../PasswordGrant.ts"
 import { type RequestSettings, resolveRefreshToken, resolveRequestSettings } from "../../RefreshRequest.ts"
 import type { RetryOptions } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
@@ -48,14 +49,32 @@ export const resolveManagerOptions = (
   readonly provisioned: Redacted.Redacted<string> | undefined
   readonly refreshAheadMillis: number
   readonly retry: RetryOptions | false
+  readonly serviceAccount: ResolvedServiceAccount | undefined
+  readonly selfHeal: boolean
 } => {
   const settings = resolveManagerSettings(options)
   const provisioned = resolveProvisioned(options.refreshToken)
+  const account =
+    options.serviceAccount === undefined ? undefined : resolveServiceAccount(options.serviceAccount)
+  const selfHealValid = options.selfHeal === undefined || typeof options.selfHeal === "boolean"
   const checked = Result.isFailure(settings)
     ? Result.fail(settings.failure)
     : resolveRequestSettings(options.request)
-  const request: Result.Result<RequestSettings, InvalidConfig> =
-    Result.isSuccess(checked) && Result.isFailure(provisioned) ? Result.fail(provisioned.failure) : checked
+  const request: Result.Result<RequestSettings, InvalidConfig> = Result.isFailure(checked)
+    ? checked
+    : Result.isFailure(provisioned)
+      ? Result.fail(provisioned.failure)
+      : account !== undefined && Result.isFailure(account)
+        ? Result.fail(account.failure)
+        : !selfHealValid
+          ? Result.fail(
+              new InvalidConfig({
+                field: "selfHeal",
+                expected: "true or false",
+                received: typeof options.selfHeal,
+              }),
+            )
+          : checked
   const grace = options.rotationGracePeriod
   const retry =
     options.retry === false
@@ -68,6 +87,8 @@ export const resolveManagerOptions = (
     provisioned: Result.isFailure(request) ? undefined : Result.getOrUndefined(provisioned),
     refreshAheadMillis: Result.isSuccess(settings) ? settings.success.refreshAheadMillis : 0,
     retry,
+    serviceAccount: account !== undefined && Result.isSuccess(account) ? account.success : undefined,
+    selfHeal: options.serviceAccount !== undefined && options.selfHeal !== false,
   }
 }
 

@@ -32,6 +32,8 @@ export interface Plan {
   readonly origin: string | undefined
   /** The generation of the record `use` comes from, when known (write-back after a rollback). */
   readonly baseGeneration?: number | undefined
+  /** When a service account last healed this family (carried on by the rotation's record). */
+  readonly healedAt?: number | undefined
 }
 
 /** The token from the options, and its origin fingerprint. */
@@ -111,6 +113,7 @@ export const planRefresh = (
       expected: stored.refreshToken,
       origin,
       baseGeneration: stored.generation,
+      healedAt: stored.healedAt,
     },
     adopt: isHeld(heldOf(state), stored) ? undefined : stored,
     provisionSettled: settled,
@@ -129,5 +132,6 @@ export const planAfterRefusal = (plan: Plan, again: StoredToken | undefined): Pl
         expected: again.refreshToken,
         origin: again.origin,
         baseGeneration: again.generation,
+        healedAt: again.healedAt,
       }
     : undefined

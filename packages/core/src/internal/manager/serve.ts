@@ -81,7 +81,12 @@ export const toAccessToken = (a: HeldAccess): AccessToken =>
     : { token: a.token, tokenType: a.tokenType, expiresAt: a.expiresAt, scope: a.scope }
 
 /** The status at `now`; `refreshing`: a flight is running. */
-export const statusOf = (state: ManagerState, now: number, refreshing: boolean): TokenStatus => {
+export const statusOf = (
+  state: ManagerState,
+  now: number,
+  refreshing: boolean,
+  serviceAccount?: { readonly selfHeal: boolean } | undefined,
+): TokenStatus => {
   const access = heldOf(state)?.access
   const unsaved = state.token._tag === "Unsaved"
   const valid = access !== undefined && now < access.expiresAt && !isRejected(state, access.token)
@@ -105,5 +110,21 @@ export const statusOf = (state: ManagerState, now: number, refreshing: boolean):
     ...(state.lastError === undefined ? {} : { lastError: state.lastError }),
     unsavedRotation: unsaved,
     refreshCount: state.refreshCount,
+    ...(serviceAccount === undefined ? {} : { serviceAccount }),
+    ...(state.lastHeal === undefined
+      ? {}
+      : { lastHeal: { at: new Date(state.lastHeal.at), reason: state.lastHeal.reason } }),
+    ...(state.dead === undefined || !holdsDead(state)
+      ? {}
+      : { deadRefreshToken: { since: new Date(state.dead.since) } }),
   }
+}
+
+/** Whether the refresh token held (or, with none held, the last one refused) is the dead one. */
+const holdsDead = (state: ManagerState): boolean => {
+  const held = heldOf(state)
+  return (
+    state.dead !== undefined &&
+    (held === undefined || secretFingerprint(Redacted.value(held.refreshToken)) === state.dead.fingerprint)
+  )
 }

@@ -66,6 +66,21 @@ export interface ManagerState {
     | { readonly _tag: string; readonly reason?: string; readonly message: string }
     | undefined
   readonly refreshCount: number
+  /**
+   * The refresh token the server refused for good (its fingerprint) and when: it is never sent again.
+   * Cleared as soon as another token is held.
+   */
+  readonly dead: { readonly fingerprint: string; readonly since: number } | undefined
+  /** Self-heal: the dead token (fingerprint) a grant was already taken for (one grant per dead chain). */
+  readonly healedFrom: string | undefined
+  /** Why the service account may not be used again (its grant was refused: a reason tag). */
+  readonly healRefused: string | undefined
+  /** The error of that refused grant (a bootstrap that cannot be retried fails with it again). */
+  readonly healRefusedError: TokenManagerError | undefined
+  /** No grant before this time (epoch ms): a grant failed for a transient reason. */
+  readonly healBlockedUntil: number | undefined
+  /** The last grant taken with the service account. */
+  readonly lastHeal: { readonly at: number; readonly reason: "bootstrap" | "deadChain" } | undefined
 }
 
 /** How many rejected access tokens are remembered. */
@@ -81,6 +96,12 @@ export const initialState = (provisioned: boolean): ManagerState => ({
   lastRefreshAt: undefined,
   lastError: undefined,
   refreshCount: 0,
+  dead: undefined,
+  healedFrom: undefined,
+  healRefused: undefined,
+  healRefusedError: undefined,
+  healBlockedUntil: undefined,
+  lastHeal: undefined,
 })
 
 /** The held token, if any. */
@@ -186,6 +207,33 @@ export const accessRejected = (state: ManagerState, fingerprint: string): Manage
   state.rejected.includes(fingerprint)
     ? state
     : { ...state, rejected: [...state.rejected, fingerprint].slice(-MAX_REJECTED) }
+
+/** The server refused the refresh token with this fingerprint for good, at `since`. */
+export const markedDead = (state: ManagerState, fingerprint: string, since: number): ManagerState =>
+  state.dead?.fingerprint === fingerprint ? state : { ...state, dead: { fingerprint, since } }
+
+/** A grant with the service account established a new chain. */
+export const healed = (
+  state: ManagerState,
+  reason: "bootstrap" | "deadChain",
+  from: string | undefined,
+  now: number,
+): ManagerState => ({
+  ...state,
+  dead: undefined,
+  healedFrom: from ?? state.healedFrom,
+  healBlockedUntil: undefined,
+  lastHeal: { at: now, reason },
+})
+
+/** A grant with the service account failed: for good (`refused`: a reason tag), or until `until`. */
+export const healFailed = (
+  state: ManagerState,
+  failure: { readonly refused: string; readonly error: TokenManagerError } | { readonly until: number },
+): ManagerState =>
+  "refused" in failure
+    ? { ...state, healRefused: failure.refused, healRefusedError: failure.error }
+    : { ...state, healBlockedUntil: failure.until }
 
 /** The manager is closed: nothing is handed out any more. */
 export const closed = (state: ManagerState): ManagerState => ({ ...state, closed: true })

@@ -16,7 +16,8 @@
  * The record is validated with a Schema whose checks name the field (`recordFromJson`).
  * Absent optional fields are left out. Unknown fields are ignored, so a later 1.x may add some
  * (`rejected`, the fingerprints of access tokens an API refused, was added this way: older files
- * read as having none, and older readers ignore it);
+ * read as having none, and older readers ignore it; so were `deadSince`, when the server refused the
+ * record's refresh token for good, `healRefused`, the fingerprint of a refused service account, and `healedAt`);
  * a version above 1 is refused (the library must be upgraded), never guessed at.
  *
  * @internal
@@ -141,6 +142,9 @@ export const recordToJson = (record: StoredToken): Record<string, unknown> =>
     scope: record.scope,
     origin: record.origin,
     rejected: record.rejected,
+    deadSince: record.deadSince,
+    healRefused: record.healRefused,
+    healedAt: record.healedAt,
     generation: record.generation,
     updatedAt: record.updatedAt,
   })
@@ -168,6 +172,9 @@ const tokenRecord = () =>
     issuedAt: field("issuedAt", "number", false),
     scope: field("scope", "string", false),
     origin: field("origin", "string", false),
+    deadSince: field("deadSince", "number", false),
+    healRefused: field("healRefused", "string", false),
+    healedAt: field("healedAt", "number", false),
     generation: field("generation", "number", true),
     updatedAt: field("updatedAt", "number", true),
     rejected: checked(
@@ -200,6 +207,9 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     issuedAt: optional<number>("issuedAt"),
     scope: optional<string>("scope"),
     origin: optional<string>("origin"),
+    deadSince: optional<number>("deadSince"),
+    healRefused: optional<string>("healRefused"),
+    healedAt: optional<number>("healedAt"),
     generation: optional<number>("generation"),
     updatedAt: optional<number>("updatedAt"),
     rejected: optional<unknown>("rejected"),
@@ -216,6 +226,9 @@ export const recordFromJson = (token: unknown): StoredToken | { readonly invalid
     scope: fields.scope,
     origin: fields.origin,
     rejected: Array.isArray(rejected) && rejected.length > 0 ? (rejected as Array<string>) : undefined,
+    deadSince: fields.deadSince,
+    healRefused: fields.healRefused,
+    healedAt: fields.healedAt,
     generation: fields.generation as number,
     updatedAt: fields.updatedAt as number,
   })

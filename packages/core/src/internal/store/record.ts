@@ -60,6 +60,9 @@ const optionalTypes: ReadonlyArray<readonly [keyof StoredTokenInput, "string" | 
   ["issuedAt", "number"],
   ["scope", "string"],
   ["origin", "string"],
+  ["deadSince", "number"],
+  ["healRefused", "string"],
+  ["healedAt", "number"],
 ]
 
 /** The name of the first field of a save input that is not storable, or undefined. Never a value. */
@@ -123,6 +126,9 @@ export const nextRecord = (
       input.rejected === undefined || input.rejected.length === 0
         ? undefined
         : input.rejected.slice(-MAX_REJECTED_FINGERPRINTS),
+    deadSince: input.deadSince,
+    healRefused: input.healRefused,
+    healedAt: input.healedAt,
     generation: nextGeneration(current?.generation, input),
     updatedAt: now,
   })
