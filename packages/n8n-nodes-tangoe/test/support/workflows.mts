@@ -47,6 +47,32 @@ export function simulatorCredential(
   }
 }
 
+/**
+ * The `import:credentials` entry of a credential that uses a service account on the simulator: like
+ * {@link simulatorCredential}, with `authentication: "serviceAccount"` and the given refresh token
+ * (default none: the first use takes the first grant).
+ */
+export function serviceAccountCredential(
+  credential: CredentialRef,
+  sim: { readonly tokenUrl: string; readonly apiUrl: string },
+  client: { readonly clientId: string; readonly clientSecret: string; readonly scope: string },
+  account: { readonly username: string; readonly password: string },
+  refreshToken = "",
+): object {
+  const entry = simulatorCredential(credential, sim, { ...client, refreshToken }) as {
+    data: Record<string, unknown>
+  }
+  return {
+    ...entry,
+    data: {
+      ...entry.data,
+      authentication: "serviceAccount",
+      username: account.username,
+      password: account.password,
+    },
+  }
+}
+
 /** A node of a workflow (position and id filled in by {@link workflow}). */
 export interface NodeSpec {
   readonly name: string
