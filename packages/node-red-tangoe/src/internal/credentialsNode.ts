@@ -78,6 +78,12 @@ const mirrorIntoCredentials = (RED: NodeAPI, id: string, saved: SavedRotation): 
  * in the editor, so a token pasted since always wins.
  */
 const seedFrom = (secrets: CredentialsSecrets, provisioned: string): Seed | undefined => {
+  // With a service account and nothing pasted, the chain began with a grant: any saved rotation is its.
+  if (provisioned === "") {
+    return secrets.rotatedRefreshToken && secrets.rotatedOrigin
+      ? { refreshToken: secrets.rotatedRefreshToken, origin: secrets.rotatedOrigin }
+      : undefined
+  }
   const origin = originOf(provisioned)
   return secrets.rotatedRefreshToken && secrets.rotatedOrigin === origin
     ? { refreshToken: secrets.rotatedRefreshToken, origin }
@@ -131,6 +137,8 @@ const openTokenSource = (
     secrets.rotatedRefreshToken,
     secrets.redisUrl,
     secrets.redisUrl === undefined ? undefined : redisUrlPassword(secrets.redisUrl),
+    secrets.username,
+    secrets.password,
   ]
   const notConfigured = (problem: TokenProblem): TokenSource => {
     node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: problem.message }))
@@ -138,13 +146,15 @@ const openTokenSource = (
   }
   const resolved = resolveClientOptions(config, secrets)
   if (isProblem(resolved)) return notConfigured(resolved)
-  const { redisUrl, ...options } = resolved
-  const seed = seedFrom(secrets, options.refreshToken)
+  const { redisUrl, refreshToken, ...rest } = resolved
+  // No refresh token pasted (a service account's first grant starts the chain): core gets none.
+  const options = refreshToken === "" ? rest : { ...rest, refreshToken }
+  const seed = seedFrom(secrets, refreshToken)
   if (redisUrl === undefined) {
-    const client = warnOnRollback(
+    const client = reportHeals(
       RED,
       node,
-      createTokenClient({ ...options, store: openStore(RED, node, seed) }),
+      warnOnRollback(RED, node, createTokenClient({ ...options, store: openStore(RED, node, seed) })),
     )
     return { client, secrets: known, closeStore: async () => {} }
   }
@@ -174,7 +184,7 @@ const openTokenSource = (
   )
   const closeStore = () => opening.then((redis) => ("_tag" in redis ? undefined : redis.close()))
   return {
-    client: warnOnRollback(RED, node, createTokenClient({ ...options, store })),
+    client: reportHeals(RED, node, warnOnRollback(RED, node, createTokenClient({ ...options, store }))),
     secrets: known,
     closeStore,
   }
@@ -193,6 +203,19 @@ const warnOnRollback = (RED: NodeAPI, node: RuntimeNode, client: TokenClient): T
       }),
     ),
   )
+  return client
+}
+
+/**
+ * Reports a new chain from the service account: the first grant in the log, a healed dead chain as a
+ * warning too (the debug sidebar), saying what killed it. Reasons and times only, never a secret.
+ */
+const reportHeals = (RED: NodeAPI, node: RuntimeNode, client: TokenClient): TokenClient => {
+  client.on("chainReestablished", (event) => {
+    const text = RED._(`tangoe-credentials.event.${event.reason}`, { cause: event.cause })
+    if (event.reason === "deadChain") node.warn(text)
+    else node.log(text)
+  })
   return client
 }
 
