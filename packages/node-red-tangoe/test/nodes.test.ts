@@ -389,7 +389,10 @@ describe(`tangoe-credentials with a service account on ${NODE_RED_PACKAGE} ${nod
     // (the client's seeded refresh token is live too, never used: the chain is the other one)
     const live = sim.liveRefreshTokens(client.clientId).filter((t) => t !== client.refreshToken)
     expect(live).toHaveLength(1)
-    await waitFor(() => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live[0], "the mirror")
+    await waitFor(
+      () => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live[0],
+      "the mirror",
+    )
     const text = observable(first, seen)
     for (const secret of [account.username, account.password, client.clientSecret])
       expect(text).not.toContain(secret)
