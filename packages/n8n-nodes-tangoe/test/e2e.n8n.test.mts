@@ -37,6 +37,7 @@ const badCredential = { id: "TangoeE2eCredBad1", name: "Tangoe (wrong password)"
 const WF = {
   saStock3: "TangoeE2eWfSaHt3",
   stock3: "TangoeE2eWfHttp3",
+  stock3Retry: "TangoeE2eWfHtR3",
   bad: "TangoeE2eWfBadPw",
   api: "TangoeE2eWfApi01",
   parallel: "TangoeE2eWfPar01",
@@ -124,6 +125,15 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       workflow(WF.stock3, "HTTP Request x3 with Tangoe credential", [
         generateItems(3),
         httpRequestWithTangoe(credential, sim.apiUrl),
+      ]),
+      workflow(WF.stock3Retry, "HTTP Request x3 with Tangoe credential, Retry On Fail", [
+        generateItems(3),
+        {
+          ...httpRequestWithTangoe(credential, sim.apiUrl),
+          retryOnFail: true,
+          maxTries: 2,
+          waitBetweenTries: 0,
+        },
       ]),
       workflow(WF.saStock3, "HTTP Request x3 with a service account", [
         generateItems(3),
@@ -398,6 +408,23 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     const next = await execute(WF.stock3)
     expect(nodeOutput(next.json, "HTTP Request").map((item) => item.ok)).toEqual([true, true, true])
     expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0 })
+  })
+
+  it("THE RACE with a refresh token and Retry On Fail: the loser's error is retryable, all 9 succeed with the winner's token", async () => {
+    const runs = await race(WF.stock3Retry)
+    const succeeded = runs.map(succeededItems)
+    console.info(
+      `(race, refresh token, Retry On Fail) items served per process: ${succeeded.join(", ")}; stats ${JSON.stringify(sim.stats())}`,
+    )
+    expect(succeeded).toEqual([3, 3, 3])
+    // One rotation, two refusals, no grant: the losers' retries read the winner's stored tokens.
+    expect(sim.stats()).toMatchObject({
+      tokenRequests: 3,
+      refreshes: 1,
+      passwordGrants: 0,
+      errors: { invalid_grant: 2 },
+    })
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
   })
 
   it("a wrong password: the error names the Username and Password fields, ONE grant attempt (no storm), the stored state untouched", async () => {

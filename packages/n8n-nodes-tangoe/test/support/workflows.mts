@@ -80,6 +80,10 @@ export interface NodeSpec {
   readonly typeVersion: number
   readonly parameters: Record<string, unknown>
   readonly credentials?: Record<string, CredentialRef>
+  /** n8n's node setting "Retry On Fail", with its tries and the pause between them (ms). */
+  readonly retryOnFail?: boolean
+  readonly maxTries?: number
+  readonly waitBetweenTries?: number
 }
 
 /** A linear workflow: Manual Trigger → nodes[0] → nodes[1] → … */
