@@ -1,7 +1,8 @@
 /**
- * The Tangoe API credential: a PingFederate client (id, secret, scope) and a refresh token. The
- * credential refreshes its own access token through n8n's `preAuthentication` hook and hands n8n the
- * ROTATED refresh token with it, which n8n saves before the access token is used.
+ * The Tangoe API credential: a PingFederate client (id, secret, scope) and a refresh token, or a Tangoe
+ * service account that gets the first refresh token and replaces a dead one. The credential refreshes
+ * its own access token through n8n's `preAuthentication` hook and hands n8n the ROTATED refresh token
+ * with it (or a new grant's), which n8n saves before the access token is used.
  */
 import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
@@ -16,7 +17,7 @@ import type {
 } from "n8n-workflow"
 import { authenticateTangoe } from "../shared/apiHeaders"
 import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
-import { refreshCredential } from "../shared/refresh"
+import { credentialTokens } from "../shared/serviceAccount"
 
 /** The Tangoe API credential type (`tangoeApi`). */
 export class TangoeApi implements ICredentialType {
@@ -77,6 +78,53 @@ export class TangoeApi implements ICredentialType {
         "The OAuth scope of the API to call, e.g. MOBPROC. Leave empty to keep the scope of the grant.",
     },
     {
+      displayName: "Authentication",
+      name: "authentication",
+      type: "options",
+      options: [
+        {
+          name: "Service Account",
+          value: "serviceAccount",
+          description:
+            "Username and password of a Tangoe service account: the credential gets its own tokens",
+        },
+        { name: "Refresh Token", value: "refreshToken", description: "A refresh token you provisioned" },
+      ],
+      default: "refreshToken",
+      description:
+        "With a service account the first use gets the first grant, and a dead refresh token is replaced by a new grant on the next execution (n8n keeps the password)",
+    },
+    {
+      displayName: "Username",
+      name: "username",
+      type: "string",
+      default: "",
+      required: true,
+      placeholder: "command://svc.integration",
+      description:
+        "The service account: command://name or rivermine://name, or a bare name for a Tangoe-platform user",
+      displayOptions: { show: { authentication: ["serviceAccount"] } },
+    },
+    {
+      displayName: "Password",
+      name: "password",
+      type: "string",
+      typeOptions: { password: true },
+      default: "",
+      required: true,
+      displayOptions: { show: { authentication: ["serviceAccount"] } },
+    },
+    {
+      displayName: "Refresh Token",
+      name: "refreshToken",
+      type: "string",
+      typeOptions: { password: true },
+      default: "",
+      description:
+        "Leave empty: filled in by the first grant, then replaced on every refresh. Clear it to start a new chain.",
+      displayOptions: { show: { authentication: ["serviceAccount"] } },
+    },
+    {
       displayName: "Refresh Token",
       name: "refreshToken",
       type: "string",
@@ -85,6 +133,7 @@ export class TangoeApi implements ICredentialType {
       required: true,
       description:
         "The current refresh token. Tangoe replaces it on every refresh: n8n stores the new one here automatically, so paste a token only when you provision a new one.",
+      displayOptions: { show: { authentication: ["refreshToken"] } },
     },
     {
       displayName: "Parameter Placement",
@@ -137,10 +186,17 @@ export class TangoeApi implements ICredentialType {
       type: "hidden",
       default: "",
     },
+    {
+      displayName: "Service Account Grant At",
+      name: "healedAt",
+      type: "hidden",
+      default: "",
+    },
   ]
 
   /**
-   * Refreshes the access token. n8n calls this when the stored access token is empty and when a
+   * Refreshes the access token (with a service account: takes the first grant, or a new one when the
+   * refresh token was refused). n8n calls this when the stored access token is empty and when a
    * request with it got a 401 (a credential test included); it saves every returned field, the
    * rotated refresh token included, before it retries the request.
    */
@@ -148,11 +204,12 @@ export class TangoeApi implements ICredentialType {
     this: IHttpRequestHelper,
     credentials: ICredentialDataDecryptedObject,
   ): Promise<IDataObject> {
-    const outcome = await refreshCredential(this.helpers.httpRequest, readCredentialData(credentials))
+    const outcome = await credentialTokens(this.helpers.httpRequest, readCredentialData(credentials))
     return {
       accessToken: outcome.accessToken,
       refreshToken: outcome.refreshToken,
       expiresAt: new Date(outcome.expiresAt).toISOString(),
+      ...(outcome.grant === undefined ? {} : { healedAt: new Date().toISOString() }),
     }
   }
 
@@ -172,7 +229,7 @@ export class TangoeApi implements ICredentialType {
         properties: {
           value: 401,
           message:
-            "The token refresh worked (and the new refresh token was saved), but the API at the API Base URL refused the new access token: check the API Base URL and the scope.",
+            "The credential got a token (by refresh, or by a grant when it uses a service account) and saved the new refresh token, but the API at the API Base URL refused the new access token: check the API Base URL and the scope.",
         },
       },
     ],

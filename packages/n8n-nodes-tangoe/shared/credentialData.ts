@@ -15,8 +15,20 @@ export type EnvironmentChoice = "production" | "qa" | "custom"
 /** Where the refresh parameters go: the query string (Tangoe's documented form) or a form body. */
 export type PlacementChoice = "query" | "body"
 
+/**
+ * How the credential gets its tokens: from a refresh token the user pasted (`refreshToken`), or from a
+ * Tangoe service account (`serviceAccount`: the first grant, then refreshes, and a new grant when the
+ * chain dies).
+ */
+export type AuthenticationChoice = "refreshToken" | "serviceAccount"
+
 /** The credential's fields, typed. */
 export interface TangoeCredentialData {
+  readonly authentication: AuthenticationChoice
+  /** Only for `authentication: "serviceAccount"`: `command://name`, `rivermine://name`, or a bare name. */
+  readonly username: string
+  /** Only for `authentication: "serviceAccount"`. */
+  readonly password: string
   readonly environment: EnvironmentChoice
   /** Only for `environment: "custom"`. */
   readonly tokenUrl: string
@@ -42,6 +54,9 @@ const text = (value: unknown): string => (typeof value === "string" ? value : ""
 export function readCredentialData(data: ICredentialDataDecryptedObject): TangoeCredentialData {
   const environment = text(data.environment)
   return {
+    authentication: text(data.authentication) === "serviceAccount" ? "serviceAccount" : "refreshToken",
+    username: text(data.username).trim(),
+    password: text(data.password),
     environment: environment === "qa" || environment === "custom" ? environment : "production",
     tokenUrl: text(data.tokenUrl).trim(),
     clientId: text(data.clientId).trim(),

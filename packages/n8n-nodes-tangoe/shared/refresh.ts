@@ -133,6 +133,15 @@ const fieldLabel = (field: string): string => {
 const reasonOf = (error: unknown): string =>
   isRefreshError(error) ? error.reason._tag : error instanceof InvalidConfig ? error._tag : "Unexpected"
 
+/**
+ * What an `invalid_grant` to a refresh means in n8n, where a credential's hook cannot re-read n8n's
+ * database: most likely another execution (another `n8n execute`, a queue-mode worker) refreshed with the
+ * same refresh token at the same moment and n8n has saved ITS rotation, so the next run works; only if
+ * it does not is the chain dead.
+ */
+export const RACE_OR_DEAD =
+  "the refresh token was refused, most likely because another execution refreshed it at the same moment and n8n has saved the new one: run the workflow again (or turn on the node's Retry On Fail) and it will use it. Only if the next run fails the same way is the chain dead: then re-provision a refresh token, or set the credential's Authentication to Service Account so that it heals itself."
+
 /** Turns anything the refresh failed with into a `TangoeAuthError` whose message is safe to show. */
 export function toAuthError(error: unknown, refreshTokenValue: string): TangoeAuthError {
   if (error instanceof TangoeAuthError) return error
@@ -140,12 +149,14 @@ export function toAuthError(error: unknown, refreshTokenValue: string): TangoeAu
   const text =
     error instanceof InvalidConfig
       ? forN8n("Tangoe token refresh failed", `${fieldLabel(error.field)}: ${error.message}`)
-      : isRefreshError(error)
-        ? forN8n("Tangoe token refresh failed", error.message)
-        : {
-            message:
-              "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
-          }
+      : marker.reason === "InvalidGrant" && isRefreshError(error)
+        ? forN8n("Tangoe token refresh failed", `${RACE_OR_DEAD} Tangoe said: ${error.message}`)
+        : isRefreshError(error)
+          ? forN8n("Tangoe token refresh failed", error.message)
+          : {
+              message:
+                "Tangoe token refresh failed unexpectedly (no details are shown: they could contain secrets). Check the credential's token URL, then test the credential again.",
+            }
   return new TangoeAuthError(text.message, marker, text.description)
 }
 

@@ -117,14 +117,27 @@ describe("credential description", () => {
       "clientId",
       "clientSecret",
       "scope",
+      "authentication",
+      "username",
+      "password",
       "refreshToken",
       "placement",
       "apiBaseUrl",
       "tenant",
       "accessToken",
       "expiresAt",
+      "healedAt",
     ])
     expect(byName.tenant?.default).toBe("")
+    expect(byName.password?.typeOptions?.password).toBe(true)
+    expect(byName.authentication?.default).toBe("refreshToken")
+    // The refresh token is shown in both modes (n8n drops the values of fields it does not show).
+    const refreshTokenFields = credential.properties.filter((p) => p.name === "refreshToken")
+    expect(refreshTokenFields.map((p) => p.displayOptions?.show?.authentication)).toEqual([
+      ["serviceAccount"],
+      ["refreshToken"],
+    ])
+    expect(refreshTokenFields.map((p) => p.typeOptions?.password)).toEqual([true, true])
     expect(byName.clientSecret?.typeOptions?.password).toBe(true)
     expect(byName.refreshToken?.typeOptions?.password).toBe(true)
     expect(byName.placement?.default).toBe("query")
@@ -579,6 +592,9 @@ describe("failures reach the user as actionable errors without secrets", () => {
 const toData = () => {
   const d = data()
   return {
+    authentication: "refreshToken" as const,
+    username: "",
+    password: "",
     environment: "qa" as const,
     tokenUrl: "",
     clientId: d.clientId,

@@ -23,6 +23,7 @@ import {
   CREDENTIAL_TYPE,
   generateItems,
   httpRequestWithTangoe,
+  serviceAccountCredential,
   simulatorCredential,
   tangoeApiRequest,
   tangoeGetAccessToken,
@@ -30,7 +31,14 @@ import {
 } from "./support/workflows.mts"
 
 const credential = { id: "TangoeE2eCred001", name: "Tangoe (simulator)" }
+/** Credentials with a service account: one to bootstrap and race, one with a wrong password. */
+const saCredential = { id: "TangoeE2eCredSA01", name: "Tangoe (service account)" }
+const badCredential = { id: "TangoeE2eCredBad1", name: "Tangoe (wrong password)" }
 const WF = {
+  saStock3: "TangoeE2eWfSaHt3",
+  stock3: "TangoeE2eWfHttp3",
+  stock3Retry: "TangoeE2eWfHtR3",
+  bad: "TangoeE2eWfBadPw",
   api: "TangoeE2eWfApi01",
   parallel: "TangoeE2eWfPar01",
   stock: "TangoeE2eWfHttp1",
@@ -43,17 +51,26 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
   let sim: Simulator
   let client: SeededClient
   let scratch: string
+  let account: { readonly username: string; readonly password: string }
+  let wrongPassword: string
+  /** The dead refresh token the wrong-password credential holds. */
+  let deadRefreshToken: string
   /** Every refresh and access token seen, to scan n8n's output for (values never printed). */
   const seenTokens: Record<string, string> = {}
   const outputs: string[] = []
 
-  const stored = async () => {
-    const data = await n8n.storedCredential(credential.id)
+  const stored = async (id = credential.id) => {
+    const data = await n8n.storedCredential(id)
     const refreshToken = String(data.refreshToken ?? "")
     const accessToken = String(data.accessToken ?? "")
     seenTokens[`refreshToken#${Object.keys(seenTokens).length}`] = refreshToken
     seenTokens[`accessToken#${Object.keys(seenTokens).length}`] = accessToken
-    return { refreshToken, accessToken, expiresAt: String(data.expiresAt ?? "") }
+    return {
+      refreshToken,
+      accessToken,
+      expiresAt: String(data.expiresAt ?? ""),
+      healedAt: String(data.healedAt ?? ""),
+    }
   }
 
   const execute = async (id: string) => {
@@ -84,7 +101,21 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     if (seeded === undefined) throw new Error("the simulator seeded no client")
     client = seeded
     seenTokens.initialRefreshToken = client.refreshToken
-    await n8n.importCredentials([simulatorCredential(credential, sim, client)])
+    account = sim.addServiceAccount({ username: "command://svc.n8n-e2e" })
+    wrongPassword = `wrong-${account.password.slice(0, 6)}-password`
+    deadRefreshToken = sim.issueRefreshToken(client.clientId)
+    expect(sim.revoke({ refreshToken: deadRefreshToken })).toBe(1)
+    await n8n.importCredentials([
+      simulatorCredential(credential, sim, client),
+      serviceAccountCredential(saCredential, sim, client, account),
+      serviceAccountCredential(
+        badCredential,
+        sim,
+        client,
+        { username: account.username, password: wrongPassword },
+        deadRefreshToken,
+      ),
+    ])
     await n8n.importWorkflows([
       workflow(WF.api, "Tangoe API request", [tangoeApiRequest(credential, sim.apiUrl)]),
       workflow(WF.parallel, "Tangoe parallel", [generateItems(3), tangoeApiRequest(credential, sim.apiUrl)]),
@@ -94,6 +125,27 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       workflow(WF.token, "Tangoe get access token", [tangoeGetAccessToken(credential, 7201)]),
       workflow(WF.tangoe, "HTTP Request to a Tangoe-style API", [
         httpRequestWithTangoe(credential, `${sim.apiBaseUrl}/orders?limit=5&offset=0`),
+      ]),
+      workflow(WF.stock3, "HTTP Request x3 with Tangoe credential", [
+        generateItems(3),
+        httpRequestWithTangoe(credential, sim.apiUrl),
+      ]),
+      workflow(WF.stock3Retry, "HTTP Request x3 with Tangoe credential, Retry On Fail", [
+        generateItems(3),
+        {
+          ...httpRequestWithTangoe(credential, sim.apiUrl),
+          retryOnFail: true,
+          maxTries: 2,
+          waitBetweenTries: 0,
+        },
+      ]),
+      workflow(WF.saStock3, "HTTP Request x3 with a service account", [
+        generateItems(3),
+        httpRequestWithTangoe(saCredential, sim.apiUrl),
+      ]),
+      workflow(WF.bad, "HTTP Request x3 with a wrong password", [
+        generateItems(3),
+        httpRequestWithTangoe(badCredential, sim.apiUrl),
       ]),
     ])
   }, 30 * 60_000)
@@ -282,8 +334,147 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     }
   })
 
+  /** Runs `n8n execute` without failing on a failed workflow: the result, its output kept for the scan. */
+  const attempt = async (id: string) => {
+    const result = await n8n.execute(id)
+    outputs.push(result.stdout, result.stderr)
+    if (result.timedOut) throw new Error(`n8n execute ${id} ${howItEnded(result)}`)
+    return result
+  }
+
+  /** How many of the HTTP Request node's items got a 200 in each run (0 for a failed run). */
+  const succeededItems = (result: Awaited<ReturnType<typeof attempt>>): number =>
+    result.ok ? nodeOutput(result.json, "HTTP Request").filter((item) => item.ok === true).length : 0
+
+  /**
+   * THE RACE: three `n8n execute` processes, each running the stock HTTP Request node with 3 items, all
+   * refreshing at once with the same stored refresh token. A barrier, not a delay: the simulator holds
+   * all three token requests (the first rotates the token, the others are refused) until the three are
+   * there; then it answers the winner, waits until the winner's API requests carry its new token (n8n
+   * stored it before sending them), and only then answers the two losers.
+   */
+  const race = async (workflowId: string) => {
+    sim.expireAccessTokens()
+    sim.resetStats()
+    sim.injectFaults({ kind: "hold" }, { kind: "hold" }, { kind: "hold" })
+    const runs = [attempt(workflowId), attempt(workflowId), attempt(workflowId)]
+    try {
+      await untilEvent(sim.whenHeld(3), runs, "the three processes' refreshes to reach the simulator")
+      expect(sim.heldRequests()).toBe(3)
+      expect(sim.releaseHeld(1)).toBe(1)
+      await untilEvent(
+        () => authorisedApiRequests() >= 1,
+        runs,
+        "the winner's API request with its new token (sent once n8n stored it)",
+      )
+      expect(sim.releaseHeld()).toBe(2)
+    } finally {
+      sim.clearFaults()
+      sim.releaseHeld()
+    }
+    return await Promise.all(runs)
+  }
+
+  it("service account, bootstrap: the credential holds no refresh token; ONE password grant, n8n persists the chain; then refreshes", async () => {
+    sim.resetStats()
+    const first = await execute(WF.saStock3)
+    expect(nodeOutput(first.json, "HTTP Request").map((item) => item.ok)).toEqual([true, true, true])
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 0, failures: 0 })
+    const after = await stored(saCredential.id)
+    expect(sim.isLive(after.refreshToken)).toBe(true)
+    expect(Date.parse(after.healedAt)).toBeGreaterThan(0)
+
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const second = await execute(WF.saStock3)
+    expect(nodeOutput(second.json, "HTTP Request").map((item) => item.ok)).toEqual([true, true, true])
+    expect(sim.stats()).toMatchObject({ passwordGrants: 0, refreshes: 1, failures: 0 })
+    const next = await stored(saCredential.id)
+    expect(next.refreshToken !== after.refreshToken).toBe(true)
+    expect(sim.isLive(next.refreshToken)).toBe(true)
+  })
+
+  it("THE RACE with a service account: 3 processes x 3 items refresh at once; all 9 succeed (each loser takes a new grant)", async () => {
+    const runs = await race(WF.saStock3)
+    const succeeded = runs.map(succeededItems)
+    console.info(
+      `(race, service account) items served per process: ${succeeded.join(", ")}; stats ${JSON.stringify(sim.stats())}`,
+    )
+    expect(succeeded).toEqual([3, 3, 3])
+    expect(sim.stats()).toMatchObject({ refreshes: 1, passwordGrants: 2, errors: { invalid_grant: 2 } })
+    expect(sim.isLive((await stored(saCredential.id)).refreshToken)).toBe(true)
+  })
+
+  it("THE RACE with a refresh token: the winner's 3 succeed; each loser says another execution rotated the token, and the next execution succeeds", async () => {
+    const runs = await race(WF.stock3)
+    const succeeded = runs.map(succeededItems)
+    console.info(
+      `(race, refresh token) items served per process: ${succeeded.join(", ")}; stats ${JSON.stringify(sim.stats())}`,
+    )
+    expect([...succeeded].sort()).toEqual([0, 0, 3])
+    expect(sim.stats()).toMatchObject({ refreshes: 1, passwordGrants: 0, errors: { invalid_grant: 2 } })
+    for (const loser of runs.filter((run) => !run.ok)) {
+      expect(`${loser.stdout}\n${loser.stderr}`).toMatch(/another execution refreshed it at the same moment/)
+      expect(`${loser.stdout}\n${loser.stderr}`).toMatch(/run the workflow again/)
+    }
+    // The chain is alive: the winner's token is stored, and the next run uses it.
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const next = await execute(WF.stock3)
+    expect(nodeOutput(next.json, "HTTP Request").map((item) => item.ok)).toEqual([true, true, true])
+    expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0 })
+  })
+
+  it("THE RACE with a refresh token and Retry On Fail: the loser's error is retryable, all 9 succeed with the winner's token", async () => {
+    const runs = await race(WF.stock3Retry)
+    const succeeded = runs.map(succeededItems)
+    console.info(
+      `(race, refresh token, Retry On Fail) items served per process: ${succeeded.join(", ")}; stats ${JSON.stringify(sim.stats())}`,
+    )
+    expect(succeeded).toEqual([3, 3, 3])
+    // One rotation, two refusals, no grant: the losers' retries read the winner's stored tokens.
+    expect(sim.stats()).toMatchObject({
+      tokenRequests: 3,
+      refreshes: 1,
+      passwordGrants: 0,
+      errors: { invalid_grant: 2 },
+    })
+    expect(sim.isLive((await stored()).refreshToken)).toBe(true)
+  })
+
+  it("a wrong password: the error names the Username and Password fields, ONE grant attempt (no storm), the stored state untouched", async () => {
+    const before = await stored(badCredential.id)
+    sim.resetStats()
+    const attemptsBefore =
+      sim.serviceAccountStats().find((a) => a.username === account.username)?.failedPasswords ?? 0
+    const result = await attempt(WF.bad)
+    expect(result.ok).toBe(false)
+    const output = `${result.stdout}\n${result.stderr}`
+    expect(output).toMatch(/refused the credential's service account: check its Username .*Password fields/)
+    const failedPasswords =
+      (sim.serviceAccountStats().find((a) => a.username === account.username)?.failedPasswords ?? 0) -
+      attemptsBefore
+    expect({ failedPasswords, passwordGrants: sim.stats().passwordGrants }).toEqual({
+      failedPasswords: 1,
+      passwordGrants: 0,
+    })
+    // One refresh with the dead token, one grant: nothing more for the other items.
+    expect(sim.stats().tokenRequests).toBe(2)
+    const after = await stored(badCredential.id)
+    expect(after.refreshToken === before.refreshToken && after.refreshToken === deadRefreshToken).toBe(true)
+    expect(after.accessToken).toBe(before.accessToken)
+  })
+
   it("no refresh token, client secret or access token appears in anything n8n printed", () => {
-    const secrets = { clientSecret: client.clientSecret, ...seenTokens }
+    const secrets = {
+      clientSecret: client.clientSecret,
+      serviceAccountUsername: account.username,
+      serviceAccountPassword: account.password,
+      wrongPassword,
+      deadRefreshToken,
+      ...seenTokens,
+    }
     expect(leakedSecrets(outputs.join("\n"), secrets)).toEqual([])
   })
 })

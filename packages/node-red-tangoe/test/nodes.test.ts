@@ -448,3 +448,144 @@ describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     expect(observable(caught, seen)).not.toContain(client.clientSecret)
   })
 })
+
+describe(`tangoe-credentials with a service account on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
+  let accounts = 0
+  /** A client and a service account of its own on the simulator. */
+  const newAccount = () => {
+    const client = newClient()
+    const account = sim.addServiceAccount({
+      username: `command://svc.nr${++accounts}-${client.clientId.slice(0, 8)}`,
+    })
+    return { client, account }
+  }
+  const accountFlow = () =>
+    flowWith({}, []).map((n) =>
+      (n as { id: string }).id === CONFIG ? { ...n, authentication: "serviceAccount" } : n,
+    )
+  const accountStats = (username: string) => sim.serviceAccountStats().find((a) => a.username === username)
+
+  it("bootstrap from the service account alone: ONE password grant, then refreshes; the status says first grant", async () => {
+    const { client, account } = newAccount()
+    await helper.load(tangoe, accountFlow(), {
+      [CONFIG]: {
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        username: account.username,
+        password: account.password,
+      },
+    })
+    const seen = statuses(TOKEN)
+    const first = await pass({ payload: 1 })
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 0 })
+    const [scheme, accessToken] = String((first.headers as Record<string, string>).Authorization).split(" ")
+    expect(scheme).toBe("Bearer")
+    expect(sim.isAccessTokenValid(accessToken ?? "")).toBe(true)
+    expect(seen.at(-1)?.text).toBe("tangoe-token.status.bootstrapped")
+    await pass({ payload: 2, refresh: true })
+    await pass({ payload: 3, refresh: true })
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 2, failures: 0 })
+    // The chain is kept like any rotation: in the side store and mirrored into the credentials.
+    // (the client's seeded refresh token is live too, never used: the chain is the other one)
+    const live = sim.liveRefreshTokens(client.clientId).filter((t) => t !== client.refreshToken)
+    expect(live).toHaveLength(1)
+    await waitFor(
+      () => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === live[0],
+      "the mirror",
+    )
+    const text = observable(first, seen)
+    for (const secret of [account.username, account.password, client.clientSecret])
+      expect(text).not.toContain(secret)
+  })
+
+  it("self-heal: a revoked chain is re-established with ONE grant; the status and a warning say so", async () => {
+    const { client, account } = newAccount()
+    await helper.load(tangoe, accountFlow(), {
+      [CONFIG]: {
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        refreshToken: client.refreshToken,
+        username: account.username,
+        password: account.password,
+      },
+    })
+    const seen = statuses(TOKEN)
+    await pass({ payload: 1 })
+    expect(sim.stats()).toMatchObject({ passwordGrants: 0, refreshes: 1 })
+    const [dead] = sim.liveRefreshTokens(client.clientId)
+    expect(sim.revoke({ refreshToken: dead ?? "" })).toBe(1)
+    const healed = await pass({ payload: 2, refresh: true })
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 1, errors: { invalid_grant: 1 } })
+    const accessToken = String((healed.headers as Record<string, string>).Authorization).split(" ")[1] ?? ""
+    expect(sim.isAccessTokenValid(accessToken)).toBe(true)
+    expect(seen.at(-1)?.text).toBe("tangoe-token.status.healed")
+    const warnings = helper.log().args.map((a) => JSON.stringify(a[0]))
+    expect(warnings.some((w) => w.includes("tangoe-credentials.event.deadChain"))).toBe(true)
+    // The chain goes on with refreshes, not grants.
+    await pass({ payload: 3, refresh: true })
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 2 })
+    const text = observable(healed, seen)
+    for (const secret of [account.username, account.password, dead ?? "x".repeat(20)])
+      expect(text).not.toContain(secret)
+  })
+
+  it("a wrong password: ServiceAccountRejected naming the fields, ONE grant attempt for many messages, the stored chain not overwritten", async () => {
+    const { client, account } = newAccount()
+    const wrong = `${account.password}-wrong`
+    await helper.load(tangoe, accountFlow(), {
+      [CONFIG]: {
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        refreshToken: client.refreshToken,
+        username: account.username,
+        password: wrong,
+      },
+    })
+    const seen = statuses(TOKEN)
+    await pass({ payload: 1 })
+    const [rotated] = sim.liveRefreshTokens(client.clientId)
+    await waitFor(
+      () => helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken === rotated,
+      "the mirror",
+    )
+    expect(sim.revoke({ refreshToken: rotated ?? "" })).toBe(1)
+    const caught = collect("caught")
+    const node = helper.getNode(TOKEN) as TestNode
+    node.receive({ payload: 2, refresh: true })
+    await waitFor(() => caught.length === 1, "the caught error")
+    // Forced refreshes: the cached access token (revoked with its family) is not what is tested here.
+    for (let i = 3; i <= 7; i++) node.receive({ payload: i, refresh: true })
+    await waitFor(() => caught.length === 6, "six caught errors")
+    const first = caught[0] as {
+      error: { code: string; message: string }
+      _error: { _tag: string; action: string }
+    }
+    expect(first.error.code).toBe("ServiceAccountRejected")
+    expect(first.error.message).toMatch(
+      /serviceAccount\.username.*serviceAccount\.password|username or password/,
+    )
+    expect(first._error.action).toBe("tangoe-token.errors.ServiceAccountRejected.action")
+    expect(accountStats(account.username)).toMatchObject({ passwordGrants: 0, failedPasswords: 1 })
+    expect(sim.stats().passwordGrants).toBe(0)
+    // The old state is kept: no other refresh token was stored or mirrored.
+    expect(helper._redNodes.getCredentials(CONFIG)?.rotatedRefreshToken).toBe(rotated)
+    await waitFor(() => seen.some((s) => s.fill === "red"), "the red status")
+    const text = observable(caught, seen)
+    for (const secret of [account.username, account.password, wrong, client.clientSecret])
+      expect(text).not.toContain(secret)
+  })
+
+  it("reports a service account without a password as NotConfigured naming the field; nothing is sent", async () => {
+    const { client, account } = newAccount()
+    await helper.load(tangoe, accountFlow(), {
+      [CONFIG]: { clientId: client.clientId, clientSecret: client.clientSecret, username: account.username },
+    })
+    const caught = collect("caught")
+    helper.getNode(TOKEN)?.receive({ payload: 1 })
+    await waitFor(() => caught.length === 1, "the caught error")
+    const msg = caught[0] as { error: { code: string }; _error: { field: string } }
+    expect(msg.error.code).toBe("NotConfigured")
+    expect(msg._error.field).toBe("password")
+    expect(sim.stats().tokenRequests).toBe(0)
+  })
+})

@@ -21,6 +21,7 @@ let collector: Collector
 let packed: PackedPackage
 let red: NodeRedProcess
 const seenRefreshTokens = new Set<string>()
+let account: { readonly username: string; readonly password: string } | undefined
 
 const flows = (credentials?: object): object[] => [
   ...tokenApiFlow({
@@ -196,13 +197,51 @@ describe("a real Node-RED 5 process with the packed package", () => {
     expect(collector.posts.filter((p) => p.path === "/error")).toEqual([])
   })
 
+  it("a config node with a service account alone: ONE grant, then refreshes; a revoked chain heals with ONE grant", async () => {
+    const client = sim.addClient()
+    account = sim.addServiceAccount({ username: "command://svc.node-red-e2e" })
+    // The same flow on another config node (its own side store), with the service account and no refresh token.
+    const withAccount = flows({
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      username: account.username,
+      password: account.password,
+    }).map((node) => {
+      const n = node as { id: string; account?: string }
+      if (n.id === "cfg") return { ...n, id: "cfgsa", authentication: "serviceAccount" }
+      return n.account === "cfg" ? { ...n, account: "cfgsa" } : n
+    })
+    sim.resetStats()
+    await red.deploy(withAccount, "full")
+    const codes = [await call("go"), await call("rotate"), await call("rotate")]
+    expect(sim.stats()).toMatchObject({ passwordGrants: 1, refreshes: 2, failures: 0 })
+    // Kill every chain the account was granted: the next refresh is refused, the chain re-established.
+    expect(sim.revoke({ username: account.username })).toBe(1)
+    codes.push(await call("rotate"), await call("rotate"))
+    const stats = sim.stats()
+    console.info(`[figures] service account: ${codes.length} API calls, stats ${JSON.stringify(stats)}`)
+    expect(codes).toEqual([200, 200, 200, 200, 200])
+    expect(stats).toMatchObject({ passwordGrants: 2, refreshes: 3, errors: { invalid_grant: 1 } })
+    expect(red.log).toContain("the service account re-established the chain")
+    const statuses = collector.posts.filter((p) => p.path === "/status").map((p) => p.raw)
+    expect(statuses.some((s) => s.includes("first grant"))).toBe(true)
+    expect(statuses.some((s) => s.includes("chain re-established"))).toBe(true)
+    expect(collector.posts.filter((p) => p.path === "/error")).toEqual([])
+  })
+
   it("shows the catalog's status texts and never prints or posts a secret", async () => {
     const statuses = collector.posts.filter((p) => p.path === "/status").map((p) => p.raw)
     console.info(`[statuses] ${statuses.slice(0, 3).join(" | ")}`)
     expect(statuses.some((s) => s.includes("valid until"))).toBe(true)
     expect(statuses.some((s) => s.includes("refreshing"))).toBe(true)
     const [client] = sim.clients
-    const secrets = [client?.clientSecret ?? "", ...seenRefreshTokens]
+    const secrets = [
+      client?.clientSecret ?? "",
+      ...seenRefreshTokens,
+      account?.username ?? "",
+      account?.password ?? "",
+      ...sim.clients.slice(1).map((c) => c.clientSecret),
+    ]
     const flowsFile = await readFile(join(red.userDir, "flows.json"), "utf8")
     const sideStore = await readFile(join(red.userDir, "tangoe-token", "cfg.json"), "utf8")
     const observable = [red.log, flowsFile, sideStore, ...collector.posts.map((p) => p.raw)].join("\n")

@@ -49,6 +49,32 @@ export function simulatorCredential(
   }
 }
 
+/**
+ * The `import:credentials` entry of a credential that uses a service account on the simulator: like
+ * {@link simulatorCredential}, with `authentication: "serviceAccount"` and the given refresh token
+ * (default none: the first use takes the first grant).
+ */
+export function serviceAccountCredential(
+  credential: CredentialRef,
+  sim: { readonly tokenUrl: string; readonly apiUrl: string },
+  client: { readonly clientId: string; readonly clientSecret: string; readonly scope: string },
+  account: { readonly username: string; readonly password: string },
+  refreshToken = "",
+): object {
+  const entry = simulatorCredential(credential, sim, { ...client, refreshToken }) as {
+    data: Record<string, unknown>
+  }
+  return {
+    ...entry,
+    data: {
+      ...entry.data,
+      authentication: "serviceAccount",
+      username: account.username,
+      password: account.password,
+    },
+  }
+}
+
 /** A node of a workflow (position and id filled in by {@link workflow}). */
 export interface NodeSpec {
   readonly name: string
@@ -56,6 +82,10 @@ export interface NodeSpec {
   readonly typeVersion: number
   readonly parameters: Record<string, unknown>
   readonly credentials?: Record<string, CredentialRef>
+  /** n8n's node setting "Retry On Fail", with its tries and the pause between them (ms). */
+  readonly retryOnFail?: boolean
+  readonly maxTries?: number
+  readonly waitBetweenTries?: number
 }
 
 /** A linear workflow: Manual Trigger → nodes[0] → nodes[1] → … */

@@ -23,6 +23,12 @@ export interface CredentialsConfig {
   readonly refreshAhead?: string | number
   /** Optional: the customer's tenant code, sent as `X-TNGO-TENANT` by the token node. */
   readonly tenant?: string
+  /**
+   * How the node gets its tokens: `refreshToken` (default: the one pasted in the editor) or
+   * `serviceAccount` (the username and password credentials: the first grant, and a new one when the
+   * chain dies).
+   */
+  readonly authentication?: string
 }
 
 /** The credentials of a `tangoe-credentials` node (flows_cred.json). */
@@ -40,6 +46,10 @@ export interface CredentialsSecrets {
    * set, the token lives in Redis, shared by every runtime deployed with these credentials.
    */
   readonly redisUrl?: string | undefined
+  /** The Tangoe service account (`command://name`, `rivermine://name`, or a bare name). */
+  readonly username?: string | undefined
+  /** The service account's password. */
+  readonly password?: string | undefined
 }
 
 /** Credential fields and their kinds, as registered with the runtime. */
@@ -50,6 +60,8 @@ export const CREDENTIAL_FIELDS = {
   rotatedRefreshToken: { type: "password" },
   rotatedOrigin: { type: "password" },
   redisUrl: { type: "password" },
+  username: { type: "text" },
+  password: { type: "password" },
 } as const
 
 /** What `createTokenClient` needs from a config node (store and key come from elsewhere). */
@@ -57,7 +69,10 @@ export interface ResolvedClientOptions {
   readonly environment: Environment
   readonly clientId: string
   readonly clientSecret: string
+  /** Empty with a service account until one is pasted (the first grant then starts the chain). */
   readonly refreshToken: string
+  /** The service account (with `authentication: "serviceAccount"`): it bootstraps and heals the chain. */
+  readonly serviceAccount?: { readonly username: string; readonly password: string }
   readonly scope?: string
   readonly placement: "query" | "body"
   readonly clientAuth: "params" | "basic"
@@ -97,7 +112,19 @@ export const resolveClientOptions = (
   if (!present(secrets.clientId)) return notConfigured("clientId", "enter the client ID Tangoe issued.")
   if (!present(secrets.clientSecret))
     return notConfigured("clientSecret", "enter the client secret Tangoe issued.")
-  if (!present(secrets.refreshToken))
+  const authentication = config.authentication ?? "refreshToken"
+  if (authentication !== "refreshToken" && authentication !== "serviceAccount") {
+    return notConfigured("authentication", "authentication must be Refresh token or Service account.")
+  }
+  const withAccount = authentication === "serviceAccount"
+  if (withAccount && !present(secrets.username))
+    return notConfigured(
+      "username",
+      "enter the service account's username (command://name, rivermine://name, or a bare name).",
+    )
+  if (withAccount && !present(secrets.password))
+    return notConfigured("password", "enter the service account's password.")
+  if (!withAccount && !present(secrets.refreshToken))
     return notConfigured("refreshToken", "paste the refresh token Tangoe issued.")
   const placement = config.placement ?? "query"
   if (placement !== "query" && placement !== "body") {
@@ -121,7 +148,10 @@ export const resolveClientOptions = (
     environment,
     clientId: secrets.clientId.trim(),
     clientSecret: secrets.clientSecret,
-    refreshToken: secrets.refreshToken.trim(),
+    refreshToken: secrets.refreshToken?.trim() ?? "",
+    ...(withAccount
+      ? { serviceAccount: { username: secrets.username?.trim() ?? "", password: secrets.password ?? "" } }
+      : {}),
     ...(scope ? { scope } : {}),
     placement,
     clientAuth,

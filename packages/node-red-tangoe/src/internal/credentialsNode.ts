@@ -87,6 +87,12 @@ const mirrorIntoCredentials = (RED: NodeAPI, id: string, saved: SavedRotation): 
  * in the editor, so a token pasted since always wins.
  */
 const seedFrom = (secrets: CredentialsSecrets, provisioned: string): Seed | undefined => {
+  // With a service account and nothing pasted, the chain began with a grant: any saved rotation is its.
+  if (provisioned === "") {
+    return secrets.rotatedRefreshToken && secrets.rotatedOrigin
+      ? { refreshToken: secrets.rotatedRefreshToken, origin: secrets.rotatedOrigin }
+      : undefined
+  }
   const origin = originOf(provisioned)
   return secrets.rotatedRefreshToken && secrets.rotatedOrigin === origin
     ? { refreshToken: secrets.rotatedRefreshToken, origin }
@@ -97,22 +103,22 @@ const seedFrom = (secrets: CredentialsSecrets, provisioned: string): Seed | unde
 interface SideStoreInput {
   readonly clientId: string
   readonly clientSecret: string
+  /** The refresh token entered in the editor ("" when a service account starts the chain). */
   readonly provisioned: string
+  /** Whether the node has a service account (it can start a new chain itself). */
+  readonly serviceAccount: boolean
 }
 
 /**
  * Whether a side store that no key opens may be set aside for a new, empty one. Yes when the user
  * entered a refresh token other than the one the store was keyed for (a newly provisioned token
- * replaces the chain anyway).
- *
- * HOOK (service accounts, being built separately): a config node that holds a service account can
- * re-establish the chain itself with the password grant. Such a node answers yes here too, and its
- * store, empty after the set-aside, is then provisioned by the heal instead of the user.
+ * replaces the chain anyway), and always for a node with a service account: its store, empty after
+ * the set-aside, is provisioned by the service account's grant instead of the user.
  */
 const mayStartAfresh =
-  (provisionedOrigin: string) =>
+  (provisionedOrigin: string, serviceAccount: boolean) =>
   (keyringOrigin: string | undefined): boolean =>
-    keyringOrigin !== undefined && keyringOrigin !== provisionedOrigin
+    serviceAccount || (keyringOrigin !== undefined && keyringOrigin !== provisionedOrigin)
 
 /**
  * The node's side store: core's encrypted file store under the user dir, with the data key of
@@ -149,7 +155,7 @@ const openStore = (
         provisionedOrigin,
         legacyKey: deriveSideStoreKey(runtimeSecret),
       },
-      mayStartAfresh(provisionedOrigin),
+      mayStartAfresh(provisionedOrigin, input.serviceAccount),
     )
   } catch (cause) {
     const detail = (cause as NodeJS.ErrnoException).code ?? "key file"
@@ -200,6 +206,8 @@ const openTokenSource = (
     secrets.rotatedRefreshToken,
     secrets.redisUrl,
     secrets.redisUrl === undefined ? undefined : redisUrlPassword(secrets.redisUrl),
+    secrets.username,
+    secrets.password,
   ]
   const notConfigured = (problem: TokenProblem): TokenSource => {
     node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: problem.message }))
@@ -207,20 +215,31 @@ const openTokenSource = (
   }
   const resolved = resolveClientOptions(config, secrets)
   if (isProblem(resolved)) return notConfigured(resolved)
-  const { redisUrl, ...options } = resolved
-  const seed = seedFrom(secrets, options.refreshToken)
+  const { redisUrl, refreshToken, ...rest } = resolved
+  // No refresh token pasted (a service account's first grant starts the chain): core gets none.
+  const options = refreshToken === "" ? rest : { ...rest, refreshToken }
+  const seed = seedFrom(secrets, refreshToken)
   if (redisUrl === undefined) {
     const side = openStore(
       RED,
       node,
-      { clientId: options.clientId, clientSecret: options.clientSecret, provisioned: options.refreshToken },
+      {
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        provisioned: refreshToken,
+        serviceAccount: options.serviceAccount !== undefined,
+      },
       seed,
     )
     if ("problem" in side) {
       node.warn(RED._("tangoe-credentials.warn.notConfigured", { message: side.problem.message }))
       return { problem: side.problem, secrets: known }
     }
-    const client = warnOnRollback(RED, node, createTokenClient({ ...options, store: side.store }))
+    const client = reportHeals(
+      RED,
+      node,
+      warnOnRollback(RED, node, createTokenClient({ ...options, store: side.store })),
+    )
     return { client, secrets: known, closeStore: async () => {} }
   }
   // The Redis store and its client are a separate chunk, loaded only by nodes that use Redis.
@@ -249,7 +268,7 @@ const openTokenSource = (
   )
   const closeStore = () => opening.then((redis) => ("_tag" in redis ? undefined : redis.close()))
   return {
-    client: warnOnRollback(RED, node, createTokenClient({ ...options, store })),
+    client: reportHeals(RED, node, warnOnRollback(RED, node, createTokenClient({ ...options, store }))),
     secrets: known,
     closeStore,
   }
@@ -268,6 +287,19 @@ const warnOnRollback = (RED: NodeAPI, node: RuntimeNode, client: TokenClient): T
       }),
     ),
   )
+  return client
+}
+
+/**
+ * Reports a new chain from the service account: the first grant in the log, a healed dead chain as a
+ * warning too (the debug sidebar), saying what killed it. Reasons and times only, never a secret.
+ */
+const reportHeals = (RED: NodeAPI, node: RuntimeNode, client: TokenClient): TokenClient => {
+  client.on("chainReestablished", (event) => {
+    const text = RED._(`tangoe-credentials.event.${event.reason}`, { cause: event.cause })
+    if (event.reason === "deadChain") node.warn(text)
+    else node.log(text)
+  })
   return client
 }
 

@@ -20,6 +20,23 @@ export const validStatus = (RED: NodeAPI, expiresAt: Date): NodeStatus => ({
   text: RED._("tangoe-token.status.valid", { time: clockTime(expiresAt) }),
 })
 
+/**
+ * Green, after the service account got a new chain: valid until `expiresAt`, and when the chain was
+ * started (`bootstrap`: the first grant) or re-established (`deadChain`: a heal).
+ */
+export const healedStatus = (
+  RED: NodeAPI,
+  expiresAt: Date,
+  heal: { readonly at: Date; readonly reason: "bootstrap" | "deadChain" },
+): NodeStatus => ({
+  fill: "green",
+  shape: "dot",
+  text: RED._(`tangoe-token.status.${heal.reason === "deadChain" ? "healed" : "bootstrapped"}`, {
+    time: clockTime(expiresAt),
+    at: clockTime(heal.at),
+  }),
+})
+
 /** Yellow: a refresh is under way. */
 export const refreshingStatus = (RED: NodeAPI): NodeStatus => ({
   fill: "yellow",

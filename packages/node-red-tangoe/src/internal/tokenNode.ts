@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto"
 import type { TangoeCredentialsNode } from "./credentialsNode.ts"
 import { type TokenProblem, TokenRequestError, toProblem } from "./problem.ts"
 import type { NodeAPI, NodeStatus, RuntimeNode } from "./red.ts"
-import { actionOf, errorStatus, refreshingStatus, validStatus } from "./status.ts"
+import { actionOf, errorStatus, healedStatus, refreshingStatus, validStatus } from "./status.ts"
 import { authorizationOf, messageToken, withAuthorization, withTangoeHeaders } from "./tokenMessage.ts"
 
 /** The token node's type name. */
@@ -74,7 +74,10 @@ export const registerTokenNode = (RED: NodeAPI): void => {
           })
           msg.token = messageToken(token, includeAccessToken, Date.now())
           if (force) delete msg.refresh
-          show(validStatus(RED, token.expiresAt))
+          const heal = client.status().lastHeal
+          show(
+            heal === undefined ? validStatus(RED, token.expiresAt) : healedStatus(RED, token.expiresAt, heal),
+          )
           send(msg)
           done()
         },
