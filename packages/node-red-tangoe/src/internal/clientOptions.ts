@@ -23,6 +23,11 @@ export interface CredentialsConfig {
   readonly refreshAhead?: string | number
   /** Optional: the customer's tenant code, sent as `X-TNGO-TENANT` by the token node. */
   readonly tenant?: string
+  /**
+   * Optional: the API base URL the `tangoe api` node calls paths under (default: core's production
+   * preset for the production environment; required for the others).
+   */
+  readonly apiBase?: string
 }
 
 /** The credentials of a `tangoe-credentials` node (flows_cred.json). */

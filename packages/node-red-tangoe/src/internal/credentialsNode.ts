@@ -38,6 +38,7 @@ import {
 } from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
 import type { NodeAPI, RuntimeNode } from "./red.ts"
+import { type ApiSettings, apiSettingsOf } from "./apiSettings.ts"
 import { redisUrlPassword } from "./redisUrl.ts"
 import { deriveSideStoreKey, runtimeSecretOf, sideStorePath } from "./sideStore.ts"
 import { type KeyOutcome, sideStoreDataKey } from "./sideStoreKeys.ts"
@@ -60,6 +61,8 @@ export interface TangoeCredentialsNode extends RuntimeNode {
   tangoe: TokenSource
   /** Tangoe's API headers of this client: the tenant (when set) and the client id. */
   apiHeaders: { readonly tenant?: string | undefined; readonly clientId?: string | undefined }
+  /** What a `tangoe api` node calls Tangoe with (see apiSettings.ts), or why it cannot. */
+  apiSettings: { readonly settings: ApiSettings } | { readonly problem: TokenProblem }
 }
 
 /** A trimmed, non-empty header value without control characters, else `undefined`. */
@@ -281,6 +284,7 @@ export const registerCredentialsNode = (RED: NodeAPI): void => {
       const secrets = (this.credentials ?? {}) as CredentialsSecrets
       node.tangoe = openTokenSource(RED, node, config, secrets)
       node.apiHeaders = { tenant: headerValue(config.tenant), clientId: headerValue(secrets.clientId) }
+      node.apiSettings = apiSettingsOf(config, secrets)
       node.on("close", (_removed, done) => {
         // The side store file is kept even when the node is deleted: undoing the deletion (or
         // importing the flow again) must find the live refresh token, never a dead one.

@@ -42,6 +42,8 @@ const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   "clientAuth",
   "refreshAhead",
   "redisUrl",
+  "tenant",
+  "apiBase",
 ])
 
 /**
