@@ -4,8 +4,9 @@
  * client_id required, 403 for a dead token, `_meta` pages). The same suite runs on Node-RED 5.0 and
  * 4.1 (see vitest.config.mts).
  */
-import { createServer, type Server } from "node:http"
+
 import { mkdtemp, rm } from "node:fs/promises"
+import { createServer, type Server } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"

@@ -17,6 +17,7 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { StoreError } from "@tangoe-token/core"
 import * as Effect from "effect/Effect"
+import { type ApiSettings, apiSettingsOf } from "./apiSettings.ts"
 import {
   CREDENTIAL_FIELDS,
   type CredentialsConfig,
@@ -38,7 +39,6 @@ import {
 } from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
 import type { NodeAPI, RuntimeNode } from "./red.ts"
-import { type ApiSettings, apiSettingsOf } from "./apiSettings.ts"
 import { redisUrlPassword } from "./redisUrl.ts"
 import { deriveSideStoreKey, runtimeSecretOf, sideStorePath } from "./sideStore.ts"
 import { type KeyOutcome, sideStoreDataKey } from "./sideStoreKeys.ts"
