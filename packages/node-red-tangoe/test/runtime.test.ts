@@ -284,9 +284,10 @@ describe("a real Node-RED 5 process with the packed package", () => {
     expect(error.cause).toMatchObject({ status: 400, errorCode: "400-missing-required-header" })
     expect(error.cause.correlationId).toBe(sim.apiRequests().at(-1)?.headers["x-tngo-context-correlationid"])
     const red400 = await collector.waitFor("/api-status", 4)
-    expect((red400.at(-1)?.body.status as { text: string }).text).toBe(
-      "400 400-missing-required-header: set the Tenant in the credentials",
-    )
+    expect(red400.at(-1)?.body.status).toMatchObject({
+      fill: "red",
+      text: "400 400-missing-required-header: set the Tenant in the credentials",
+    })
     console.info(
       `[figures] tangoe api in a real Node-RED: ${sent.length} API calls for 3 pages, statuses ${JSON.stringify(texts)}`,
     )
