@@ -85,7 +85,7 @@ export const playgroundInfo = (interval: number, tenant: string): string =>
     "",
     `Nothing to fill in: the **Tangoe simulator** credentials node already holds this run's client and refresh token (kept in Node-RED's encrypted credentials; the playground prints no secret) and the tenant \`${tenant}\`, and **call the API** fires every ${interval} s.`,
     "",
-    `Each time it calls Tangoe's documented \`GET /mobileprocurement/v1/orders\` (24 orders, 10 a page) with \`X-TNGO-TENANT: ${tenant}\` and \`client_id\`, two ways: **tangoe token** + **http request** read the first page (the debug sidebar shows \"200: 10 orders of 24, next page: limit=10&offset=10\", from its \`_meta\`), and **tangoe api** follows \`hrefNext\` through all 3 pages (\"page 1: 10 orders of 24\", …).`,
+    `Each time it calls Tangoe's documented \`GET /mobileprocurement/v1/orders\` (24 orders, 10 a page) with \`X-TNGO-TENANT: ${tenant}\` and \`client_id\`, two ways: **tangoe token** + **http request** read the first page (the debug sidebar shows "200: 10 orders of 24, next page: limit=10&offset=10", from its \`_meta\`), and **tangoe api** follows \`hrefNext\` through all 3 pages ("page 1: 10 orders of 24", …).`,
     "",
     "Watch the **tangoe token** and **tangoe api** nodes' status, the debug sidebar (bug icon, bottom right) and the `[sim]` lines in the terminal. **force a refresh** rotates the refresh token at once.",
     "",
