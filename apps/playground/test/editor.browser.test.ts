@@ -113,6 +113,38 @@ describe("the Node-RED editor of a running playground", () => {
     await page.screenshot({ path: join(ARTIFACTS_DIR, "flow-running.png") })
   })
 
+  it("opens the tangoe api node's dialog: the call, its pages and its help", async () => {
+    await page.locator(`${API_NODE} rect.red-ui-flow-node`).dblclick()
+    const url = page.locator("#node-input-url")
+    await url.waitFor({ state: "visible" })
+    expect(await url.inputValue()).toBe("orders")
+    expect(await page.locator("#node-input-method").inputValue()).toBe("GET")
+    expect(await page.locator("#node-input-paging").inputValue()).toBe("pages")
+    expect(await page.locator("#node-input-limit").inputValue()).toBe("10")
+    expect(await page.locator("#node-input-limit").isVisible()).toBe(true)
+    for (const [field, label] of [
+      ["account", "Credentials"],
+      ["method", "Method"],
+      ["url", "URL"],
+      ["paging", "Pages"],
+      ["limit", "Items per page"],
+      ["maxPages", "Max pages"],
+    ]) {
+      const labelText = await page.locator(`label[for="node-input-${field}"]`).textContent()
+      expect(squash(labelText), field).toBe(label)
+    }
+    // One call: the page settings are hidden.
+    await page.locator("#node-input-paging").selectOption("none")
+    await expect.poll(() => page.locator("#node-input-limit").isVisible()).toBe(false)
+    await page.locator(".red-ui-tray-footer-left button:has(i.fa-book)").last().click()
+    const help = page.locator(".red-ui-help").filter({ hasText: "Calls a Tangoe API itself" }).last()
+    await expect.poll(() => help.isVisible(), { timeout: 10_000 }).toBe(true)
+    expect(await help.textContent()).toContain("X-TNGO-TENANT")
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "api-node-dialog.png") })
+    await page.locator("#node-dialog-cancel").click()
+    await url.waitFor({ state: "detached" })
+  })
+
   it("opens the credentials dialog with every field and its help, and marks bad values invalid", async () => {
     await page.locator(`${TOKEN_NODE} rect.red-ui-flow-node`).dblclick()
     await page.locator("#node-input-btn-account-edit").click()
