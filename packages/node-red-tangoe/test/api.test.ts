@@ -292,6 +292,14 @@ describe(`tangoe api on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     expect(sim.stats().tokenRequests - before).toBe(1)
     expect(sim.apiRequests().map((r) => r.status)).toEqual([200, 403, 200])
     expect((out[1]?.payload as { items?: unknown[] } | undefined)?.items).toHaveLength(10)
+    const text = observable(out, caught)
+    for (const secret of [
+      client.clientSecret,
+      client.refreshToken,
+      ...sim.liveRefreshTokens(client.clientId),
+    ]) {
+      expect(text).not.toContain(secret)
+    }
   })
 
   it("403 with a fresh token: Forbidden to a catch node after one refresh, never a refresh loop", async () => {
@@ -314,6 +322,14 @@ describe(`tangoe api on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
     await waitFor(() => caught.length === 2, "the second caught error")
     expect(sim.stats().tokenRequests).toBe(3)
     expect(sim.apiRequests()).toHaveLength(4)
+    const text = observable(caught)
+    for (const secret of [
+      client.clientSecret,
+      client.refreshToken,
+      ...sim.liveRefreshTokens(client.clientId),
+    ]) {
+      expect(text).not.toContain(secret)
+    }
   })
 
   it("refuses an hrefNext on another host: the first page out, ForeignHost caught, nothing sent there", async () => {
