@@ -7,7 +7,7 @@ import { defineConfig } from "vitest/config"
 import { sharedTestConfig } from "../../vitest.shared.ts"
 
 const { include: _sharedInclude, ...shared } = sharedTestConfig.test ?? {}
-const helperSuite = ["test/nodes.test.ts", "test/redis.test.ts"]
+const helperSuite = ["test/nodes.test.ts", "test/redis.test.ts", "test/api.test.ts"]
 
 export default defineConfig({
   test: {

@@ -16,6 +16,7 @@ import { waitGone } from "./support/processes.ts"
 
 /** Node ids of the example flow (packages/node-red-tangoe/examples/tangoe-token.json). */
 const TOKEN_NODE = "#d1e2f3a4b5c6d701"
+const API_NODE = "#d2e3f4a5b6c7d801"
 const DEBUG_NODE = "#f1a2b3c4d5e6f701"
 
 /** The config dialog's fields and the labels the message catalog gives them. */
@@ -26,6 +27,8 @@ const FIELDS = {
   clientId: "Client ID",
   clientSecret: "Client secret",
   scope: "Scope",
+  tenant: "Tenant",
+  apiBase: "API base URL",
   refreshToken: "Refresh token",
   placement: "Parameters",
   clientAuth: "Client auth",
@@ -78,23 +81,68 @@ describe("the Node-RED editor of a running playground", () => {
     const categories = page.locator(".red-ui-palette-category:visible .red-ui-palette-header")
     await expect.poll(async () => (await categories.allInnerTexts()).map((t) => t.trim())).toEqual(["Tangoe"])
     expect(squash(await paletteNode.textContent())).toBe("tangoe token")
+    const apiPaletteNode = page.locator('.red-ui-palette-node[data-palette-type="tangoe api"]')
+    expect(squash(await apiPaletteNode.textContent())).toBe("tangoe api")
 
     const status = page.locator(`${TOKEN_NODE} .red-ui-flow-node-status-label`)
     await expect.poll(() => status.textContent(), { timeout: 20_000 }).toMatch(/^valid until \d\d:\d\d$/)
     expect(await page.locator(`${TOKEN_NODE} .red-ui-flow-node-status-dot-green`).count()).toBe(1)
     const debugStatus = page.locator(`${DEBUG_NODE} .red-ui-flow-node-status-label`)
     await expect.poll(() => debugStatus.textContent(), { timeout: 20_000 }).toBe("200")
+    // The tangoe api node followed the 3 pages of Tangoe's orders collection.
+    const apiStatus = page.locator(`${API_NODE} .red-ui-flow-node-status-label`)
+    await expect
+      .poll(() => apiStatus.textContent(), { timeout: 20_000 })
+      .toMatch(/^24 items, 3 pages at \d\d:\d\d$/)
+    expect(await page.locator(`${API_NODE} .red-ui-flow-node-status-dot-green`).count()).toBe(1)
 
-    // The debug sidebar: messages from "API response", each { statusCode: 200, payload: { ok: true, … } }.
+    // The debug sidebar: "API response" shows the status and the first page, from its _meta (the next
+    // page's link); "orders, page by page" one line per page of the tangoe api node.
     const messages = page.locator(".red-ui-debug-msg")
-    await expect.poll(() => messages.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(2)
+    await expect.poll(() => messages.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
     const texts = await messages.allInnerTexts()
+    const firstPage = /node: API response[\s\S]*"200: 10 orders of 24, next page: limit=10&offset=10"/
+    const onePage = /node: orders, page by page[\s\S]*page (1: 10|2: 10|3: 4) orders of 24/
     expect(
-      texts.every((t) => /node: API response[\s\S]*200 \{"ok":true,/.test(t)),
+      texts.every((t) => firstPage.test(t) || onePage.test(t)),
       texts.join("\n"),
     ).toBe(true)
+    expect(texts.some((t) => firstPage.test(t))).toBe(true)
+    expect(texts.some((t) => /page 3: 4 orders of 24 \(last page\)/.test(t))).toBe(true)
 
     await page.screenshot({ path: join(ARTIFACTS_DIR, "flow-running.png") })
+  })
+
+  it("opens the tangoe api node's dialog: the call, its pages and its help", async () => {
+    await page.locator(`${API_NODE} rect.red-ui-flow-node`).dblclick()
+    const url = page.locator("#node-input-url")
+    await url.waitFor({ state: "visible" })
+    expect(await url.inputValue()).toBe("orders")
+    expect(await page.locator("#node-input-method").inputValue()).toBe("GET")
+    expect(await page.locator("#node-input-paging").inputValue()).toBe("pages")
+    expect(await page.locator("#node-input-limit").inputValue()).toBe("10")
+    expect(await page.locator("#node-input-limit").isVisible()).toBe(true)
+    for (const [field, label] of [
+      ["account", "Credentials"],
+      ["method", "Method"],
+      ["url", "URL"],
+      ["paging", "Pages"],
+      ["limit", "Items per page"],
+      ["maxPages", "Max pages"],
+    ]) {
+      const labelText = await page.locator(`label[for="node-input-${field}"]`).textContent()
+      expect(squash(labelText), field).toBe(label)
+    }
+    // One call: the page settings are hidden.
+    await page.locator("#node-input-paging").selectOption("none")
+    await expect.poll(() => page.locator("#node-input-limit").isVisible()).toBe(false)
+    await page.locator(".red-ui-tray-footer-left button:has(i.fa-book)").last().click()
+    const help = page.locator(".red-ui-help").filter({ hasText: "Calls a Tangoe API itself" }).last()
+    await expect.poll(() => help.isVisible(), { timeout: 10_000 }).toBe(true)
+    expect(await help.textContent()).toContain("X-TNGO-TENANT")
+    await page.screenshot({ path: join(ARTIFACTS_DIR, "api-node-dialog.png") })
+    await page.locator("#node-dialog-cancel").click()
+    await url.waitFor({ state: "detached" })
   })
 
   it("opens the credentials dialog with every field and its help, and marks bad values invalid", async () => {

@@ -74,6 +74,17 @@ describe("pnpm start", () => {
       45_000,
     )
     expectAllOk(state)
+    // The documented Tangoe call: the orders collection, with the tenant and client on every request,
+    // and its pages followed (offsets 0, 10, 20 of the 24 orders).
+    const api = await playground.apiRequests()
+    expect(api.length).toBeGreaterThanOrEqual(4)
+    for (const request of api) {
+      expect(request).toMatchObject({ method: "GET", path: "/mobileprocurement/v1/orders", status: 200 })
+      expect(request.headers["x-tngo-tenant"]).toBe("ACME")
+      expect(request.headers.client_id).toBe("tangoe-playground")
+      expect(request.headers["x-tngo-context-correlationid"]).toMatch(/^[0-9a-f-]{36}$/)
+    }
+    expect(new Set(api.map((r) => r.query.offset))).toEqual(new Set(["0", "10", "20"]))
     expect(playground.output).toMatch(/rotation #3: the refresh token rolled/)
     expect(playground.output).toContain(`Node-RED editor   ${playground.editorUrl}`)
 

@@ -53,7 +53,8 @@ describe("playgroundFlow", () => {
     const example = await readExampleFlow(await nodePackageDir())
     const target = {
       tokenUrl: "http://127.0.0.1:1/as/token.oauth2",
-      apiUrl: "http://127.0.0.1:1/api/v1/ping",
+      apiBaseUrl: "http://127.0.0.1:1/mobileprocurement/v1",
+      tenant: "ACME",
       clientId: "id",
       clientSecret: "s3cr3t-value",
       refreshToken: "rt",
@@ -65,11 +66,27 @@ describe("playgroundFlow", () => {
     expect(byType("tangoe-credentials")[0]).toMatchObject({
       environment: "custom",
       tokenUrl: target.tokenUrl,
+      tenant: "ACME",
+      apiBase: target.apiBaseUrl,
       credentials: { clientId: "id", clientSecret: "s3cr3t-value", refreshToken: "rt" },
     })
-    expect(byType("http request")[0]).toMatchObject({ url: target.apiUrl })
+    // Tangoe's documented paged collection, first page, under this simulator's API base.
+    expect(byType("http request")[0]).toMatchObject({
+      method: "GET",
+      url: "http://127.0.0.1:1/mobileprocurement/v1/orders?limit=10&offset=0",
+    })
+    // The tangoe api node calls the same collection under the credentials' API base, page by page.
+    expect(byType("tangoe api")).toHaveLength(1)
+    expect(byType("tangoe api")[0]).toMatchObject({
+      method: "GET",
+      url: "orders",
+      paging: "pages",
+      limit: "10",
+    })
     const [caller, refresher] = byType("inject")
     expect(caller).toMatchObject({ repeat: "2", once: true })
+    // One inject fires both ways of calling, so they run at the same pace.
+    expect(caller?.wires).toEqual([[byType("tangoe token")[0]?.id, byType("tangoe api")[0]?.id]])
     expect(refresher).toMatchObject({ repeat: "" })
     expect(flow.find((n) => n.name === "API response")).toMatchObject({
       complete: DEBUG_OUTPUT,
@@ -83,7 +100,8 @@ describe("playgroundFlow", () => {
     const example = await readExampleFlow(await nodePackageDir())
     const target = {
       tokenUrl: "http://127.0.0.1:9031/as/token.oauth2",
-      apiUrl: "http://127.0.0.1:9031/api/v1/ping",
+      apiBaseUrl: "http://127.0.0.1:9031/mobileprocurement/v1",
+      tenant: "ACME",
       clientId: "id",
       clientSecret: "s3cr3t-value",
       refreshToken: "rt",
@@ -94,6 +112,10 @@ describe("playgroundFlow", () => {
     expect(info).not.toMatch(/paste the client ID/i)
     expect(info).toContain("Nothing to fill in")
     expect(info).toContain("every 5 s")
+    expect(info).toContain("bug icon, bottom right")
+    expect(info).toContain("GET /mobileprocurement/v1/orders")
+    expect(info).toContain("X-TNGO-TENANT: ACME")
+    expect(info).not.toContain("/api/v1/ping")
     expect(info).not.toContain("s3cr3t-value")
     // A catch node's msg.error is { message, source }: the sidebar shows the advice, not a collapsed object.
     expect(flow.find((n) => n.name === "what to do")).toMatchObject({
@@ -116,8 +138,12 @@ describe("playgroundFlow", () => {
       userDir: "/tmp/x",
       userDirCreated: true,
       tabLabel: "Tangoe token (playground)",
+      tenant: "ACME",
     })
     expect(banner).toContain("rotates about every 15 s")
+    expect(banner).toContain("GET /mobileprocurement/v1/orders with X-TNGO-TENANT: ACME")
+    expect(banner).toContain("24 items, 3 pages")
+    expect(banner).not.toContain("/api/v1/ping")
     expect(banner).toContain("bottom right")
     expect(banner).not.toContain("top right")
   })

@@ -102,6 +102,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
         "dist/locales/en-US/tangoe.html",
         "dist/icons/tangoe.svg",
         "examples/tangoe-token.json",
+        "examples/tangoe-api.json",
       ]),
     )
     expect(packed.files.filter((f) => f.startsWith("test/") || f.startsWith("src/"))).toEqual([])
@@ -120,12 +121,14 @@ describe("a real Node-RED 5 process with the packed package", () => {
       err?: string
     }>
     const ours = sets.find((s) => s.module === "@tangoe-token/node-red-tangoe")
-    expect(ours).toMatchObject({ types: ["tangoe-credentials", "tangoe token"], enabled: true })
+    expect(ours).toMatchObject({ types: ["tangoe-credentials", "tangoe token", "tangoe api"], enabled: true })
     expect(ours?.err).toBeUndefined()
     const html = await (await fetch(`${red.url}/nodes`, { headers: { accept: "text/html" } })).text()
     expect(html).toContain('RED.nodes.registerType("tangoe token"')
     expect(html).toContain('data-help-name="tangoe token"')
     expect(html).toContain('data-help-name="tangoe-credentials"')
+    expect(html).toContain('RED.nodes.registerType("tangoe api"')
+    expect(html).toContain('data-help-name="tangoe api"')
     const catalog = (await (await fetch(`${red.url}/nodes/messages?lng=en-US`)).json()) as Record<
       string,
       unknown
@@ -139,6 +142,11 @@ describe("a real Node-RED 5 process with the packed package", () => {
     )
     expect(example.status).toBe(200)
     expect(JSON.stringify(await example.json())).toContain('"type":"tangoe token"')
+    const apiExample = await fetch(
+      `${red.url}/library/examples/flows/@tangoe-token/node-red-tangoe/tangoe-api`,
+    )
+    expect(apiExample.status).toBe(200)
+    expect(JSON.stringify(await apiExample.json())).toContain('"type":"tangoe api"')
   })
 
   it("keeps answering 200 across rotations, a restart, reload and full deploys and a kill -9", async () => {
@@ -227,6 +235,95 @@ describe("a real Node-RED 5 process with the packed package", () => {
     expect(statuses.some((s) => s.includes("first grant"))).toBe(true)
     expect(statuses.some((s) => s.includes("chain re-established"))).toBe(true)
     expect(collector.posts.filter((p) => p.path === "/error")).toEqual([])
+  })
+
+  it("a tangoe api node follows the pages, shows what happened in the catalog's words, and reports Tangoe's 400", async () => {
+    const apiFlow = [
+      ...flows().map((node) =>
+        (node as { id: string }).id === "cfg" ? { ...node, tenant: "ACME", apiBase: sim.apiBaseUrl } : node,
+      ),
+      {
+        id: "go-api",
+        z: "f1",
+        type: "inject",
+        props: [{ p: "payload" }],
+        payload: "",
+        payloadType: "str",
+        wires: [["tapi"]],
+      },
+      {
+        id: "go-api-no-tenant",
+        z: "f1",
+        type: "inject",
+        props: [{ p: "payload" }, { p: "headers", v: '{"X-TNGO-TENANT":""}', vt: "json" }],
+        payload: "",
+        payloadType: "str",
+        wires: [["tapi"]],
+      },
+      {
+        id: "tapi",
+        z: "f1",
+        type: "tangoe api",
+        account: "cfg",
+        method: "GET",
+        url: "orders",
+        paging: "pages",
+        limit: "10",
+        wires: [["report-page"]],
+      },
+      functionNode(
+        "report-page",
+        "return { payload: { items: msg.payload.length, page: msg.page, headers: msg.headers } };",
+        "post-page",
+      ),
+      postNode("post-page", `${collector.url}/page`),
+      {
+        id: "catch-api",
+        z: "f1",
+        type: "catch",
+        scope: ["tapi"],
+        uncaught: false,
+        wires: [["report-api-error"]],
+      },
+      functionNode(
+        "report-api-error",
+        "return { payload: { error: msg.error, typed: msg._error } };",
+        "post-api-error",
+      ),
+      postNode("post-api-error", `${collector.url}/api-error`),
+      { id: "watch-api", z: "f1", type: "status", scope: ["tapi"], wires: [["report-api-status"]] },
+      functionNode("report-api-status", "return { payload: { status: msg.status } };", "post-api-status"),
+      postNode("post-api-status", `${collector.url}/api-status`),
+    ]
+    await red.deploy(apiFlow, "full")
+    sim.resetStats()
+    await red.inject("go-api")
+    const pages = await collector.waitFor("/page", 3)
+    expect(pages.map((p) => p.body.items)).toEqual([10, 10, 4])
+    expect(pages.map((p) => (p.body.page as { last: boolean }).last)).toEqual([false, false, true])
+    const sent = sim.apiRequests()
+    expect(sent.map((r) => [r.status, r.headers["x-tngo-tenant"], r.headers.client_id])).toEqual(
+      sent.map(() => [200, "ACME", sim.clients[0]?.clientId]),
+    )
+    const ok = await collector.waitFor("/api-status", 2)
+    const texts = ok.map((p) => (p.body.status as { text: string }).text)
+    expect(texts[0]).toBe("calling")
+    expect(texts[1]).toMatch(/^24 items, 3 pages at \d\d:\d\d$/)
+
+    await red.inject("go-api-no-tenant")
+    const [failed] = await collector.waitFor("/api-error", 1)
+    const error = failed?.body.error as { code: string; message: string; cause: Record<string, unknown> }
+    expect(error.code).toBe("BadRequest")
+    expect(error.cause).toMatchObject({ status: 400, errorCode: "400-missing-required-header" })
+    expect(error.cause.correlationId).toBe(sim.apiRequests().at(-1)?.headers["x-tngo-context-correlationid"])
+    const red400 = await collector.waitFor("/api-status", 4)
+    expect(red400.at(-1)?.body.status).toMatchObject({
+      fill: "red",
+      text: "400 400-missing-required-header: set the Tenant in the credentials",
+    })
+    console.info(
+      `[figures] tangoe api in a real Node-RED: ${sent.length} API calls for 3 pages, statuses ${JSON.stringify(texts)}`,
+    )
   })
 
   it("shows the catalog's status texts and never prints or posts a secret", async () => {

@@ -40,6 +40,8 @@ export const readyBanner = (facts: {
   readonly adminUrl: string
   readonly accessTokenLifetime: number
   readonly interval: number
+  /** The tenant the flow sends (`X-TNGO-TENANT`). */
+  readonly tenant: string
   readonly userDir: string
   readonly userDirCreated: boolean
   readonly tabLabel: string
@@ -50,12 +52,16 @@ export const readyBanner = (facts: {
     READY_LINE,
     `  Node-RED editor   ${facts.editorUrl}   (flow tab "${facts.tabLabel}")`,
     `  Simulator         ${facts.simUrl}   (state, no secrets: ${facts.adminUrl}/state)`,
-    `  Access tokens live ${facts.accessTokenLifetime} s and the flow calls GET /api/v1/ping every ${facts.interval} s,`,
-    `  so the refresh token rotates about every ${rotateEvery} s (at the first call after half a token's life).`,
+    `  Every ${facts.interval} s the flow calls Tangoe's GET /mobileprocurement/v1/orders with X-TNGO-TENANT: ${facts.tenant}:`,
+    "  page 1 through tangoe token + http request, all 3 pages through tangoe api (it follows _meta.hrefNext).",
+    `  Access tokens live ${facts.accessTokenLifetime} s, so the refresh token rotates about every ${rotateEvery} s`,
+    "  (at the first call after half a token's life).",
     "What to look at:",
-    '  - the "tangoe token" node\'s status: green "valid until HH:MM" (yellow "refreshing" while it rotates)',
-    '  - the debug sidebar (the bug icon in the sidebar\'s tab bar, bottom right): 200 {"ok":true,…} for every',
-    '    call; the "API response" debug node\'s status shows the HTTP status, 200',
+    '  - the "tangoe token" node\'s status: green "valid until HH:MM" (yellow "refreshing" while it rotates);',
+    '    the "tangoe api" node\'s: green "24 items, 3 pages at HH:MM"',
+    '  - the debug sidebar (the bug icon in the sidebar\'s tab bar, bottom right): from "API response",',
+    '    "200: 10 orders of 24, next page: limit=10&offset=10" (its status shows 200); from',
+    '    "orders, page by page", "page 1: 10 orders of 24" … "page 3: 4 orders of 24 (last page)"',
     '  - the [sim] lines below: one masked line per request; "rotation #n" marks each rolled refresh token',
     `User dir: ${facts.userDir} (${facts.userDirCreated ? "new" : "reused; --fresh starts over"})`,
     "Ctrl-C stops the simulator and Node-RED.",

@@ -1,7 +1,9 @@
 /**
- * The flow the playground deploys: the example shipped with @tangoe-token/node-red-tangoe
- * (inject -> tangoe token -> http request -> debug, and a catch for token errors), pointed at
- * this run's simulator, its credentials filled in, and the API call repeated every few seconds.
+ * The flow the playground deploys: the example shipped with @tangoe-token/node-red-tangoe (one inject
+ * firing both inject -> tangoe token -> http request -> debug, the first page of the documented
+ * `GET /mobileprocurement/v1/orders`, and inject -> tangoe api -> debug, every page of it; a catch for
+ * token and API errors), pointed at this run's simulator with its tenant, its credentials filled in,
+ * and the calls repeated every few seconds.
  *
  * @internal
  */
@@ -21,7 +23,10 @@ export interface FlowNode {
 /** The simulator values the flow needs. Holds secrets: never print it. */
 export interface FlowTarget {
   readonly tokenUrl: string
-  readonly apiUrl: string
+  /** The simulator's Tangoe-style API base, e.g. `http://127.0.0.1:9031/mobileprocurement/v1`. */
+  readonly apiBaseUrl: string
+  /** The tenant of the simulator's client (`X-TNGO-TENANT`). */
+  readonly tenant: string
   readonly clientId: string
   readonly clientSecret: string
   readonly refreshToken: string
@@ -32,8 +37,16 @@ export interface FlowTarget {
 /** The example file inside the node package. */
 export const EXAMPLE_FILE = join("examples", "tangoe-token.json")
 
-/** What the "API response" debug node shows in the sidebar (a JSONata expression): never the headers. */
-export const DEBUG_OUTPUT = '$string(statusCode) & " " & $string(payload)'
+/** The API base the example flow is written for (the simulator on its default port). */
+export const EXAMPLE_API_BASE = "http://127.0.0.1:9031/mobileprocurement/v1"
+
+/**
+ * What the "API response" debug node shows in the sidebar (a JSONata expression), short enough for the
+ * sidebar's one-line summary: the HTTP status, the page's orders out of `_meta.totalCount`, and the
+ * query of `_meta.hrefNext` (e.g. `200: 10 orders of 24, next page: limit=10&offset=10`). Never the headers.
+ */
+export const DEBUG_OUTPUT =
+  '$string(statusCode) & ": " & $string($count(payload.items)) & " orders of " & $string(payload._meta.totalCount) & ($exists(payload._meta.hrefNext) ? ", next page: " & $substringAfter(payload._meta.hrefNext, "?") : "")'
 
 /** Reads the package's example flow. */
 export const readExampleFlow = async (packageDir: string): Promise<ReadonlyArray<FlowNode>> => {
@@ -66,13 +79,15 @@ export const exampleTab = (nodes: ReadonlyArray<FlowNode>): FlowNode =>
  * imports the example by hand to paste the simulator's credentials: here they are filled in already,
  * and the playground prints none.
  */
-export const playgroundInfo = (interval: number): string =>
+export const playgroundInfo = (interval: number, tenant: string): string =>
   [
     "Deployed by `pnpm start` (apps/playground) against its local PingFederate simulator.",
     "",
-    `Nothing to fill in: the **Tangoe simulator** credentials node already holds this run's client and refresh token (kept in Node-RED's encrypted credentials; the playground prints no secret), and **call the API** fires every ${interval} s.`,
+    `Nothing to fill in: the **Tangoe simulator** credentials node already holds this run's client and refresh token (kept in Node-RED's encrypted credentials; the playground prints no secret) and the tenant \`${tenant}\`, and **call the API** fires every ${interval} s.`,
     "",
-    "Watch the **tangoe token** node's status, the debug sidebar (bug icon, bottom right) and the `[sim]` lines in the terminal. **force a refresh** rotates the refresh token at once.",
+    `Each time it calls Tangoe's documented \`GET /mobileprocurement/v1/orders\` (24 orders, 10 a page) with \`X-TNGO-TENANT: ${tenant}\` and \`client_id\`, two ways: **tangoe token** + **http request** read the first page (the debug sidebar shows "200: 10 orders of 24, next page: limit=10&offset=10", from its \`_meta\`), and **tangoe api** follows \`hrefNext\` through all 3 pages ("page 1: 10 orders of 24", …).`,
+    "",
+    "Watch the **tangoe token** and **tangoe api** nodes' status, the debug sidebar (bug icon, bottom right) and the `[sim]` lines in the terminal. **force a refresh** rotates the refresh token at once.",
     "",
     "For the real Tangoe API: import the package's example flow (Import > Examples > @tangoe-token/node-red-tangoe), set the environment to Production or QA and paste the credentials Tangoe issued you.",
   ].join("\n")
@@ -82,6 +97,12 @@ export const playgroundFlow = (nodes: ReadonlyArray<FlowNode>, target: FlowTarge
   const tab = exampleTab(nodes)
   const credentials = only(nodes, "tangoe-credentials config node", (n) => n.type === "tangoe-credentials")
   const api = only(nodes, "http request node", (n) => n.type === "http request")
+  const apiUrl = String(api.url ?? "")
+  if (!apiUrl.startsWith(`${EXAMPLE_API_BASE}/`)) {
+    throw new Error(
+      `The node package's example http request node should call under ${EXAMPLE_API_BASE}; it calls ${apiUrl}.`,
+    )
+  }
   const debug = only(
     nodes,
     'debug node "API response"',
@@ -98,13 +119,15 @@ export const playgroundFlow = (nodes: ReadonlyArray<FlowNode>, target: FlowTarge
         return {
           ...node,
           label: "Tangoe token (playground)",
-          info: playgroundInfo(target.interval),
+          info: playgroundInfo(target.interval, target.tenant),
         }
       case credentials.id:
         return {
           ...node,
           environment: "custom",
           tokenUrl: target.tokenUrl,
+          tenant: target.tenant,
+          apiBase: target.apiBaseUrl,
           credentials: {
             clientId: target.clientId,
             clientSecret: target.clientSecret,
@@ -112,9 +135,9 @@ export const playgroundFlow = (nodes: ReadonlyArray<FlowNode>, target: FlowTarge
           },
         }
       case api.id:
-        return { ...node, url: target.apiUrl }
+        return { ...node, url: target.apiBaseUrl + apiUrl.slice(EXAMPLE_API_BASE.length) }
       case debug.id:
-        // The sidebar shows the HTTP status and the body of every call: 200 {"ok":true,…}.
+        // The sidebar shows the HTTP status and the page: 200: 10 orders of 24, next page: limit=10&offset=10.
         return { ...node, complete: DEBUG_OUTPUT, targetType: "jsonata" }
       case caller.id:
         return { ...node, repeat: String(target.interval), once: true, onceDelay: 0.5 }

@@ -82,7 +82,8 @@ export const startPlayground = async (
     if (client === undefined) throw new Error("The simulator has no seeded client")
     const flow = playgroundFlow(example, {
       tokenUrl: simulator.tokenUrl,
-      apiUrl: simulator.apiUrl,
+      apiBaseUrl: simulator.apiBaseUrl,
+      tenant: client.tenant,
       clientId: client.clientId,
       clientSecret: client.clientSecret,
       refreshToken: client.refreshToken,
@@ -96,6 +97,7 @@ export const startPlayground = async (
         adminUrl: simulator.adminUrl,
         accessTokenLifetime: options.accessTokenLifetime,
         interval: options.interval,
+        tenant: client.tenant,
         userDir: userDir.userDir,
         userDirCreated: userDir.created,
         tabLabel: String(exampleTab(flow).label),

@@ -37,6 +37,15 @@ export interface AdminState {
   }>
 }
 
+/** One request the simulator's Tangoe-style API received (`GET /__admin/api-requests`). */
+export interface ApiRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: Readonly<Record<string, string>>
+  readonly headers: Readonly<Record<string, string>>
+  readonly status: number
+}
+
 /** A playground process started by a test. */
 export class PlaygroundProcess {
   private out = ""
@@ -127,6 +136,12 @@ export class PlaygroundProcess {
   async adminState(): Promise<AdminState> {
     const response = await fetch(`${this.simUrl}/__admin/state`)
     return (await response.json()) as AdminState
+  }
+
+  /** What the simulator's Tangoe-style API received: path, query, headers (secrets masked), status. */
+  async apiRequests(): Promise<ReadonlyArray<ApiRequest>> {
+    const response = await fetch(`${this.simUrl}/__admin/api-requests`)
+    return ((await response.json()) as { requests: ReadonlyArray<ApiRequest> }).requests
   }
 
   /** Polls the admin state until `done` holds for it, or throws after `timeoutMs`. */

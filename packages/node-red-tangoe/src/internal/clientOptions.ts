@@ -29,6 +29,11 @@ export interface CredentialsConfig {
    * chain dies).
    */
   readonly authentication?: string
+  /**
+   * Optional: the API base URL the `tangoe api` node calls paths under (default: core's production
+   * preset for the production environment; required for the others).
+   */
+  readonly apiBase?: string
 }
 
 /** The credentials of a `tangoe-credentials` node (flows_cred.json). */

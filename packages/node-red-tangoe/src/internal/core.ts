@@ -11,12 +11,18 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 
 export {
+  createTangoeApi,
   createTokenClient,
   type Environment,
   isRefreshError,
+  isTangoeApiError,
   memoryStore,
   REFRESH_ERROR_REASON_TAGS,
   resolveRefreshRequest,
+  type TangoeApiClient,
+  type TangoeApiClientOptions,
+  type TangoeApiError,
+  type TangoePage,
   type TokenClient,
   type TokenInfo,
 } from "@tangoe-token/core"

@@ -17,6 +17,7 @@ import { mkdirSync } from "node:fs"
 import { dirname } from "node:path"
 import { StoreError } from "@tangoe-token/core"
 import * as Effect from "effect/Effect"
+import { type ApiSettings, apiSettingsOf } from "./apiSettings.ts"
 import {
   CREDENTIAL_FIELDS,
   type CredentialsConfig,
@@ -60,6 +61,8 @@ export interface TangoeCredentialsNode extends RuntimeNode {
   tangoe: TokenSource
   /** Tangoe's API headers of this client: the tenant (when set) and the client id. */
   apiHeaders: { readonly tenant?: string | undefined; readonly clientId?: string | undefined }
+  /** What a `tangoe api` node calls Tangoe with (see apiSettings.ts), or why it cannot. */
+  apiSettings: { readonly settings: ApiSettings } | { readonly problem: TokenProblem }
 }
 
 /** A trimmed, non-empty header value without control characters, else `undefined`. */
@@ -313,6 +316,7 @@ export const registerCredentialsNode = (RED: NodeAPI): void => {
       const secrets = (this.credentials ?? {}) as CredentialsSecrets
       node.tangoe = openTokenSource(RED, node, config, secrets)
       node.apiHeaders = { tenant: headerValue(config.tenant), clientId: headerValue(secrets.clientId) }
+      node.apiSettings = apiSettingsOf(config, secrets)
       node.on("close", (_removed, done) => {
         // The side store file is kept even when the node is deleted: undoing the deletion (or
         // importing the flow again) must find the live refresh token, never a dead one.

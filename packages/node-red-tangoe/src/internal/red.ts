@@ -62,6 +62,7 @@ export interface NodeAPI {
     getCredentials(id: string): Record<string, string | undefined> | undefined
   }
   readonly settings: RuntimeSettings
+  readonly util: { cloneMessage<T>(msg: T): T }
   readonly log: { warn(message: string): void; info(message: string): void }
   _(key: string, substitutions?: Record<string, string>): string
 }

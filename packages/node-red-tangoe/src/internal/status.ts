@@ -59,6 +59,8 @@ const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   "clientAuth",
   "refreshAhead",
   "redisUrl",
+  "tenant",
+  "apiBase",
 ])
 
 /**
