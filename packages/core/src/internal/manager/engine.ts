@@ -20,6 +20,7 @@ import type * as Scope from "effect/Scope"
 import { secretFingerprint } from "../../HostRefresh.ts"
 import type { AccessToken, TokenStatus } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
+import { inlineYield } from "../inlineYield.ts"
 import { type EngineConfig, makeContext } from "./context.ts"
 import { flight, flightPromise, isRefreshing, makeFlights } from "./flight.ts"
 import { keepWarm } from "./keepWarm.ts"
@@ -67,8 +68,9 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
   // an effect) for as long as the same access token is served: nothing is allocated per call.
   let servedFrom: HeldAccess | undefined
   let served: Exit.Exit<AccessToken, never> | undefined
+  // `yield* manager.get` takes that `Exit` inline, without a step of the run loop (see inlineYield.ts).
   const getAs = (background: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
-    Effect.suspend(() => {
+    inlineYield(() => {
       if (isClosed()) return Effect.fail(new TokenManagerClosed())
       const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
       if (ready === undefined) return flight(ctx, flights, scope, isClosed, false, background)
