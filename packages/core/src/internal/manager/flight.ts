@@ -150,7 +150,6 @@ export const flightPromise = (
 }
 
 /** Joins the running refresh, or starts one in `scope` that every later caller joins until it ends. */
-
 export const flight = (
   ctx: EngineContext,
   flights: Flights,
