@@ -5,13 +5,12 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Semaphore from "effect/Semaphore"
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
-import { StoreError } from "./StoreError.ts"
+import { type StoreConflict, StoreError } from "./StoreError.ts"
 import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
 
 const LOCATION = "memory"
@@ -39,22 +38,23 @@ export const memoryStore = (initial?: StoredTokenInput): TokenStoreShape => {
     location: LOCATION,
     load: Effect.sync(() => current),
     save: (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
-      Effect.gen(function* () {
+      Effect.clockWith((clock): Effect.Effect<StoredToken, StoreError | StoreConflict> => {
         const invalid = invalidInputField(next)
         if (invalid !== undefined) {
-          return yield* new StoreError({
-            operation: "save",
-            location: LOCATION,
-            reason: "InvalidInput",
-            detail: invalid,
-          })
+          return Effect.fail(
+            new StoreError({
+              operation: "save",
+              location: LOCATION,
+              reason: "InvalidInput",
+              detail: invalid,
+            }),
+          )
         }
-        const now = yield* Clock.currentTimeMillis
         // Compare and set in one synchronous step: no other fiber runs in between.
         const conflict = checkExpected(LOCATION, current, expected)
-        if (conflict !== undefined) return yield* conflict
-        current = nextRecord(next, current, now)
-        return current
+        if (conflict !== undefined) return Effect.fail(conflict)
+        current = nextRecord(next, current, clock.currentTimeMillisUnsafe())
+        return Effect.succeed(current)
       }),
     withRefreshLock: (effect) => lock.withPermit(effect),
   }

@@ -130,12 +130,15 @@ interface Built {
 
 const EMPTY_STATUS: TokenStatus = { state: "empty", unsavedRotation: false, refreshCount: 0 }
 
-/** Runs an engine effect, rejecting with the error itself (not a FiberFailure). */
+/** The value of an exit, or the error itself (not a FiberFailure). */
+const exitValue = <A>(exit: Exit.Exit<A, unknown>): A => {
+  if (Exit.isSuccess(exit)) return exit.value
+  throw Cause.hasInterruptsOnly(exit.cause) ? new TokenManagerClosed() : Cause.squash(exit.cause)
+}
+
+/** Runs an effect, rejecting with the error itself (not a FiberFailure). */
 const run = <A>(effect: Effect.Effect<A, unknown>): Promise<A> =>
-  Effect.runPromiseExit(effect).then((exit) => {
-    if (Exit.isSuccess(exit)) return exit.value
-    throw Cause.hasInterruptsOnly(exit.cause) ? new TokenManagerClosed() : Cause.squash(exit.cause)
-  })
+  Effect.runPromiseExit(effect).then(exitValue)
 
 const infoOf = (token: string, tokenType: string, expiresAt: number, scope: string | undefined): TokenInfo =>
   scope === undefined
@@ -235,7 +238,11 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     return building
   }
 
-  const slowAccess = (): Promise<AccessToken> => build().then(({ engine }) => run(engine.get))
+  // The engine's Promise entries: the caller waits on the refresh's Promise, not in a fiber of its own.
+  const slowAccess = (): Promise<AccessToken> =>
+    build()
+      .then(({ engine }) => engine.getPromise())
+      .then(exitValue)
 
   // The hot path: plain JavaScript, the same shape as a hand-written `if (tok && now < exp) return tok`.
   const getAccessToken = async (): Promise<string> => {
@@ -277,8 +284,8 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     fetch: fetchWithToken,
     refresh: () =>
       build()
-        .then(({ engine }) => run(engine.refreshNow))
-        .then(infoFromAccess),
+        .then(({ engine }) => engine.refreshNowPromise())
+        .then((exit) => infoFromAccess(exitValue(exit))),
     invalidate,
     status: () => (built === undefined ? EMPTY_STATUS : built.engine.statusAt(Date.now())),
     on: (type, listener) => emitter.on(type, listener),

@@ -20,9 +20,6 @@ export type PromiseSend = (
   signal: AbortSignal,
 ) => Promise<HttpTransportResponse>
 
-/** What a timed-out send rejects with (never leaves this module's callers). */
-export const DEADLINE_PASSED: unique symbol = Symbol("deadline passed")
-
 let realClock: Clock.Clock | undefined
 
 /** Whether `clock` is Effect's default (real) clock, not a replaced one such as `TestClock`. */
@@ -32,35 +29,39 @@ export const isRealClock = (clock: Clock.Clock): boolean => {
 }
 
 /**
- * Runs `send` until `millis` pass: then the request is aborted and the Promise rejects with
- * {@link DEADLINE_PASSED}. `signal` (the caller's interruption) aborts it too. Like the fiber race it
- * replaces, the timer holds the process open only while the request is pending.
+ * Runs `send` until `millis` pass: then the request is aborted and the effect fails with `onTimeout()`;
+ * a rejection fails it with `onFailure(error)`. Interrupting the effect aborts the request. One
+ * `AbortController` and one timer per call (no second controller chained to the fiber's signal). Like
+ * the fiber race it replaces, the timer holds the process open only while the request is pending.
  */
-export const withinDeadline = (
+export const sendWithinDeadline = <E>(
   send: PromiseSend,
   request: HttpTransportRequest,
-  signal: AbortSignal,
   millis: number,
-): Promise<HttpTransportResponse> =>
-  new Promise((resolve, reject) => {
+  onTimeout: () => E,
+  onFailure: (error: unknown) => E,
+): Effect.Effect<HttpTransportResponse, E> =>
+  Effect.callback<HttpTransportResponse, E>((resume) => {
     const controller = new AbortController()
-    const abort = () => controller.abort()
     const timer = setTimeout(() => {
-      signal.removeEventListener("abort", abort)
-      reject(DEADLINE_PASSED)
+      resume(Effect.fail(onTimeout()))
       controller.abort()
     }, millis)
-    signal.addEventListener("abort", abort, { once: true })
-    send(request, controller.signal).then(
-      (response) => {
+    const failed = (error: unknown) => {
+      clearTimeout(timer)
+      resume(Effect.fail(onFailure(error)))
+    }
+    try {
+      send(request, controller.signal).then((response) => {
         clearTimeout(timer)
-        signal.removeEventListener("abort", abort)
-        resolve(response)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        signal.removeEventListener("abort", abort)
-        reject(error)
-      },
-    )
+        resume(Effect.succeed(response))
+      }, failed)
+    } catch (error) {
+      // A send that throws instead of rejecting.
+      failed(error)
+    }
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      controller.abort()
+    })
   })

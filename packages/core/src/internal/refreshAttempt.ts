@@ -15,7 +15,7 @@ import { classifyFailure, type HttpTransport, type HttpTransportFailure } from "
 import { RefreshError, Timeout, Transport } from "../RefreshError.ts"
 import type { ResolvedRefreshRequest } from "../RefreshRequest.ts"
 import type { TokenSet } from "../TokenSet.ts"
-import { DEADLINE_PASSED, isRealClock, type PromiseSend, promiseSend, withinDeadline } from "./deadline.ts"
+import { isRealClock, type PromiseSend, promiseSend, sendWithinDeadline } from "./deadline.ts"
 import { knownSecrets } from "./sanitize.ts"
 import { basicCredentials, buildTokenRequest, type PasswordGrantParameters } from "./tokenRequest.ts"
 import { interpretResponse } from "./tokenResponse.ts"
@@ -96,11 +96,9 @@ export const refreshAttempt = (
     const direct = (transport as { readonly [promiseSend]?: PromiseSend })[promiseSend]
     const response =
       direct !== undefined && isRealClock(yield* Clock.Clock)
-        ? yield* Effect.tryPromise({
-            try: (signal) => withinDeadline(direct, httpRequest, signal, httpRequest.timeoutMillis),
-            catch: (error) =>
-              error === DEADLINE_PASSED ? timeoutError() : transportError(classifyFailure(error)),
-          })
+        ? yield* sendWithinDeadline(direct, httpRequest, httpRequest.timeoutMillis, timeoutError, (error) =>
+            transportError(classifyFailure(error)),
+          )
         : yield* transport
             .send(httpRequest)
             .pipe(

@@ -22,8 +22,11 @@ export const jitteredRefreshAt = (
 
 /** Takes the stored record as the held token unless it is the one already held. `true` if it changed. */
 export const adopt = (ctx: EngineContext, stored: StoredToken, now: number): Effect.Effect<boolean> =>
+  // The common case (our own record read back) builds no generator.
+  isHeld(heldOf(ctx.read()), stored) ? Effect.succeed(false) : adoptNew(ctx, stored, now)
+
+const adoptNew = (ctx: EngineContext, stored: StoredToken, now: number): Effect.Effect<boolean> =>
   Effect.gen(function* () {
-    if (isHeld(heldOf(ctx.read()), stored)) return false
     const refreshAt =
       stored.accessToken !== undefined && stored.expiresAt !== undefined
         ? yield* jitteredRefreshAt(ctx, { expiresAt: stored.expiresAt, issuedAt: stored.issuedAt }, now)

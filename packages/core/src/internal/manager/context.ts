@@ -22,8 +22,8 @@ import type { TokenEvent } from "../../TokenEvents.ts"
 import type { TokenStoreShape } from "../../TokenStore.ts"
 import { callerAwareRetrySchedule } from "../callerAwareRetry.ts"
 import type { Provisioning } from "./plan.ts"
-import { type Snapshot, snapshotOf } from "./serve.ts"
-import { initialState, type ManagerState } from "./state.ts"
+import { handable, type Snapshot, snapshotOfAccess } from "./serve.ts"
+import { type HeldAccess, initialState, type ManagerState } from "./state.ts"
 
 /** What the engine needs, already validated. */
 export interface EngineConfig {
@@ -67,7 +67,16 @@ export interface EngineContext {
 
 export const makeContext = (config: EngineConfig, provisioning: Provisioning): EngineContext => {
   const state = Ref.makeUnsafe(initialState(config.provisioned !== undefined))
-  const publish = (next: ManagerState) => config.onSnapshot?.(snapshotOf(next))
+  // Republished only when the token that may be handed out changes (states are immutable values, so
+  // the same access object is the same snapshot): a refresh goes through several transitions.
+  let published: HeldAccess | undefined | null = null
+  const publish = (next: ManagerState) => {
+    if (config.onSnapshot === undefined) return
+    const access = handable(next)
+    if (access === published) return
+    published = access
+    config.onSnapshot(snapshotOfAccess(access))
+  }
   const modify = <B>(transition: (state: ManagerState) => readonly [B, ManagerState]): B => {
     const [answer, next] = transition(MutableRef.get(state.ref))
     MutableRef.set(state.ref, next)

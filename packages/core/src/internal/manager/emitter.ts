@@ -26,6 +26,7 @@ export const makeEmitter = (): Emitter => {
   }
   return {
     emit: (event) => {
+      if (listeners.size === 0) return
       for (const listener of [...listeners]) {
         try {
           listener(event)

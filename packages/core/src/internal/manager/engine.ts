@@ -20,8 +20,9 @@ import type * as Scope from "effect/Scope"
 import { secretFingerprint } from "../../HostRefresh.ts"
 import type { AccessToken, TokenStatus } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
+import { inlineYield } from "../inlineYield.ts"
 import { type EngineConfig, makeContext } from "./context.ts"
-import { flight, isRefreshing, makeFlights } from "./flight.ts"
+import { flight, flightPromise, isRefreshing, makeFlights } from "./flight.ts"
 import { keepWarm } from "./keepWarm.ts"
 import { fingerprint } from "./origin.ts"
 import { recordRejection } from "./rejection.ts"
@@ -35,6 +36,10 @@ export type { Snapshot } from "./serve.ts"
 export interface Engine {
   readonly get: Effect.Effect<AccessToken, TokenManagerError>
   readonly refreshNow: Effect.Effect<AccessToken, TokenManagerError>
+  /** `get` for the Promise client: a cached token at once, else the flight's outcome, without a fiber per caller. */
+  readonly getPromise: () => Promise<Exit.Exit<AccessToken, TokenManagerError>>
+  /** `refreshNow` for the Promise client, without a fiber per caller. */
+  readonly refreshNowPromise: () => Promise<Exit.Exit<AccessToken, TokenManagerError>>
   readonly invalidate: (rejected?: Redacted.Redacted<string>) => Effect.Effect<void>
   /** Rejects in memory at once; the promise settles (never rejects) once the store has recorded it too. */
   readonly invalidateUnsafe: (rejected?: string) => Promise<void>
@@ -63,8 +68,9 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
   // an effect) for as long as the same access token is served: nothing is allocated per call.
   let servedFrom: HeldAccess | undefined
   let served: Exit.Exit<AccessToken, never> | undefined
+  // `yield* manager.get` takes that `Exit` inline, without a step of the run loop (see inlineYield.ts).
   const getAs = (background: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
-    Effect.suspend(() => {
+    inlineYield(() => {
       if (isClosed()) return Effect.fail(new TokenManagerClosed())
       const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
       if (ready === undefined) return flight(ctx, flights, scope, isClosed, false, background)
@@ -75,6 +81,13 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
       return served
     })
   const get = getAs(false)
+
+  const getPromise = (): Promise<Exit.Exit<AccessToken, TokenManagerError>> => {
+    if (isClosed()) return Promise.resolve(Exit.fail(new TokenManagerClosed()))
+    const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
+    if (ready === undefined) return flightPromise(ctx, flights, scope, isClosed, false)
+    return Promise.resolve(Exit.succeed(toAccessToken(ready)))
+  }
 
   /** Remembers the rejection in memory at once; returns its fingerprint (`undefined`: nothing to reject). */
   const rejectInMemory = (rejectedToken?: string): string | undefined => {
@@ -99,6 +112,8 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     // Keep-warm is nobody waiting: its refreshes retry gently.
     keepWarm: keepWarm(ctx, getAs(true)),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
+    getPromise,
+    refreshNowPromise: () => flightPromise(ctx, flights, scope, isClosed, true),
     invalidate: (rejectedToken) =>
       Effect.suspend(() => {
         const rejected = rejectInMemory(

@@ -64,17 +64,13 @@ export const mergedRejected = (
 export const fenceRollback = (
   ctx: EngineContext,
   stored: StoredToken | undefined,
-): Effect.Effect<StoredToken | undefined, StoreError> =>
-  Effect.gen(function* () {
-    const state = ctx.read()
-    const held = heldOf(state)
-    if (
-      state.token._tag !== "Held" ||
-      held === undefined ||
-      !isRollback(held, stored) ||
-      stored === undefined
-    )
-      return stored
+): Effect.Effect<StoredToken | undefined, StoreError> => {
+  const state = ctx.read()
+  const held = heldOf(state)
+  // The common case (no rollback) builds no generator.
+  if (state.token._tag !== "Held" || held === undefined || !isRollback(held, stored) || stored === undefined)
+    return Effect.succeed(stored)
+  return Effect.gen(function* () {
     const { store, emit } = ctx.config
     const record = writeBack(state, held, mergedRejected(stored, state.rejected))
     const written = yield* store
@@ -97,6 +93,7 @@ export const fenceRollback = (
     })
     return written
   })
+}
 
 /** The fingerprint `invalidate` records for an access token. */
 export const accessFingerprint = (token: Redacted.Redacted<string>): string =>

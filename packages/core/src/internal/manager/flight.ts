@@ -10,12 +10,16 @@
  * does not cancel the refresh the others wait for. A failure is recorded and reported, and the
  * previous access token is served around it while that is safe (see `previousServable`).
  *
+ * The hand-off has two faces: a `Deferred` for fibers (the Effect service) and a plain Promise for the
+ * Promise client, whose callers then wait without a fiber of their own (`flightPromise`).
+ *
  * @internal
  */
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import { beginFlight, decideFlight, endFlight, type FlightTable, makeFlightTable } from "../../HostRefresh.ts"
@@ -27,7 +31,13 @@ import { previousServable, toAccessToken } from "./serve.ts"
 import { flightFailed, flightSucceeded, heldOf, refreshDeferred } from "./state.ts"
 import { retryRefreshAt } from "./timing.ts"
 
-type Pending = Deferred.Deferred<AccessToken, TokenManagerError>
+type Outcome = Exit.Exit<AccessToken, TokenManagerError>
+
+/** A running refresh's hand-off: fibers await `deferred`, the Promise client `settled`. */
+interface Pending {
+  readonly deferred: Deferred.Deferred<AccessToken, TokenManagerError>
+  readonly settled: Promise<Outcome>
+}
 
 /** The manager's flights: one key, as a manager holds one credential. */
 export type Flights = FlightTable<Pending, AccessToken>
@@ -68,21 +78,78 @@ const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToke
     ),
   )
 
-/** Joins the running refresh, or starts one in `scope` that every later caller joins until it ends. */
 /** Waits for `pending`, counted among the waiting callers unless `background`. */
 const awaitFlight = (ctx: EngineContext, pending: Pending, background: boolean) =>
   background
-    ? Deferred.await(pending)
+    ? Deferred.await(pending.deferred)
     : Effect.suspend(() => {
         ctx.waiters.count++
         return Effect.ensuring(
-          Deferred.await(pending),
+          Deferred.await(pending.deferred),
           Effect.sync(() => {
             ctx.waiters.count--
           }),
         )
       })
 
+/** Waits for `pending` without a fiber, counted among the waiting callers. */
+const awaitSettled = (ctx: EngineContext, pending: Pending): Promise<Outcome> => {
+  ctx.waiters.count++
+  return pending.settled.then((outcome) => {
+    ctx.waiters.count--
+    return outcome
+  })
+}
+
+/** Registers a new flight: its hand-off, and the refresh that settles it (not started yet). */
+const beginRefresh = (ctx: EngineContext, flights: Flights, force: boolean) => {
+  let resolve: (outcome: Outcome) => void = () => undefined
+  const pending: Pending = {
+    deferred: Deferred.makeUnsafe<AccessToken, TokenManagerError>(),
+    settled: new Promise<Outcome>((r) => {
+      resolve = r
+    }),
+  }
+  beginFlight(flights, KEY, pending)
+  const settle = (exit: Outcome) => {
+    endFlight(flights, KEY, pending)
+    const outcome = Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit
+    Deferred.doneUnsafe(pending.deferred, outcome)
+    resolve(outcome)
+  }
+  const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
+  return { pending, settle, run }
+}
+
+const closedOutcome = (): Promise<Outcome> => Promise.resolve(Exit.fail(new TokenManagerClosed()))
+
+/**
+ * The Promise client's flight: the same decision and the same refresh as {@link flight}, but the
+ * refresh runs as a fiber of its own (in `scope`) and the caller waits on a Promise, not in a fiber.
+ */
+export const flightPromise = (
+  ctx: EngineContext,
+  flights: Flights,
+  scope: Scope.Scope,
+  isClosed: () => boolean,
+  force: boolean,
+): Promise<Outcome> => {
+  if (isClosed()) return closedOutcome()
+  const decision = decideFlight(flights, KEY, 0)
+  switch (decision._tag) {
+    case "Join":
+      return awaitSettled(ctx, decision.pending)
+    case "Recent":
+      return Promise.resolve(Exit.succeed(decision.value))
+    case "Refused":
+      return Promise.resolve(Exit.fail(decision.error as TokenManagerError))
+  }
+  const { pending, run } = beginRefresh(ctx, flights, force)
+  Fiber.runIn(Effect.runFork(run), scope)
+  return awaitSettled(ctx, pending)
+}
+
+/** Joins the running refresh, or starts one in `scope` that every later caller joins until it ends. */
 export const flight = (
   ctx: EngineContext,
   flights: Flights,
@@ -102,21 +169,15 @@ export const flight = (
       case "Refused":
         return Effect.fail(decision.error as TokenManagerError)
     }
-    const deferred = Deferred.makeUnsafe<AccessToken, TokenManagerError>()
-    beginFlight(flights, KEY, deferred)
-    const settle = (exit: Exit.Exit<AccessToken, TokenManagerError>) => {
-      endFlight(flights, KEY, deferred)
-      Deferred.doneUnsafe(deferred, Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit)
-    }
-    const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
+    const { pending, settle, run } = beginRefresh(ctx, flights, force)
     return Effect.forkIn(run, scope, { startImmediately: true }).pipe(
       Effect.andThen(
         Effect.suspend(() => {
           // A scope that closed meanwhile never starts the fiber: settle the waiters here.
-          if (scope.state._tag === "Closed" && flights.inFlight.get(KEY) === deferred) {
+          if (scope.state._tag === "Closed" && flights.inFlight.get(KEY) === pending) {
             settle(Exit.fail(new TokenManagerClosed()))
           }
-          return awaitFlight(ctx, deferred, background)
+          return awaitFlight(ctx, pending, background)
         }),
       ),
     )

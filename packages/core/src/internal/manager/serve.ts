@@ -31,7 +31,7 @@ export const isRejected = (state: ManagerState, token: Redacted.Redacted<string>
   state.rejected.length > 0 && state.rejected.includes(secretFingerprint(Redacted.value(token)))
 
 /** The held access token unless it may not be handed out at all (unsaved rotation, closed, rejected). */
-const handable = (state: ManagerState): HeldAccess | undefined => {
+export const handable = (state: ManagerState): HeldAccess | undefined => {
   const access = heldOf(state)?.access
   if (access === undefined || state.token._tag === "Unsaved" || state.closed) return undefined
   return isRejected(state, access.token) ? undefined : access
@@ -46,9 +46,11 @@ export const servable = (state: ManagerState, now: number): HeldAccess | undefin
 }
 
 /** The snapshot the Promise client may serve from, or `undefined`: nothing may be handed out. */
-export const snapshotOf = (state: ManagerState): Snapshot | undefined => {
-  const access = handable(state)
-  return access === undefined
+export const snapshotOf = (state: ManagerState): Snapshot | undefined => snapshotOfAccess(handable(state))
+
+/** The snapshot of an access token that may be handed out (`undefined`: none may be). */
+export const snapshotOfAccess = (access: HeldAccess | undefined): Snapshot | undefined =>
+  access === undefined
     ? undefined
     : {
         token: Redacted.value(access.token),
@@ -57,7 +59,6 @@ export const snapshotOf = (state: ManagerState): Snapshot | undefined => {
         refreshAt: access.refreshAt,
         scope: access.scope,
       }
-}
 
 /**
  * After a failed refresh at `now`: the previous access token, if it may still be handed out (never
