@@ -14,14 +14,14 @@
  *
  * @since 0.2.0
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { HttpTransport } from "./HttpTransport.ts"
 import { InvalidConfig } from "./InvalidConfig.ts"
+import { checkTransportOption } from "./internal/optionChecks.ts"
 import { refreshAttempt } from "./internal/refreshAttempt.ts"
+import { runToPromise } from "./internal/runToPromise.ts"
 import type { RefreshError } from "./RefreshError.ts"
 import {
   type RefreshRequest,
@@ -293,14 +293,7 @@ export const passwordGrantTokenSet = async (
     readonly signal?: AbortSignal | undefined
   } = {},
 ): Promise<TokenSet> => {
-  const program = passwordGrant(request, { retry: options.retry })
-  const exit = await Effect.runPromiseExit(
-    options.transport === undefined
-      ? program
-      : Effect.provideService(program, HttpTransport, options.transport),
-    options.signal === undefined ? undefined : { signal: options.signal },
-  )
-  if (Exit.isSuccess(exit)) return exit.value
-  if (Cause.hasInterruptsOnly(exit.cause) && options.signal?.aborted === true) throw options.signal.reason
-  throw Cause.squash(exit.cause)
+  const invalid = checkTransportOption(options.transport)
+  if (invalid !== undefined) throw invalid
+  return runToPromise(passwordGrant(request, { retry: options.retry }), options)
 }

@@ -9,6 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { InvalidConfig } from "./InvalidConfig.ts"
+import { isLoopback } from "./internal/loopback.ts"
 import { checkMillis, MAX_TIMER_MILLIS } from "./internal/optionChecks.ts"
 import { TOKEN_URLS } from "./TokenUrls.ts"
 
@@ -168,15 +169,6 @@ const describeHidden = (s: string): string =>
  */
 const quote = (s: string): string =>
   s.length <= 24 ? JSON.stringify(s) : `a string of ${s.length} characters`
-
-const isLoopback = (hostname: string): boolean => {
-  const host = hostname.toLowerCase()
-  if (host === "localhost" || host === "[::1]") return true
-  const octets = host.split(".")
-  return (
-    octets.length === 4 && octets[0] === "127" && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
-  )
-}
 
 type Check<A> = Result.Result<A, InvalidConfig>
 

@@ -4,11 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import { HttpTransport } from "./HttpTransport.ts"
+import type { HttpTransport } from "./HttpTransport.ts"
 import { checkTransportOption } from "./internal/optionChecks.ts"
+import { runToPromise } from "./internal/runToPromise.ts"
 import type { RefreshRequest } from "./RefreshRequest.ts"
 import { type RetryOptions, refreshWithRetry } from "./RetryPolicy.ts"
 import { refresh } from "./refresh.ts"
@@ -60,14 +58,8 @@ export const refreshTokenSet = async (
 ): Promise<TokenSet> => {
   const invalid = checkTransportOption(options.transport)
   if (invalid !== undefined) throw invalid
-  const program = options.retry === false ? refresh(request) : refreshWithRetry(request, options)
-  const exit = await Effect.runPromiseExit(
-    options.transport === undefined
-      ? program
-      : Effect.provideService(program, HttpTransport, options.transport),
-    options.signal === undefined ? undefined : { signal: options.signal },
+  return runToPromise(
+    options.retry === false ? refresh(request) : refreshWithRetry(request, options),
+    options,
   )
-  if (Exit.isSuccess(exit)) return exit.value
-  if (Cause.hasInterruptsOnly(exit.cause) && options.signal?.aborted === true) throw options.signal.reason
-  throw Cause.squash(exit.cause)
 }

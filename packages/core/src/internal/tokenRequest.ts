@@ -71,8 +71,20 @@ export const buildTokenRequest = (
   },
   maxBodyBytes: number,
   grant?: PasswordGrantParameters,
+): HttpTransportRequest => tokenEndpointRequest(request, parameters(request, grant), maxBodyBytes)
+
+/**
+ * A POST to the token endpoint with `params`, placed and authenticated as the request says: in the
+ * query string or a form body; the client's credentials in the parameters or as HTTP Basic.
+ */
+export const tokenEndpointRequest = (
+  request: Pick<
+    ResolvedRefreshRequest,
+    "tokenUrl" | "placement" | "clientAuth" | "clientId" | "clientSecret"
+  >,
+  params: ReadonlyArray<[string, string]>,
+  maxBodyBytes: number,
 ): HttpTransportRequest => {
-  const params = parameters(request, grant)
   const headers: Record<string, string> = { accept: "application/json" }
   if (request.clientAuth === "basic") {
     headers.authorization = `Basic ${basicCredentials(request.clientId, request.clientSecret)}`

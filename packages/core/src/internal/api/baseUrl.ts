@@ -8,15 +8,7 @@ import * as Result from "effect/Result"
 import { InvalidConfig } from "../../InvalidConfig.ts"
 import { ForeignHost } from "../../TangoeApiError.ts"
 import { API_BASE_URLS } from "../../TangoeApiUrls.ts"
-
-const isLoopback = (hostname: string): boolean => {
-  const host = hostname.toLowerCase()
-  if (host === "localhost" || host === "[::1]") return true
-  const octets = host.split(".")
-  return (
-    octets.length === 4 && octets[0] === "127" && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
-  )
-}
+import { isLoopback } from "../loopback.ts"
 
 const invalid = (expected: string, received: string, hint?: string): Result.Result<never, InvalidConfig> =>
   Result.fail(new InvalidConfig({ field: "baseUrl", expected, received, hint }))

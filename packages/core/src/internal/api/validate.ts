@@ -20,7 +20,7 @@ import {
 import { VALIDATE_BEARER_GRANT } from "../../TangoeApiUrls.ts"
 import type { TokenIdentity } from "../../TokenValidation.ts"
 import { description, knownSecrets, maskKnown } from "../sanitize.ts"
-import { basicCredentials } from "../tokenRequest.ts"
+import { tokenEndpointRequest } from "../tokenRequest.ts"
 
 const BODY_LIMIT = 64 * 1024
 
@@ -132,47 +132,33 @@ export const validateBearer = (
   transport: HttpTransport,
 ): Effect.Effect<TokenIdentity, TangoeApiError> =>
   Effect.suspend(() => {
-    const params = parameters(request, token)
-    const headers: Record<string, string> = { accept: "application/json" }
-    if (request.clientAuth === "basic") {
-      headers.authorization = `Basic ${basicCredentials(request.clientId, request.clientSecret)}`
+    const sent = {
+      ...tokenEndpointRequest(request, parameters(request, token), BODY_LIMIT),
+      timeoutMillis: Duration.toMillis(request.timeout),
     }
-    let url = request.tokenUrl
-    let body: string | undefined
-    if (request.placement === "query") {
-      const target = new URL(request.tokenUrl)
-      for (const [k, v] of params) target.searchParams.append(k, v)
-      url = target.href
-    } else {
-      headers["content-type"] = "application/x-www-form-urlencoded"
-      body = new URLSearchParams(params).toString()
-    }
-    const timeoutMillis = Duration.toMillis(request.timeout)
     const secrets = () => knownSecrets([token, request.clientSecret])
     const sentAt = Date.now()
-    return transport
-      .send({ method: "POST", url, headers, body, timeoutMillis, maxBodyBytes: BODY_LIMIT })
-      .pipe(
-        Effect.timeoutOrElse({
-          duration: request.timeout,
-          orElse: () =>
-            fail(
-              new ValidationFailed({
-                environment: request.environment,
-                status: 0,
-                detail: "no answer in time",
-              }),
-            ),
-        }),
-        Effect.catchTag("HttpTransportFailure", (failure) =>
+    return transport.send(sent).pipe(
+      Effect.timeoutOrElse({
+        duration: request.timeout,
+        orElse: () =>
           fail(
             new ValidationFailed({
               environment: request.environment,
               status: 0,
-              detail: `transport ${failure.code}`,
+              detail: "no answer in time",
             }),
           ),
+      }),
+      Effect.catchTag("HttpTransportFailure", (failure) =>
+        fail(
+          new ValidationFailed({
+            environment: request.environment,
+            status: 0,
+            detail: `transport ${failure.code}`,
+          }),
         ),
-        Effect.flatMap((response) => interpret(response, request, secrets, sentAt)),
-      )
+      ),
+      Effect.flatMap((response) => interpret(response, request, secrets, sentAt)),
+    )
   })

@@ -6,10 +6,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
+import type { TokenSet } from "../../TokenSet.ts"
 import type { StoredToken } from "../../TokenStore.ts"
 import type { EngineContext } from "./context.ts"
 import { isHeld } from "./plan.ts"
-import { adopted, heldFromStored, heldOf } from "./state.ts"
+import { adopted, type HeldAccess, heldFromStored, heldOf } from "./state.ts"
 import { refreshAtFor } from "./timing.ts"
 
 /** The jittered refresh-ahead point of a token (see `refreshAtFor`). */
@@ -19,6 +20,17 @@ export const jitteredRefreshAt = (
   now: number,
 ): Effect.Effect<number> =>
   Effect.map(Random.next, (random) => refreshAtFor(token, now, ctx.config.refreshAheadMillis, random))
+
+/** The access token of a fresh token set, as held, with its jittered refresh-ahead point. */
+export const heldAccessOf = (ctx: EngineContext, tokens: TokenSet, now: number): Effect.Effect<HeldAccess> =>
+  Effect.map(jitteredRefreshAt(ctx, tokens, now), (refreshAt) => ({
+    token: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresAt: tokens.expiresAt,
+    issuedAt: tokens.issuedAt,
+    scope: tokens.scope,
+    refreshAt,
+  }))
 
 /** Takes the stored record as the held token unless it is the one already held. `true` if it changed. */
 export const adopt = (ctx: EngineContext, stored: StoredToken, now: number): Effect.Effect<boolean> =>

@@ -24,7 +24,7 @@ import type { StoreError } from "../../StoreError.ts"
 import { RefreshTokenDead } from "../../TokenManagerError.ts"
 import type { StoredToken } from "../../TokenStore.ts"
 import { sameToken } from "../store/record.ts"
-import { jitteredRefreshAt } from "./adoption.ts"
+import { heldAccessOf } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fingerprint as originOf } from "./origin.ts"
 import { type Held, type HeldAccess, healed, healFailed, heldOf, markedDead, rotated } from "./state.ts"
@@ -211,14 +211,7 @@ export const grantAndSave = (
       ),
     )
     const now = yield* Clock.currentTimeMillis
-    const access: HeldAccess = {
-      token: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      issuedAt: tokens.issuedAt,
-      scope: tokens.scope,
-      refreshAt: yield* jitteredRefreshAt(ctx, tokens, now),
-    }
+    const access = yield* heldAccessOf(ctx, tokens, now)
     const origin = plan.origin ?? originOf(tokens.refreshToken)
     const held: Held = { refreshToken: tokens.refreshToken, origin, generation: undefined, access }
     const rejected = ctx.read().rejected

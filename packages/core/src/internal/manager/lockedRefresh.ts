@@ -21,7 +21,7 @@ import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
 import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
-import { adopt, jitteredRefreshAt } from "./adoption.ts"
+import { adopt, heldAccessOf } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fenceRollback } from "./fence.ts"
 import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "./heal.ts"
@@ -77,14 +77,7 @@ const refreshAndSave = (
       )
     const { tokens } = sent
     const now = yield* Clock.currentTimeMillis
-    const access: HeldAccess = {
-      token: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      issuedAt: tokens.issuedAt,
-      scope: tokens.scope,
-      refreshAt: yield* jitteredRefreshAt(ctx, tokens, now),
-    }
+    const access = yield* heldAccessOf(ctx, tokens, now)
     const held: Held = {
       refreshToken: tokens.refreshToken,
       origin: plan.origin,
