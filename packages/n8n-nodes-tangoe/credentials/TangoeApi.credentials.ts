@@ -7,7 +7,6 @@ import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
   IAuthenticate,
   ICredentialDataDecryptedObject,
-  ICredentialTestRequest,
   ICredentialType,
   Icon,
   IDataObject,
@@ -17,6 +16,7 @@ import type {
 import { authenticateTangoe } from "../shared/apiHeaders"
 import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
 import { refreshCredential } from "../shared/refresh"
+import { RUN_ONCE, validateStoredToken } from "../shared/tokenValidation"
 
 /** The Tangoe API credential type (`tangoeApi`). */
 export class TangoeApi implements ICredentialType {
@@ -113,7 +113,7 @@ export class TangoeApi implements ICredentialType {
       required: true,
       placeholder: "https://api.example.com",
       description:
-        "The Tangoe API's base URL. The Tangoe node sends paths below it, and the credential test calls it (any answer but 401 passes).",
+        "The Tangoe API's base URL. The Tangoe node sends paths below it. The credential test validates the stored token and calls this URL with the tenant: 401, 403 and 400 fail.",
     },
     {
       displayName: "Tenant",
@@ -158,23 +158,8 @@ export class TangoeApi implements ICredentialType {
 
   /** `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them. */
   authenticate: IAuthenticate = authenticateTangoe
-
-  test: ICredentialTestRequest = {
-    request: {
-      baseURL: "={{$credentials.apiBaseUrl}}",
-      url: "",
-      method: "GET",
-      ignoreHttpStatusErrors: { ignore: true, except: [401] },
-    },
-    rules: [
-      {
-        type: "responseCode",
-        properties: {
-          value: 401,
-          message:
-            "The token refresh worked (and the new refresh token was saved), but the API at the API Base URL refused the new access token: check the API Base URL and the scope.",
-        },
-      },
-    ],
-  }
+  // No `test` request: n8n would prefer it to the node's `testedBy` (nodes/Tangoe/credentialTest.ts).
 }
+
+/** The Test button's token check, for the node's `methods.credentialTest` (which requires this file). */
+export const tokenCheck = { validateStoredToken, RUN_ONCE }
