@@ -29,7 +29,8 @@ export async function validateStoredToken(
   httpRequest: HttpRequestHelper,
   data: TangoeCredentialData,
 ): Promise<Validation> {
-  const { refreshToken: _unused, ...request } = toRefreshRequest(data)
+  // validateToken never sends the request's refresh token.
+  const request = toRefreshRequest(data)
   const exit = await Effect.runPromiseExit(
     Effect.provideService(validateToken(request, data.accessToken), HttpTransport, n8nTransport(httpRequest)),
   )

@@ -50,7 +50,7 @@ describe("description", () => {
     const d = node.description
     expect(d.name).toBe("tangoe")
     expect(d.usableAsTool).toBe(true)
-    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true }])
+    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true, testedBy: "tangoeApiTest" }])
     const icons = d.icon as { light: string; dark: string }
     for (const icon of [icons.light, icons.dark]) {
       expect(existsSync(join(here, "../nodes/Tangoe", icon.replace(/^file:/, "")))).toBe(true)
@@ -245,6 +245,40 @@ describe("API Request: a rejected token (401/403)", () => {
       )
       expect(new Set(ids).size).toBe(2)
     }
+  })
+
+  it("a forced refresh that another process won (invalid_grant): resends with the winner's stored tokens, not the stale copy", async () => {
+    let stored = credential()
+    const refused = new NodeApiError(
+      fakeNode,
+      new TangoeAuthError("Tangoe token refresh failed: invalid_grant", {
+        reason: "InvalidGrant",
+        refreshTokenFingerprint: fingerprint("rt-current"),
+      }) as never,
+    )
+    const context = fakeContext({
+      parameters: apiRequest(),
+      credential: () => stored,
+      request: async (call) => {
+        const n = context.calls.length
+        if (n === 1) return tangoeBody(403, "403-invalid-token", "expired")
+        if (n === 2) {
+          expect(call.additional?.credentialsDecrypted?.data).toMatchObject({
+            accessToken: "",
+            refreshToken: "rt-current",
+          })
+          setTimeout(() => {
+            stored = credential({ refreshToken: "rt-winner", accessToken: "at-winner" })
+          }, 300)
+          throw refused
+        }
+        // n8n reads the stored (winner's) credential: no stale copy is handed over.
+        expect(call.additional).toBeUndefined()
+        return ok({ ok: 1 })
+      },
+    })
+    expect((await run(context))[0]?.json).toEqual({ ok: 1 })
+    expect(context.calls).toHaveLength(3)
   })
 
   it("uses the token another item already stored instead of refreshing again", async () => {

@@ -200,7 +200,7 @@ async function sendWithFreshTokenOnRejection(
 ): Promise<Sent> {
   const reference = this.getNode().credentials?.[CREDENTIAL_NAME]
   const given = ownCorrelationId(request.headers)
-  const sendWith = async (data: ICredentialDataDecryptedObject | undefined) => {
+  const sendWith = async (forced: ICredentialDataDecryptedObject | undefined) => {
     const correlationId = given ?? randomUUID()
     const options: IHttpRequestOptions = {
       ...request,
@@ -209,8 +209,11 @@ async function sendWithFreshTokenOnRejection(
           ? { ...request.headers, [CORRELATION_ID_HEADER]: correlationId }
           : { ...request.headers },
     }
-    const send = async () =>
-      (await this.helpers.httpRequestWithAuthentication.call(
+    let sends = 0
+    const send = async () => {
+      // A resend after a refused refresh (another process won the race) uses what n8n stored since.
+      const data = sends++ === 0 ? forced : undefined
+      return (await this.helpers.httpRequestWithAuthentication.call(
         this,
         CREDENTIAL_NAME,
         { ...options, headers: { ...options.headers } },
@@ -218,6 +221,7 @@ async function sendWithFreshTokenOnRejection(
           ? undefined
           : { credentialsDecrypted: { id: reference.id, name: reference.name, type: CREDENTIAL_NAME, data } },
       )) as FullResponse
+    }
     return { response: await withRefusalRecovery(this, itemIndex, send), correlationId }
   }
   const before = readCredentialData(await this.getCredentials(CREDENTIAL_NAME, itemIndex))
@@ -275,8 +279,8 @@ async function fetchCollection(
     if (after.kind === "refused") throw new NodeOperationError(this.getNode(), after.reason, { itemIndex })
     // The next link carries its own query (offset, limit): nothing of the first page's is added.
     if (after.kind === "next") {
-      const { qs: _firstPageQuery, ...rest } = request
-      next = { ...rest, url: after.url }
+      next = { ...request, url: after.url }
+      delete next.qs
     } else next = undefined
   }
   return items

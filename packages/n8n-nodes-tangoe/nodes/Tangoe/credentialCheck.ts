@@ -44,8 +44,18 @@ export interface TokenCheck {
   >
 }
 
-/** How the credential got its token, as the test reports it (one line per authentication mode). */
-export const authenticationLabel = (_data: TangoeCredentialData): string => "refresh token"
+/**
+ * How the credential gets its token, as the test reports it: one line per authentication mode, keyed by
+ * the credential's `authentication` field (absent: the refresh-token mode).
+ */
+const AUTHENTICATION_LABELS: Readonly<Record<string, string>> = {
+  refreshToken: "refresh token",
+}
+
+/** The label of the credential's authentication mode. */
+export const authenticationLabel = (data: TangoeCredentialData): string =>
+  AUTHENTICATION_LABELS[(data as { readonly authentication?: string }).authentication ?? "refreshToken"] ??
+  "refresh token"
 
 /** How long the API check may take. */
 const API_TIMEOUT_MILLIS = 30_000

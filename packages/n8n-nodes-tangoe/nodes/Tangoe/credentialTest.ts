@@ -8,6 +8,7 @@
  */
 import type { ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from "n8n-workflow"
 import { tokenCheck } from "../../credentials/TangoeApi.credentials"
+import type { HttpRequestHelper } from "../../shared/refresh"
 import { fromLegacyRequest, testTangoeCredential } from "./credentialCheck"
 
 /** The name `testedBy` gives. */
@@ -18,6 +19,12 @@ export async function tangoeApiTest(
   this: ICredentialTestFunctions,
   credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
-  const request = this.helpers.request as unknown as (options: object) => Promise<unknown>
-  return await testTangoeCredential(tokenCheck, fromLegacyRequest(request), credential.data ?? {})
+  // n8n 2.41.1 gives a credential test only the legacy `request` helper; use `httpRequest` once it has one.
+  const helpers = this.helpers as unknown as Record<string, unknown>
+  const modern = helpers.httpRequest
+  const http =
+    typeof modern === "function"
+      ? (modern as HttpRequestHelper)
+      : fromLegacyRequest(Reflect.get(helpers, "request") as (options: object) => Promise<unknown>)
+  return await testTangoeCredential(tokenCheck, http, credential.data ?? {})
 }

@@ -111,7 +111,7 @@ export const apiRequestProperties: INodeProperties[] = [
     name: "limit",
     type: "number",
     typeOptions: { minValue: 1 },
-    default: DEFAULT_LIMIT,
+    default: 50,
     description: "Max number of results to return",
     displayOptions: {
       show: { operation: [OPERATION.apiRequest], method: ["GET"], collection: [true], returnAll: [false] },
