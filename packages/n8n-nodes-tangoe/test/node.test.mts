@@ -314,7 +314,7 @@ describe("API Request: a rejected token (401/403)", () => {
       "Tangoe API 403 403-tenant-forbidden (not authorized, with a fresh token): The client is not authorized for the tenant",
     )
     expect(error.httpCode).toBe("403")
-    const lastId = (context.calls[1]?.options.headers ?? {})["X-TNGO-CONTEXT-CORRELATIONID"]
+    const lastId = String(context.calls[1]?.options.headers?.["X-TNGO-CONTEXT-CORRELATIONID"])
     expect(error.description).toContain(`Correlation id ${lastId}`)
     expect(error.description).toContain("Tangoe error id e7k2q")
     expect(error.description).toContain("authorization failure, not an expired token")
