@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 
+export * from "./HostPages.ts"
 export * from "./HostRecovery.ts"
 export * from "./HostRefresh.ts"
 export * from "./TokenUrls.ts"

@@ -8,7 +8,6 @@ import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
   IAuthenticate,
   ICredentialDataDecryptedObject,
-  ICredentialTestRequest,
   ICredentialType,
   Icon,
   IDataObject,
@@ -18,6 +17,7 @@ import type {
 import { authenticateTangoe } from "../shared/apiHeaders"
 import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
 import { credentialTokens } from "../shared/serviceAccount"
+import { RUN_ONCE, validateStoredToken } from "../shared/tokenValidation"
 
 /** The Tangoe API credential type (`tangoeApi`). */
 export class TangoeApi implements ICredentialType {
@@ -162,7 +162,7 @@ export class TangoeApi implements ICredentialType {
       required: true,
       placeholder: "https://api.example.com",
       description:
-        "The Tangoe API's base URL. The Tangoe node sends paths below it, and the credential test calls it (any answer but 401 passes).",
+        "The Tangoe API's base URL. The Tangoe node sends paths below it. The credential test validates the stored token and calls this URL with the tenant: 401, 403 and 400 fail.",
     },
     {
       displayName: "Tenant",
@@ -215,23 +215,8 @@ export class TangoeApi implements ICredentialType {
 
   /** `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them. */
   authenticate: IAuthenticate = authenticateTangoe
-
-  test: ICredentialTestRequest = {
-    request: {
-      baseURL: "={{$credentials.apiBaseUrl}}",
-      url: "",
-      method: "GET",
-      ignoreHttpStatusErrors: { ignore: true, except: [401] },
-    },
-    rules: [
-      {
-        type: "responseCode",
-        properties: {
-          value: 401,
-          message:
-            "The credential got a token (by refresh, or by a grant when it uses a service account) and saved the new refresh token, but the API at the API Base URL refused the new access token: check the API Base URL and the scope.",
-        },
-      },
-    ],
-  }
+  // No `test` request: n8n would prefer it to the node's `testedBy` (nodes/Tangoe/credentialTest.ts).
 }
+
+/** The Test button's token check, for the node's `methods.credentialTest` (which requires this file). */
+export const tokenCheck = { validateStoredToken, RUN_ONCE }

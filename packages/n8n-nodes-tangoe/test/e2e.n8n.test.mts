@@ -23,10 +23,12 @@ import {
   CREDENTIAL_TYPE,
   generateItems,
   httpRequestWithTangoe,
+  pairs,
   serviceAccountCredential,
   simulatorCredential,
   tangoeApiRequest,
   tangoeGetAccessToken,
+  tangoeNode,
   workflow,
 } from "./support/workflows.mts"
 
@@ -34,6 +36,12 @@ const credential = { id: "TangoeE2eCred001", name: "Tangoe (simulator)" }
 /** Credentials with a service account: one to bootstrap and race, one with a wrong password. */
 const saCredential = { id: "TangoeE2eCredSA01", name: "Tangoe (service account)" }
 const badCredential = { id: "TangoeE2eCredBad1", name: "Tangoe (wrong password)" }
+/** On the Tangoe-style API (403 for a rejected token, tenant and client headers required). */
+const tangoeCredential = { id: "TangoeE2eCred002", name: "Tangoe API (simulator)" }
+/** The same API, no tenant in the credential. */
+const noTenantCredential = { id: "TangoeE2eCred003", name: "Tangoe API, no tenant" }
+/** A client Tangoe did not permit to validate tokens. */
+const notPermittedCredential = { id: "TangoeE2eCred004", name: "Tangoe API, no validation" }
 const WF = {
   saStock3: "TangoeE2eWfSaHt3",
   stock3: "TangoeE2eWfHttp3",
@@ -44,12 +52,23 @@ const WF = {
   stock: "TangoeE2eWfHttp1",
   tangoe: "TangoeE2eWfHttp2",
   token: "TangoeE2eWfTok01",
+  orders: "TangoeE2eWfOrd01",
+  forbidden: "TangoeE2eWfOrd02",
+  all: "TangoeE2eWfOrd03",
+  noTenant: "TangoeE2eWfOrd04",
+  notPermitted: "TangoeE2eWfOrd05",
 }
+
+/** A client's fields without its tenant (a credential that leaves the Tenant field empty). */
+const withoutTenant = ({ tenant: _tenant, ...rest }: SeededClient) => rest
 
 describe("the package in a real n8n", { timeout: 240_000 }, () => {
   let n8n: N8n
   let sim: Simulator
   let client: SeededClient
+  let apiClient: SeededClient
+  let noTenantClient: SeededClient
+  let notPermittedClient: SeededClient
   let scratch: string
   let account: { readonly username: string; readonly password: string }
   let wrongPassword: string
@@ -105,6 +124,13 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     wrongPassword = `wrong-${account.password.slice(0, 6)}-password`
     deadRefreshToken = sim.issueRefreshToken(client.clientId)
     expect(sim.revoke({ refreshToken: deadRefreshToken })).toBe(1)
+    apiClient = sim.addClient()
+    noTenantClient = sim.addClient()
+    notPermittedClient = sim.addClient({ grantTypes: ["refresh_token"] })
+    for (const [i, c] of [apiClient, noTenantClient, notPermittedClient].entries()) {
+      seenTokens[`apiClientRefreshToken#${i}`] = c.refreshToken
+      seenTokens[`apiClientSecret#${i}`] = c.clientSecret
+    }
     await n8n.importCredentials([
       simulatorCredential(credential, sim, client),
       serviceAccountCredential(saCredential, sim, client, account),
@@ -115,6 +141,9 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
         { username: account.username, password: wrongPassword },
         deadRefreshToken,
       ),
+      simulatorCredential(tangoeCredential, sim, apiClient, sim.apiBaseUrl),
+      simulatorCredential(noTenantCredential, sim, withoutTenant(noTenantClient), sim.apiBaseUrl),
+      simulatorCredential(notPermittedCredential, sim, notPermittedClient, sim.apiBaseUrl),
     ])
     await n8n.importWorkflows([
       workflow(WF.api, "Tangoe API request", [tangoeApiRequest(credential, sim.apiUrl)]),
@@ -146,6 +175,39 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       workflow(WF.bad, "HTTP Request x3 with a wrong password", [
         generateItems(3),
         httpRequestWithTangoe(badCredential, sim.apiUrl),
+      ]),
+      workflow(WF.orders, "Tangoe orders", [
+        tangoeNode(tangoeCredential, {
+          url: "/orders",
+          sendQuery: true,
+          queryParameters: pairs({ limit: "5" }),
+        }),
+      ]),
+      workflow(WF.forbidden, "Tangoe orders of another tenant", [
+        tangoeNode(tangoeCredential, {
+          url: "/orders",
+          sendHeaders: true,
+          headerParameters: pairs({ "X-TNGO-TENANT": "NOT-OURS" }),
+        }),
+      ]),
+      workflow(WF.all, "Tangoe all orders", [
+        tangoeNode(tangoeCredential, {
+          url: "/orders",
+          collection: true,
+          returnAll: true,
+          sendQuery: true,
+          queryParameters: pairs({ limit: "10" }),
+        }),
+      ]),
+      workflow(WF.noTenant, "Tangoe orders without a tenant", [
+        tangoeNode(noTenantCredential, { url: "/orders" }),
+      ]),
+      workflow(WF.notPermitted, "Tangoe orders, client not permitted to validate", [
+        tangoeNode(notPermittedCredential, {
+          url: "/orders",
+          sendQuery: true,
+          queryParameters: pairs({ limit: "1" }),
+        }),
       ]),
     ])
   }, 30 * 60_000)
@@ -300,35 +362,80 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     outputs.splice(outputs.length - 2, 2, result.stderr)
   })
 
-  it("the credential's Test button (n8n's editor API): passes, and after expiry refreshes and persists the rotation", async () => {
+  it("the credential's Test button (n8n's editor API): validates the token, calls the API with the tenant, fails where a workflow would, never refreshes", async () => {
     const server = await n8n.startServer()
     try {
       // What the editor does: load the credential (secrets come back redacted), then test it.
-      const testCredential = async () => {
-        const loaded = (await server.rest("GET", `/rest/credentials/${credential.id}?includeData=true`)) as {
+      const testCredential = async (
+        ref: { id: string; name: string },
+        change: Record<string, unknown> = {},
+      ) => {
+        const loaded = (await server.rest("GET", `/rest/credentials/${ref.id}?includeData=true`)) as {
           data: Record<string, unknown>
         }
-        return await server.rest("POST", "/rest/credentials/test", {
-          credentials: { id: credential.id, name: credential.name, type: CREDENTIAL_TYPE, data: loaded.data },
-        })
+        const result = (await server.rest("POST", "/rest/credentials/test", {
+          credentials: {
+            id: ref.id,
+            name: ref.name,
+            type: CREDENTIAL_TYPE,
+            data: { ...loaded.data, ...change },
+          },
+        })) as { status: string; message: string }
+        outputs.push(JSON.stringify(result))
+        return result
       }
-      const passed = { status: "OK", message: "Connection successful!" }
 
-      // A live access token: n8n 2.41.1 tests with it as it is (no refresh, nothing rotates).
+      // A live access token: validated (spends nothing), then the API (here the sample one) answers 200.
       sim.resetStats()
-      expect(await testCredential()).toEqual(passed)
-      expect(sim.stats()).toMatchObject({ tokenRequests: 0, apiRequests: 1 })
+      const live = await testCredential(credential)
+      expect(live.status).toBe("OK")
+      expect(live.message).toMatch(
+        /^Connection successful with the refresh token: token validated \(tenant ACME/,
+      )
+      expect(sim.stats()).toMatchObject({ tokenRequests: 1, validations: 1, refreshes: 0, apiRequests: 1 })
 
-      // An expired one: the test's request gets a 401, n8n runs the refresh and saves the rotation.
+      // An expired one: the test fails, says what to do, and refreshes nothing (n8n would not save it).
       const before = await stored()
       sim.expireAccessTokens()
       sim.resetStats()
-      expect(await testCredential()).toEqual(passed)
-      expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0, apiUnauthorized: 1, apiRequests: 2 })
+      const expired = await testCredential(credential)
+      expect(expired.status).toBe("Error")
+      expect(expired.message).toContain("The stored access token is no longer valid")
+      expect(sim.stats()).toMatchObject({ refreshes: 0, apiRequests: 0 })
       const after = await stored()
-      expect(after.refreshToken !== before.refreshToken).toBe(true)
+      expect(after.refreshToken === before.refreshToken).toBe(true)
       expect(sim.isLive(after.refreshToken)).toBe(true)
-      expect(sim.isLive(before.refreshToken)).toBe(false)
+
+      // Tangoe's API, whose root answers 404: passes with a valid token and the right tenant…
+      await execute(WF.orders)
+      sim.resetStats()
+      const root = await testCredential(tangoeCredential)
+      expect(root.status).toBe("OK")
+      expect(root.message).toContain(`the API accepted the token and tenant ${apiClient.tenant} (404)`)
+      expect(sim.apiRequests().at(-1)?.headers["x-tngo-tenant"]).toBe(apiClient.tenant)
+      // …fails with another tenant…
+      const wrongTenant = await testCredential(tangoeCredential, { tenant: "NOT-OURS" })
+      expect(wrongTenant.status).toBe("Error")
+      expect(wrongTenant.message).toContain(`The token belongs to tenant "${apiClient.tenant}"`)
+
+      // A client not permitted to validate: the API judges the token (404 at the root: accepted).
+      await execute(WF.notPermitted)
+      sim.resetStats()
+      const notPermitted = await testCredential(notPermittedCredential)
+      expect(notPermitted.status).toBe("OK")
+      expect(notPermitted.message).toContain("token validation is not permitted for this client")
+      expect(sim.stats()).toMatchObject({ refreshes: 0, apiRequests: 1 })
+
+      // …and with dead tokens both fail, still without a refresh.
+      sim.expireAccessTokens()
+      sim.resetStats()
+      const dead = await testCredential(tangoeCredential)
+      expect(dead.status).toBe("Error")
+      expect(dead.message).toContain("no longer valid")
+      const deadNotPermitted = await testCredential(notPermittedCredential)
+      expect(deadNotPermitted.status).toBe("Error")
+      expect(deadNotPermitted.message).toContain("refused the call with 403 (403-invalid-token")
+      expect(sim.stats()).toMatchObject({ refreshes: 0 })
     } finally {
       outputs.push(await server.stop())
     }
@@ -466,7 +573,90 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     expect(after.accessToken).toBe(before.accessToken)
   })
 
-  it("no refresh token, client secret or access token appears in anything n8n printed", () => {
+  /** Runs a workflow that must fail; its output (for the secret scan and the assertions). */
+  const executeFailing = async (id: string) => {
+    const result = await n8n.execute(id)
+    outputs.push(result.stdout, result.stderr)
+    expect(result.ok, `n8n execute ${id} should fail`).toBe(false)
+    return `${result.stdout}\n${result.stderr}`
+  }
+
+  /** The correlation id of the last API request the simulator received. */
+  const lastCorrelationId = () => sim.apiRequests().at(-1)?.headers["x-tngo-context-correlationid"] ?? "none"
+
+  it("(g) Tangoe's 403 for an expired token: one refresh, the call sent once more, 200", async () => {
+    await execute(WF.orders) // the first run stores a token
+    sim.expireAccessTokens()
+    sim.resetStats()
+    const result = await execute(WF.orders)
+    const [page] = nodeOutput(result.json, "Tangoe")
+    expect((page as { _meta?: { totalCount?: number } })._meta?.totalCount).toBe(24)
+    expect(sim.stats()).toMatchObject({
+      refreshes: 1,
+      tokenRequests: 1,
+      failures: 0,
+      apiForbidden: 1,
+      apiRequests: 2,
+    })
+    const [rejected, replayed] = sim.apiRequests().slice(-2)
+    expect([rejected?.status, replayed?.status]).toEqual([403, 200])
+    expect(replayed?.headers["x-tngo-tenant"]).toBe(apiClient.tenant)
+    expect(rejected?.headers["x-tngo-context-correlationid"]).not.toBe(
+      replayed?.headers["x-tngo-context-correlationid"],
+    )
+  })
+
+  it("(h) 403 with a fresh token (another tenant): an authorization error with Tangoe's errorCode and our correlation id, one refresh, no loop", async () => {
+    sim.resetStats()
+    const output = await executeFailing(WF.forbidden)
+    expect(sim.stats()).toMatchObject({ refreshes: 1, tokenRequests: 1, apiForbidden: 2, apiRequests: 2 })
+    expect(output).toContain("Tangoe API 403 403-tenant-forbidden (not authorized, with a fresh token)")
+    expect(output).toContain(lastCorrelationId())
+    // The stored chain is intact: the refresh was saved.
+    const data = await n8n.storedCredential(tangoeCredential.id)
+    expect(sim.isLive(String(data.refreshToken))).toBe(true)
+    seenTokens.forbiddenAccessToken = String(data.accessToken)
+  })
+
+  it("(i) Return All follows _meta.hrefNext over 3 pages; an empty collection gives no items", async () => {
+    sim.resetStats()
+    const result = await execute(WF.all)
+    const items = nodeOutput(result.json, "Tangoe")
+    expect(items).toHaveLength(24)
+    expect(new Set(items.map((item) => item.id)).size).toBe(24)
+    const pages = sim.apiRequests().slice(-3)
+    expect(pages.map((r) => [r.status, r.query.offset ?? "0"])).toEqual([
+      [200, "0"],
+      [200, "10"],
+      [200, "20"],
+    ])
+    expect(sim.stats()).toMatchObject({ apiRequests: 3, tokenRequests: 0 })
+
+    const size = sim.config().apiCollectionSize
+    sim.configure({ apiCollectionSize: 0 })
+    try {
+      const empty = await execute(WF.all)
+      expect(nodeOutput(empty.json, "Tangoe")).toEqual([])
+    } finally {
+      sim.configure({ apiCollectionSize: size })
+    }
+  })
+
+  it("(j) no tenant: Tangoe's 400 body surfaces as an n8n API error with its errorCode and our correlation id", async () => {
+    sim.resetStats()
+    const output = await executeFailing(WF.noTenant)
+    expect(output).toContain("Tangoe API 400 400-missing-required-header")
+    expect(output).toContain(lastCorrelationId())
+    // One refresh (the credential had no token yet), one call: a 400 is not a token problem.
+    expect(sim.stats()).toMatchObject({ refreshes: 1, apiRequests: 1 })
+  })
+
+  it("no refresh token, client secret or access token appears in anything n8n printed", async () => {
+    for (const ref of [tangoeCredential, noTenantCredential, notPermittedCredential]) {
+      const data = await n8n.storedCredential(ref.id)
+      seenTokens[`${ref.id}.refreshToken`] = String(data.refreshToken ?? "")
+      seenTokens[`${ref.id}.accessToken`] = String(data.accessToken ?? "")
+    }
     const secrets = {
       clientSecret: client.clientSecret,
       serviceAccountUsername: account.username,

@@ -50,7 +50,7 @@ describe("description", () => {
     const d = node.description
     expect(d.name).toBe("tangoe")
     expect(d.usableAsTool).toBe(true)
-    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true }])
+    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true, testedBy: "tangoeApiTest" }])
     const icons = d.icon as { light: string; dark: string }
     for (const icon of [icons.light, icons.dark]) {
       expect(existsSync(join(here, "../nodes/Tangoe", icon.replace(/^file:/, "")))).toBe(true)
@@ -63,7 +63,7 @@ describe("description", () => {
 })
 
 describe("API Request", () => {
-  it("sends through httpRequestWithAuthentication, so that only a 401 makes n8n refresh", async () => {
+  it("sends through httpRequestWithAuthentication with every status as a response (the node replays a 401/403 itself) and a correlation id of its own", async () => {
     const context = fakeContext({
       parameters: apiRequest({
         method: "POST",
@@ -87,13 +87,15 @@ describe("API Request", () => {
       method: "POST",
       url: "https://api.example.com/tangoe/v1/devices",
       returnFullResponse: true,
-      ignoreHttpStatusErrors: { ignore: true, except: [401] },
+      ignoreHttpStatusErrors: true,
       json: true,
       timeout: 5000,
       qs: { page: "2" },
-      headers: { "X-Trace": "abc" },
+      headers: { "X-Trace": "abc", "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/) },
       body: { name: "phone" },
     })
+    // No refresh forced: n8n's own credential data is used.
+    expect(call.additional).toBeUndefined()
   })
 
   it("outputs one item per array element, or the status and headers when asked", async () => {
@@ -212,6 +214,216 @@ describe("API Request", () => {
     const output = await run(context)
     expect(output[0]?.json).toEqual({ ok: true })
     expect(context.calls).toHaveLength(2)
+  })
+})
+
+describe("API Request: a rejected token (401/403)", () => {
+  const tangoeBody = (status: number, errorCode: string, message: string) =>
+    ok({ status, id: "e7k2q", errorCode, message }, status)
+
+  it("403 with an expired token: the stored credential is resent with its token emptied (n8n refreshes and saves), then 200", async () => {
+    for (const status of [401, 403]) {
+      const context = fakeContext({
+        parameters: apiRequest(),
+        credential,
+        request: async (call) =>
+          call.additional === undefined
+            ? tangoeBody(status, `${status}-invalid-token`, "expired")
+            : ok({ ok: 1 }),
+      })
+      expect((await run(context))[0]?.json).toEqual({ ok: 1 })
+      expect(context.calls).toHaveLength(2)
+      const forced = context.calls[1]?.additional?.credentialsDecrypted
+      expect(forced).toMatchObject({
+        id: "cred-1",
+        type: "tangoeApi",
+        data: { accessToken: "", refreshToken: "rt-current" },
+      })
+      // Each send has its own correlation id.
+      const ids = context.calls.map(
+        (c) => (c.options.headers as Record<string, string>)["X-TNGO-CONTEXT-CORRELATIONID"],
+      )
+      expect(new Set(ids).size).toBe(2)
+    }
+  })
+
+  it("a forced refresh that another process won (invalid_grant): resends with the winner's stored tokens, not the stale copy", async () => {
+    let stored = credential()
+    const refused = new NodeApiError(
+      fakeNode,
+      new TangoeAuthError("Tangoe token refresh failed: invalid_grant", {
+        reason: "InvalidGrant",
+        refreshTokenFingerprint: fingerprint("rt-current"),
+      }) as never,
+    )
+    const context = fakeContext({
+      parameters: apiRequest(),
+      credential: () => stored,
+      request: async (call) => {
+        const n = context.calls.length
+        if (n === 1) return tangoeBody(403, "403-invalid-token", "expired")
+        if (n === 2) {
+          expect(call.additional?.credentialsDecrypted?.data).toMatchObject({
+            accessToken: "",
+            refreshToken: "rt-current",
+          })
+          setTimeout(() => {
+            stored = credential({ refreshToken: "rt-winner", accessToken: "at-winner" })
+          }, 300)
+          throw refused
+        }
+        // n8n reads the stored (winner's) credential: no stale copy is handed over.
+        expect(call.additional).toBeUndefined()
+        return ok({ ok: 1 })
+      },
+    })
+    expect((await run(context))[0]?.json).toEqual({ ok: 1 })
+    expect(context.calls).toHaveLength(3)
+  })
+
+  it("uses the token another item already stored instead of refreshing again", async () => {
+    let stored = credential()
+    const context = fakeContext({
+      parameters: apiRequest(),
+      credential: () => stored,
+      request: async (call) => {
+        if (call.additional === undefined) {
+          stored = credential({ accessToken: "at-newer", refreshToken: "rt-newer" })
+          return tangoeBody(403, "403-invalid-token", "expired")
+        }
+        return ok({ ok: 1 })
+      },
+    })
+    expect((await run(context))[0]?.json).toEqual({ ok: 1 })
+    expect(context.calls[1]?.additional?.credentialsDecrypted?.data).toMatchObject({
+      accessToken: "at-newer",
+    })
+  })
+
+  it("403 again with a fresh token: an authorization failure with Tangoe's errorCode, message and the correlation id; no third send", async () => {
+    const context = fakeContext({
+      parameters: apiRequest(),
+      credential,
+      request: async () =>
+        tangoeBody(403, "403-tenant-forbidden", "The client is not authorized for the tenant"),
+    })
+    const error = (await run(context).catch((e: unknown) => e)) as NodeApiError
+    expect(error).toBeInstanceOf(NodeApiError)
+    expect(context.calls).toHaveLength(2)
+    expect(error.message).toBe(
+      "Tangoe API 403 403-tenant-forbidden (not authorized, with a fresh token): The client is not authorized for the tenant",
+    )
+    expect(error.httpCode).toBe("403")
+    const lastId = String(context.calls[1]?.options.headers?.["X-TNGO-CONTEXT-CORRELATIONID"])
+    expect(error.description).toContain(`Correlation id ${lastId}`)
+    expect(error.description).toContain("Tangoe error id e7k2q")
+    expect(error.description).toContain("authorization failure, not an expired token")
+  })
+
+  it("a 400 Tangoe body (missing tenant) is one send, surfaced with its errorCode and the correlation id the user set", async () => {
+    const context = fakeContext({
+      parameters: apiRequest({
+        sendHeaders: true,
+        headerParameters: {
+          parameters: [{ name: "x-tngo-context-correlationid", value: "my-correlation-1" }],
+        },
+      }),
+      credential,
+      request: async () =>
+        tangoeBody(400, "400-missing-required-header", "Missing required header X-TNGO-TENANT"),
+    })
+    const error = (await run(context).catch((e: unknown) => e)) as NodeApiError
+    expect(context.calls).toHaveLength(1)
+    expect(context.calls[0]?.options.headers).toEqual({ "x-tngo-context-correlationid": "my-correlation-1" })
+    expect(error.message).toBe(
+      "Tangoe API 400 400-missing-required-header: Missing required header X-TNGO-TENANT",
+    )
+    expect(error.description).toContain("Correlation id my-correlation-1")
+  })
+
+  it("masks the access token if an error body echoes it", async () => {
+    const context = fakeContext({
+      parameters: apiRequest(),
+      credential: () => credential({ accessToken: "at-current-secret-value" }),
+      request: async () => tangoeBody(404, "404-not-found", "no route for token at-current-secret-value"),
+    })
+    const error = (await run(context).catch((e: unknown) => e)) as NodeApiError
+    expect(JSON.stringify({ m: error.message, d: error.description, c: error.context })).not.toContain(
+      "at-current-secret-value",
+    )
+  })
+})
+
+describe("API Request: Tangoe Collection", () => {
+  const page = (items: unknown[], next?: string) =>
+    ok({ orders: items, _meta: { totalCount: 5, ...(next === undefined ? {} : { hrefNext: next }) } })
+
+  it("Return All follows _meta.hrefNext over three pages, one item per element", async () => {
+    const context = fakeContext({
+      parameters: apiRequest({ url: "/orders", collection: true, returnAll: true }),
+      credential,
+      request: async (call) => {
+        const n = context.calls.length
+        expect(call.options.url).toBe(
+          n === 1
+            ? "https://api.example.com/tangoe/orders"
+            : `https://api.example.com/tangoe/orders?offset=${(n - 1) * 2}&limit=2`,
+        )
+        return n === 1
+          ? page([{ id: 1 }, { id: 2 }], "https://api.example.com/tangoe/orders?offset=2&limit=2")
+          : n === 2
+            ? page([{ id: 3 }, { id: 4 }], "/orders?offset=4&limit=2")
+            : page([{ id: 5 }])
+      },
+    })
+    expect((await run(context)).map((item) => item.json)).toEqual([
+      { id: 1 },
+      { id: 2 },
+      { id: 3 },
+      { id: 4 },
+      { id: 5 },
+    ])
+    expect(context.calls).toHaveLength(3)
+  })
+
+  it("an empty collection gives no items; without Return All the limit is sent and kept", async () => {
+    const empty = fakeContext({
+      parameters: apiRequest({ url: "/orders", collection: true, returnAll: true }),
+      credential,
+      request: async () => ok({ orders: [], _meta: { totalCount: 0 } }),
+    })
+    expect(await run(empty)).toEqual([])
+
+    const limited = fakeContext({
+      parameters: apiRequest({ url: "/orders", collection: true, returnAll: false, limit: 3 }),
+      credential,
+      request: async () => context2Page(limited.calls.length),
+    })
+    const context2Page = (n: number) =>
+      n === 1
+        ? page([{ id: 1 }, { id: 2 }], "/orders?offset=2&limit=2")
+        : page([{ id: 3 }, { id: 4 }], "/orders?offset=4")
+    expect((await run(limited)).map((item) => item.json)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
+    expect(limited.calls[0]?.options.qs).toEqual({ limit: 3 })
+    expect(limited.calls).toHaveLength(2)
+  })
+
+  it("refuses an hrefNext on another host (no token sent there) and stops at Max Pages", async () => {
+    const foreign = fakeContext({
+      parameters: apiRequest({ url: "/orders", collection: true, returnAll: true }),
+      credential,
+      request: async () => page([{ id: 1 }], "https://evil.example.com/orders?offset=1"),
+    })
+    await expect(run(foreign)).rejects.toThrow(/hrefNext was not followed.*evil\.example\.com/)
+    expect(foreign.calls).toHaveLength(1)
+
+    const endless = fakeContext({
+      parameters: apiRequest({ url: "/orders", collection: true, returnAll: true, options: { maxPages: 2 } }),
+      credential,
+      request: async () => page([{ id: 1 }], "/orders?offset=1"),
+    })
+    await expect(run(endless)).rejects.toThrow(/Stopped after 2 pages/)
+    expect(endless.calls).toHaveLength(2)
   })
 })
 

@@ -1,11 +1,12 @@
 /**
  * The published shape n8n and its verification expect: package.json rules, and built files that are
- * self-contained CommonJS (core and effect inside; only n8n-workflow and Node built-ins required).
+ * self-contained CommonJS (core and effect inside; only n8n-workflow and Node built-ins required, and,
+ * from the node, the package's own credential file, which carries core and effect once).
  */
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { builtinModules, createRequire } from "node:module"
-import { basename, join } from "node:path"
+import { basename, dirname, join, relative } from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
 import { PACKAGE_DIR } from "./support/n8n.mts"
@@ -54,15 +55,34 @@ describe("package.json", () => {
 describe("built files", () => {
   const allowed = new Set(["n8n-workflow", ...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
 
+  /** What a file may require besides n8n-workflow and built-ins: only the package's credential file. */
+  const ownFiles: Record<string, string[]> = {
+    "dist/nodes/Tangoe/Tangoe.node.js": ["dist/credentials/TangoeApi.credentials.js"],
+  }
+  /** What a file exports besides its class: the credential's token check for the node's credential test. */
+  const extraExports: Record<string, string[]> = {
+    "dist/credentials/TangoeApi.credentials.js": ["tokenCheck"],
+  }
+
   for (const file of n8nFiles) {
-    it(`${file} is CommonJS that requires only n8n-workflow and Node built-ins, exporting its class`, () => {
+    it(`${file} is CommonJS that requires only n8n-workflow, Node built-ins and the package's own n8n files, exporting its class`, () => {
       const source = readFileSync(join(PACKAGE_DIR, file), "utf8")
-      const required = [...source.matchAll(/require\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1])
-      expect(required.filter((name) => !allowed.has(String(name)))).toEqual([])
+      const required = [...source.matchAll(/require\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => String(m[1]))
+      const local = required.filter((name) => name.startsWith("."))
+      expect(required.filter((name) => !allowed.has(name) && !name.startsWith("."))).toEqual([])
+      // A relative require must land on one of the package's n8n files (each checked here itself).
+      const resolved = local.map((name) =>
+        relative(
+          PACKAGE_DIR,
+          createRequire(join(PACKAGE_DIR, file)).resolve(join(PACKAGE_DIR, dirname(file), name)),
+        ),
+      )
+      expect(resolved).toEqual(ownFiles[file] ?? [])
+      for (const target of resolved) expect(n8nFiles).toContain(target)
       expect(source).not.toMatch(/^\s*(import|export)\s/m)
       const className = basename(file).split(".")[0] ?? ""
       const loaded = createRequire(join(PACKAGE_DIR, "package.json"))(join(PACKAGE_DIR, file))
-      expect(Object.keys(loaded)).toEqual([className])
+      expect(Object.keys(loaded).sort()).toEqual([className, ...(extraExports[file] ?? [])].sort())
       const instance = new loaded[className]()
       expect(instance.name ?? instance.description?.name).toBe(
         className === "TangoeApi" ? "tangoeApi" : "tangoe",

@@ -9,6 +9,9 @@ const showFor = (operation: string) => ({ show: { operation: [operation] } })
 /** Default number of API requests the node sends at once. */
 export const DEFAULT_CONCURRENCY = 5
 
+/** Default number of items "Tangoe Collection" returns without "Return All". */
+export const DEFAULT_LIMIT = 50
+
 /** Default minimum validity, in seconds, of a token handed out by "Get Access Token". */
 export const DEFAULT_MIN_VALIDITY_SECONDS = 300
 
@@ -21,7 +24,8 @@ export const operationProperty: INodeProperties = {
     {
       name: "API Request",
       value: OPERATION.apiRequest,
-      description: "Call the Tangoe API with the access token, refreshing it when the API answers 401",
+      description:
+        "Call the Tangoe API with the access token, refreshing it once when the API rejects it (401 or 403)",
       action: "Send an API request",
     },
     {
@@ -86,6 +90,34 @@ export const apiRequestProperties: INodeProperties[] = [
     displayOptions: showFor(OPERATION.apiRequest),
   },
   {
+    displayName: "Tangoe Collection",
+    name: "collection",
+    type: "boolean",
+    default: false,
+    description:
+      "Whether the URL is a Tangoe collection: output one item per element, following the pages (_meta.hrefNext) as needed",
+    displayOptions: { show: { operation: [OPERATION.apiRequest], method: ["GET"] } },
+  },
+  {
+    displayName: "Return All",
+    name: "returnAll",
+    type: "boolean",
+    default: false,
+    description: "Whether to return all results or only up to a given limit",
+    displayOptions: { show: { operation: [OPERATION.apiRequest], method: ["GET"], collection: [true] } },
+  },
+  {
+    displayName: "Limit",
+    name: "limit",
+    type: "number",
+    typeOptions: { minValue: 1 },
+    default: 50,
+    description: "Max number of results to return",
+    displayOptions: {
+      show: { operation: [OPERATION.apiRequest], method: ["GET"], collection: [true], returnAll: [false] },
+    },
+  },
+  {
     displayName: "Send Query Parameters",
     name: "sendQuery",
     type: "boolean",
@@ -143,6 +175,14 @@ export const apiRequestProperties: INodeProperties[] = [
         description: "Whether to output the status code and headers with the body",
       },
       {
+        displayName: "Max Pages",
+        name: "maxPages",
+        type: "number",
+        typeOptions: { minValue: 1 },
+        default: 500,
+        description: "With Tangoe Collection: the most pages one item follows; more fails",
+      },
+      {
         displayName: "Max Parallel Requests",
         name: "concurrency",
         type: "number",
@@ -155,7 +195,7 @@ export const apiRequestProperties: INodeProperties[] = [
         name: "neverError",
         type: "boolean",
         default: false,
-        description: "Whether to succeed whatever status the API answers (401 after a refresh still fails)",
+        description: "Whether to succeed whatever status the API answers (after one refresh on 401/403)",
       },
       {
         displayName: "Timeout",

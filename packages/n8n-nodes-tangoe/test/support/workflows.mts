@@ -27,6 +27,7 @@ export function simulatorCredential(
     readonly refreshToken: string
     readonly tenant?: string
   },
+  apiBaseUrl: string = sim.apiUrl,
 ): object {
   return {
     id: credential.id,
@@ -42,7 +43,7 @@ export function simulatorCredential(
       ...(client.tenant === undefined ? {} : { tenant: client.tenant }),
       placement: "query",
       // The simulator protects one path: make it the base, so the credential test's GET hits it.
-      apiBaseUrl: sim.apiUrl,
+      apiBaseUrl,
       accessToken: "",
       expiresAt: "",
     },
@@ -127,6 +128,22 @@ export function tangoeApiRequest(credential: CredentialRef, url: string, options
     credentials: { [CREDENTIAL_TYPE]: credential },
   }
 }
+
+/** The Tangoe node, "API Request" operation with any parameters (GET by default). */
+export function tangoeNode(credential: CredentialRef, parameters: Record<string, unknown>): NodeSpec {
+  return {
+    name: "Tangoe",
+    type: `${PACKAGE_NAME}.tangoe`,
+    typeVersion: 1,
+    parameters: { operation: "apiRequest", method: "GET", options: {}, ...parameters },
+    credentials: { [CREDENTIAL_TYPE]: credential },
+  }
+}
+
+/** A list of name/value pairs as the Tangoe node's query and header parameters hold them. */
+export const pairs = (record: Record<string, string>) => ({
+  parameters: Object.entries(record).map(([name, value]) => ({ name, value })),
+})
 
 /** The Tangoe node, "Get Access Token" operation. */
 export function tangoeGetAccessToken(credential: CredentialRef, minValidity: number): NodeSpec {

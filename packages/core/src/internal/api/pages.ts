@@ -7,6 +7,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import { DEFAULT_MAX_PAGES, pageItems } from "../../HostPages.ts"
 import { TangoeApiError, TooManyPages } from "../../TangoeApiError.ts"
 import { callUrl, shownUrl } from "./baseUrl.ts"
 import { type CallContext, expectJson, send } from "./call.ts"
@@ -39,8 +40,7 @@ export interface PageOf<A> {
   readonly index: number
 }
 
-/** The default cap on pages. */
-export const DEFAULT_MAX_PAGES = 500
+export { DEFAULT_MAX_PAGES }
 
 const str = (u: unknown): string | undefined => (typeof u === "string" && u.length > 0 ? u : undefined)
 const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
@@ -60,18 +60,8 @@ const metaOf = (u: unknown): PageMeta | undefined => {
   }
 }
 
-/**
- * The items of a collection body: the body itself when it is an array, else its `items` array, else
- * its only other array property (Tangoe's docs do not show a collection's envelope).
- */
-export const itemsOf = (body: unknown): ReadonlyArray<unknown> => {
-  if (Array.isArray(body)) return body
-  if (typeof body !== "object" || body === null) return []
-  const o = body as Record<string, unknown>
-  if (Array.isArray(o.items)) return o.items
-  const arrays = Object.entries(o).filter(([key, value]) => key !== "_meta" && Array.isArray(value))
-  return arrays.length === 1 ? (arrays[0]?.[1] as ReadonlyArray<unknown>) : []
-}
+/** The items of a collection body (the rule is `HostPages.pageItems`). */
+export const itemsOf = pageItems
 
 /** Paging options. */
 export interface PageOptions {
