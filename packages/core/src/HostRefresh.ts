@@ -60,12 +60,15 @@ export const isExpiring = (expiresAt: number | undefined, now: number, minValidi
 export const RECENT_TTL_MILLIS = 30_000
 
 /**
- * How long a refused refresh token is remembered (60 s).
+ * How long a refused refresh token is remembered: for good. A refresh token the server refused
+ * (`invalid_grant`) is dead — rotation never revives it — so this process never sends it again; a new
+ * token (a rotation saved by another holder, a re-provisioned one, a service account's grant) has
+ * another key. The 256 most recent refusals are kept.
  *
  * @category host
  * @since 0.1.0
  */
-export const REFUSED_TTL_MILLIS = 60_000
+export const REFUSED_TTL_MILLIS = Number.POSITIVE_INFINITY
 
 /** Bound on each map, so a busy process cannot grow them without end. */
 const MAX_ENTRIES = 256

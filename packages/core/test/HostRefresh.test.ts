@@ -98,7 +98,7 @@ describe("singleFlight", () => {
     expect(t.runs()).toBe(2)
   })
 
-  it("remembers a refused token for a while and fails without running", async () => {
+  it("remembers a refused token for good (it is dead) and fails without running", async () => {
     const t = setup()
     let attempts = 0
     const refuse = async (): Promise<RefreshOutcome> => {
@@ -108,8 +108,13 @@ describe("singleFlight", () => {
     await expect(t.flight("k", "", refuse)).rejects.toBe(t.refusal)
     await expect(t.flight("k", "", refuse)).rejects.toBe(t.refusal)
     expect(attempts).toBe(1)
-    t.advance(REFUSED_TTL_MILLIS)
+    // A day later (and far past the old 60 s memory) the dead token is still not sent.
+    t.advance(24 * 60 * 60_000)
     await expect(t.flight("k", "", refuse)).rejects.toBe(t.refusal)
+    expect(attempts).toBe(1)
+    expect(REFUSED_TTL_MILLIS).toBe(Number.POSITIVE_INFINITY)
+    // Another refresh token (another key) is sent.
+    await expect(t.flight("k2", "", refuse)).rejects.toBe(t.refusal)
     expect(attempts).toBe(2)
   })
 
