@@ -174,6 +174,28 @@ export class TangoeApi implements ICredentialType {
         "The customer's tenant code Tangoe assigned. Every request made with this credential carries it as X-TNGO-TENANT, with the client ID as client_id (Tangoe's API requires both), unless the request sets them itself.",
     },
     {
+      displayName: "Context: Company Employee ID",
+      name: "companyEmployeeId",
+      type: "string",
+      default: "",
+      description:
+        "Optional: the end user the calls act for, sent as X-TNGO-CONTEXT-COMPANYEMPLOYEEID unless a request sets it.",
+    },
+    {
+      displayName: "Context: Employee ID",
+      name: "employeeId",
+      type: "string",
+      default: "",
+      description: "Optional: sent as X-TNGO-CONTEXT-EMPLOYEEID unless a request sets it.",
+    },
+    {
+      displayName: "Context: Hierarchy ID",
+      name: "hierarchyId",
+      type: "string",
+      default: "",
+      description: "Optional: sent as X-TNGO-CONTEXT-HIERARCHYID unless a request sets it.",
+    },
+    {
       displayName: "Access Token",
       name: "accessToken",
       type: "hidden",

@@ -42,6 +42,11 @@ export interface TangoeCredentialData {
   readonly apiBaseUrl: string
   /** The customer's tenant code for `X-TNGO-TENANT`; empty: none sent. */
   readonly tenant: string
+  /**
+   * The default context headers (the acting end user, `concepts/headers`): header name and value, the
+   * empty ones left out.
+   */
+  readonly context: ReadonlyArray<readonly [string, string]>
   /** The current access token (hidden; empty until the first refresh). */
   readonly accessToken: string
   /** When the access token expires, ISO 8601 (hidden; empty until the first refresh). */
@@ -49,6 +54,13 @@ export interface TangoeCredentialData {
 }
 
 const text = (value: unknown): string => (typeof value === "string" ? value : "")
+
+/** The credential's context fields and the header each one fills (Tangoe's `concepts/headers`). */
+export const CONTEXT_FIELDS: ReadonlyArray<readonly [string, string]> = [
+  ["companyEmployeeId", "X-TNGO-CONTEXT-COMPANYEMPLOYEEID"],
+  ["employeeId", "X-TNGO-CONTEXT-EMPLOYEEID"],
+  ["hierarchyId", "X-TNGO-CONTEXT-HIERARCHYID"],
+]
 
 /** Reads the credential's fields; anything missing or of the wrong type becomes an empty string. */
 export function readCredentialData(data: ICredentialDataDecryptedObject): TangoeCredentialData {
@@ -66,6 +78,10 @@ export function readCredentialData(data: ICredentialDataDecryptedObject): Tangoe
     placement: text(data.placement) === "body" ? "body" : "query",
     apiBaseUrl: text(data.apiBaseUrl).trim(),
     tenant: text(data.tenant).trim(),
+    context: CONTEXT_FIELDS.flatMap(([field, header]) => {
+      const value = text(data[field]).trim()
+      return value === "" ? [] : [[header, value] as const]
+    }),
     accessToken: text(data.accessToken),
     expiresAt: text(data.expiresAt),
   }

@@ -51,6 +51,7 @@ const data = (overrides: Record<string, unknown> = {}) => ({
   placement: "query",
   apiBaseUrl: "https://api.example.com",
   tenant: "",
+  context: [],
   accessToken: "",
   expiresAt: "",
   ...overrides,
@@ -125,6 +126,9 @@ describe("credential description", () => {
       "placement",
       "apiBaseUrl",
       "tenant",
+      "companyEmployeeId",
+      "employeeId",
+      "hierarchyId",
       "accessToken",
       "expiresAt",
       "healedAt",
@@ -195,6 +199,24 @@ describe("Tangoe's API headers on every request made with the credential", () =>
     // A new correlation id for every request.
     const second = (await run({ tenant: "ACME" })).headers ?? {}
     expect(second["X-TNGO-CONTEXT-CORRELATIONID"]).not.toBe(first["X-TNGO-CONTEXT-CORRELATIONID"])
+  })
+
+  it("adds the default context headers the credential names, never over the request's own", async () => {
+    const sent = (
+      await run(
+        { tenant: "ACME", companyEmployeeId: " 42 ", employeeId: "", hierarchyId: "H-7" },
+        { "x-tngo-context-hierarchyid": "H-mine" },
+      )
+    ).headers
+    expect(sent).toMatchObject({
+      "X-TNGO-CONTEXT-COMPANYEMPLOYEEID": "42",
+      "x-tngo-context-hierarchyid": "H-mine",
+    })
+    // An empty field sends nothing, and the request's own hierarchy id is the only one.
+    expect(Object.keys(sent ?? {}).filter((name) => /employeeid$|hierarchyid$/i.test(name))).toEqual([
+      "x-tngo-context-hierarchyid",
+      "X-TNGO-CONTEXT-COMPANYEMPLOYEEID",
+    ])
   })
 
   it("keeps a tenant or client header the request set, in any case", async () => {
@@ -605,6 +627,7 @@ const toData = () => {
     placement: "query" as const,
     apiBaseUrl: d.apiBaseUrl,
     tenant: "",
+    context: [],
     accessToken: "",
     expiresAt: "",
   }
