@@ -238,8 +238,16 @@ describe("a real Node-RED 5 process with the packed package", () => {
   })
 
   it("a tangoe api node follows the pages, shows what happened in the catalog's words, and reports Tangoe's 400", async () => {
+    // Its own client: the service-account test before it replaced the config node "cfg" (and its
+    // credentials) with a full deploy.
+    const apiClient = sim.addClient()
+    seenRefreshTokens.add(apiClient.refreshToken)
     const apiFlow = [
-      ...flows().map((node) =>
+      ...flows({
+        clientId: apiClient.clientId,
+        clientSecret: apiClient.clientSecret,
+        refreshToken: apiClient.refreshToken,
+      }).map((node) =>
         (node as { id: string }).id === "cfg" ? { ...node, tenant: "ACME", apiBase: sim.apiBaseUrl } : node,
       ),
       {
@@ -303,7 +311,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
     expect(pages.map((p) => (p.body.page as { last: boolean }).last)).toEqual([false, false, true])
     const sent = sim.apiRequests()
     expect(sent.map((r) => [r.status, r.headers["x-tngo-tenant"], r.headers.client_id])).toEqual(
-      sent.map(() => [200, "ACME", sim.clients[0]?.clientId]),
+      sent.map(() => [200, "ACME", apiClient.clientId]),
     )
     const ok = await collector.waitFor("/api-status", 2)
     const texts = ok.map((p) => (p.body.status as { text: string }).text)

@@ -7,7 +7,12 @@
  * @internal
  */
 import * as Result from "effect/Result"
-import { type Environment, resolveRefreshRequest } from "./core.ts"
+import {
+  type Environment,
+  type InvalidConfig,
+  resolvePasswordGrantRequest,
+  resolveRefreshRequest,
+} from "./core.ts"
 import type { TokenProblem } from "./problem.ts"
 import { isRedisUrl } from "./redisUrl.ts"
 
@@ -163,8 +168,13 @@ export const resolveClientOptions = (
     refreshAhead: Math.round(minutes * 60_000),
     ...(redisUrl ? { redisUrl } : {}),
   }
-  // Core's rules, applied now rather than at the first token request.
-  const checked = resolveRefreshRequest(resolved)
+  // Core's rules, applied now rather than at the first token request: the service account's grant
+  // when there is one, the refresh token's when one was pasted (a service account may start without).
+  const granted = resolved.serviceAccount === undefined ? undefined : resolvePasswordGrantRequest(resolved)
+  const checked: Result.Result<unknown, InvalidConfig> =
+    granted !== undefined && (Result.isFailure(granted) || resolved.refreshToken === "")
+      ? granted
+      : resolveRefreshRequest(resolved)
   if (Result.isFailure(checked)) {
     const { field, message } = checked.failure
     return {
