@@ -81,6 +81,9 @@ describe("tree shaking of the main entry", () => {
     expect(["InvalidGrant", "ServiceAccountRejected"].filter((marker) => !code.includes(marker))).toEqual([])
     // ...and nothing that only the manager or the API layer needs.
     expect(managerAndApi.filter((marker) => code.includes(marker))).toEqual([])
+    // Nor the file store: nothing in it reads or writes a file.
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])
+    expect(required.filter((id) => id?.startsWith("node:fs"))).toEqual([])
   }, 60_000)
 
   it("a bundle that imports the token manager does carry it (the markers above are real)", async () => {

@@ -28,8 +28,8 @@ import { resolveManagerSettings } from "./options.ts"
 export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = /* @__PURE__ */ Schedule.exponential(
   Duration.millis(100),
 ).pipe(
-  Schedule.setInputType<StoreError>(),
-  Schedule.while(({ attempt }) => attempt <= 3),
+  /* @__PURE__ */ Schedule.setInputType<StoreError>(),
+  /* @__PURE__ */ Schedule.while(({ attempt }) => attempt <= 3),
 )
 
 /**
