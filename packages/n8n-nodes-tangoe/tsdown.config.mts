@@ -2,6 +2,8 @@
  * Two self-contained CommonJS files, as n8n loads them (`require(file)[ClassName]`): the credential
  * (with core and the parts of effect it uses bundled in) and the node. Only `n8n-workflow` (a peer)
  * and Node built-ins stay imports. Minified: minification is also what removes effect's dead code.
+ * The `@__PURE__` annotations have done their work once bundled: nothing bundles these files again,
+ * so they are not written out (about 3.4 kB of the credential).
  */
 import { defineConfig, type UserConfig } from "tsdown"
 
@@ -15,6 +17,7 @@ const shared = {
   sourcemap: false,
   minify: true,
   fixedExtension: false,
+  outputOptions: { comments: { annotation: false } },
   outExtensions: () => ({ js: ".js" }),
   deps: {
     neverBundle: ["n8n-workflow"],

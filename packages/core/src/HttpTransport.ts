@@ -61,7 +61,7 @@ export interface HttpTransportResponse {
  * @category errors
  * @since 0.1.0
  */
-export class HttpTransportFailure extends Data.TaggedError("HttpTransportFailure")<{
+export class HttpTransportFailure extends /* @__PURE__ */ Data.TaggedError("HttpTransportFailure")<{
   readonly code: string
   readonly mayHaveReachedServer: boolean
   readonly message: string
@@ -245,7 +245,7 @@ export const fromPromise = (
  * @category constructors
  * @since 0.1.0
  */
-export const fetchTransport: HttpTransport = fromPromise(fetchOnce)
+export const fetchTransport: HttpTransport = /* @__PURE__ */ fromPromise(fetchOnce)
 
 /**
  * The transport `refresh` uses: {@link fetchTransport} unless another one is provided, e.g.
@@ -254,7 +254,7 @@ export const fetchTransport: HttpTransport = fromPromise(fetchOnce)
  * @category services
  * @since 0.1.0
  */
-export const HttpTransport: Context.Reference<HttpTransport> = Context.Reference<HttpTransport>(
-  "@tangoe-token/core/HttpTransport",
-  { defaultValue: () => fetchTransport },
-)
+export const HttpTransport: Context.Reference<HttpTransport> =
+  /* @__PURE__ */ Context.Reference<HttpTransport>("@tangoe-token/core/HttpTransport", {
+    defaultValue: () => fetchTransport,
+  })

@@ -20,7 +20,7 @@ import { FinalError } from "./internal/finalError.ts"
  * @category errors
  * @since 0.1.0
  */
-export class InvalidConfig extends FinalError("InvalidConfig")<{
+export class InvalidConfig extends /* @__PURE__ */ FinalError("InvalidConfig")<{
   /** The setting at fault, e.g. `clientId` or `environment.tokenUrl`. */
   readonly field: string
   /** What it must be. */

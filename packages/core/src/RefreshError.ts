@@ -72,7 +72,7 @@ export interface OAuthErrorFields {
  * @category errors
  * @since 0.1.0
  */
-export class RefreshError extends Data.TaggedError("RefreshError")<{
+export class RefreshError extends /* @__PURE__ */ Data.TaggedError("RefreshError")<{
   /** What happened. */
   readonly reason: RefreshErrorReason
 }> {
@@ -184,7 +184,7 @@ const DO_NOT_RETRY =
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidGrant extends FinalError("InvalidGrant")<
+export class InvalidGrant extends /* @__PURE__ */ FinalError("InvalidGrant")<
   OAuthErrorFields & {
     /** An earlier attempt of the same refresh may have been processed and its response lost. */
     readonly afterAmbiguousAttempt: boolean
@@ -214,7 +214,7 @@ export class InvalidGrant extends FinalError("InvalidGrant")<
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields> {
+export class InvalidClient extends /* @__PURE__ */ FinalError("InvalidClient")<OAuthErrorFields> {
   /** Check the pair and its environment. */
   get advice(): string {
     return isTangoe(this.environment)
@@ -235,7 +235,7 @@ export class InvalidClient extends FinalError("InvalidClient")<OAuthErrorFields>
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidScope extends FinalError("InvalidScope")<
+export class InvalidScope extends /* @__PURE__ */ FinalError("InvalidScope")<
   OAuthErrorFields & {
     /** The scope the request asked for, if any. */
     readonly scope?: string | undefined
@@ -259,7 +259,7 @@ export class InvalidScope extends FinalError("InvalidScope")<
  * @category reasons
  * @since 0.1.0
  */
-export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorFields> {
+export class InvalidRequest extends /* @__PURE__ */ FinalError("InvalidRequest")<OAuthErrorFields> {
   /**
    * Check the URL and the request's shape; the other `placement` or `clientAuth` is suggested only when
    * the server's description is about parameters (or it gave none).
@@ -284,7 +284,7 @@ export class InvalidRequest extends FinalError("InvalidRequest")<OAuthErrorField
  * @category reasons
  * @since 0.1.0
  */
-export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<
+export class UnsupportedGrantType extends /* @__PURE__ */ FinalError("UnsupportedGrantType")<
   OAuthErrorFields & {
     /**
      * The grant that was refused; absent for the refresh token grant.
@@ -317,7 +317,7 @@ export class UnsupportedGrantType extends FinalError("UnsupportedGrantType")<
  * @category reasons
  * @since 0.1.0
  */
-export class UnauthorizedClient extends FinalError("UnauthorizedClient")<
+export class UnauthorizedClient extends /* @__PURE__ */ FinalError("UnauthorizedClient")<
   OAuthErrorFields & {
     /**
      * The grant that was refused; absent for the refresh token grant.
@@ -353,7 +353,7 @@ export class UnauthorizedClient extends FinalError("UnauthorizedClient")<
  * @category reasons
  * @since 0.2.0
  */
-export class ServiceAccountRejected extends FinalError("ServiceAccountRejected")<
+export class ServiceAccountRejected extends /* @__PURE__ */ FinalError("ServiceAccountRejected")<
   OAuthErrorFields & {
     /** The server said the account is locked (or disabled). */
     readonly locked: boolean
@@ -380,7 +380,7 @@ export class ServiceAccountRejected extends FinalError("ServiceAccountRejected")
  * @category reasons
  * @since 0.1.0
  */
-export class RateLimited extends Data.TaggedError("RateLimited")<{
+export class RateLimited extends /* @__PURE__ */ Data.TaggedError("RateLimited")<{
   readonly environment: string
   readonly status: number
   /** The server's `Retry-After`, when it sent one. */
@@ -413,7 +413,7 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{
  * @category reasons
  * @since 0.1.0
  */
-export class ServerError extends Data.TaggedError("ServerError")<{
+export class ServerError extends /* @__PURE__ */ Data.TaggedError("ServerError")<{
   readonly environment: string
   readonly status: number
   /** The server's `Retry-After`, when it sent one. */
@@ -450,7 +450,7 @@ export class ServerError extends Data.TaggedError("ServerError")<{
  * @category reasons
  * @since 0.1.0
  */
-export class Timeout extends Data.TaggedError("Timeout")<{
+export class Timeout extends /* @__PURE__ */ Data.TaggedError("Timeout")<{
   readonly environment: string
   /** The time limit that ran out. */
   readonly timeout: Duration.Duration
@@ -480,7 +480,7 @@ export class Timeout extends Data.TaggedError("Timeout")<{
  * @category reasons
  * @since 0.1.0
  */
-export class Transport extends Data.TaggedError("Transport")<{
+export class Transport extends /* @__PURE__ */ Data.TaggedError("Transport")<{
   readonly environment: string
   /** `false` when the request certainly never left this machine. */
   readonly mayHaveReachedServer: boolean
@@ -528,7 +528,7 @@ export type MalformedKind = "notJson" | "invalidField" | "tooLarge" | "redirect"
  * @category reasons
  * @since 0.1.0
  */
-export class MalformedResponse extends Data.TaggedError("MalformedResponse")<{
+export class MalformedResponse extends /* @__PURE__ */ Data.TaggedError("MalformedResponse")<{
   readonly environment: string
   readonly status: number
   /** What is wrong with the response. */

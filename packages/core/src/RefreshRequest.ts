@@ -114,7 +114,7 @@ export interface ResolvedRefreshRequest {
  * @category constants
  * @since 0.1.0
  */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
+export const DEFAULT_TIMEOUT: Duration.Duration = /* @__PURE__ */ Duration.seconds(30)
 
 /**
  * The shortest time limit accepted: 100 ms. A shorter one fires after the request has left, and
@@ -123,7 +123,7 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
  * @category constants
  * @since 0.3.0
  */
-export const MIN_TIMEOUT: Duration.Duration = Duration.millis(100)
+export const MIN_TIMEOUT: Duration.Duration = /* @__PURE__ */ Duration.millis(100)
 
 /**
  * The longest time limit accepted: 2^31 - 1 ms (about 24.8 days), the longest delay Node's timers
@@ -132,7 +132,7 @@ export const MIN_TIMEOUT: Duration.Duration = Duration.millis(100)
  * @category constants
  * @since 0.3.0
  */
-export const MAX_TIMEOUT: Duration.Duration = Duration.millis(MAX_TIMER_MILLIS)
+export const MAX_TIMEOUT: Duration.Duration = /* @__PURE__ */ Duration.millis(MAX_TIMER_MILLIS)
 
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point

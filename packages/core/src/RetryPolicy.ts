@@ -103,7 +103,8 @@ export const makeRetrySchedule = (
  * @category schedules
  * @since 0.1.0
  */
-export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RefreshError> = makeRetrySchedule()
+export const defaultRetrySchedule: Schedule.Schedule<Duration.Duration, RefreshError> =
+  /* @__PURE__ */ makeRetrySchedule()
 
 /**
  * Options of the retrying refresh.

@@ -72,7 +72,7 @@ const what: Record<StoreCodecErrorReason, string> = {
  * @category errors
  * @since 0.1.0
  */
-export class StoreCodecError extends Data.TaggedError("StoreCodecError")<{
+export class StoreCodecError extends /* @__PURE__ */ Data.TaggedError("StoreCodecError")<{
   /** What is wrong, as the `reason` of a `StoreError`. */
   readonly reason: StoreCodecErrorReason
   /** A short, secret-free description: the bad field, the version found… */

@@ -102,7 +102,7 @@ export interface LockHolder {
  * @category errors
  * @since 0.1.0
  */
-export class StoreError extends Data.TaggedError("StoreError")<{
+export class StoreError extends /* @__PURE__ */ Data.TaggedError("StoreError")<{
   /** The operation that failed. */
   readonly operation: StoreOperation
   /** Where the store lives: a file path, a Redis URL (without password) and key, or a label such as `memory`. */
@@ -227,7 +227,7 @@ const redisMessage = (e: StoreError): string => {
  * @category errors
  * @since 0.1.0
  */
-export class StoreConflict extends Data.TaggedError("StoreConflict")<{
+export class StoreConflict extends /* @__PURE__ */ Data.TaggedError("StoreConflict")<{
   /** Where the store lives: a file path, or a label such as `memory`. */
   readonly location: string
   /** What the caller expected: an empty store, or a particular refresh token. */

@@ -273,7 +273,9 @@ const makeShape = <E>(
  * @category services
  * @since 0.1.0
  */
-export class TangoeApi extends Context.Service<TangoeApi, TangoeApiShape>()("@tangoe-token/core/TangoeApi") {
+export class TangoeApi extends /* @__PURE__ */ Context.Service<TangoeApi, TangoeApiShape>()(
+  "@tangoe-token/core/TangoeApi",
+) {
   /**
    * Makes the API layer. `request` is the token manager's request (environment, client id and secret):
    * the client id goes into `client_id`, the rest serves token validation. Fails with `InvalidConfig`

@@ -90,7 +90,7 @@ const answered = (e: ApiResponseFields): string => {
  * @category reasons
  * @since 0.1.0
  */
-export class BadRequest extends Data.TaggedError("BadRequest")<ApiResponseFields> {
+export class BadRequest extends /* @__PURE__ */ Data.TaggedError("BadRequest")<ApiResponseFields> {
   /** What to do. */
   get advice(): string {
     return this.body?.errorCode === "400-missing-required-header"
@@ -109,7 +109,7 @@ export class BadRequest extends Data.TaggedError("BadRequest")<ApiResponseFields
  * @category reasons
  * @since 0.1.0
  */
-export class Forbidden extends Data.TaggedError("Forbidden")<
+export class Forbidden extends /* @__PURE__ */ Data.TaggedError("Forbidden")<
   ApiResponseFields & {
     /** `true` when a freshly issued token was refused too. */
     readonly afterFreshToken: boolean
@@ -132,7 +132,7 @@ export class Forbidden extends Data.TaggedError("Forbidden")<
  * @category reasons
  * @since 0.1.0
  */
-export class TokenRejected extends Data.TaggedError("TokenRejected")<
+export class TokenRejected extends /* @__PURE__ */ Data.TaggedError("TokenRejected")<
   ApiResponseFields & {
     /** `true` when a freshly issued token was refused too. */
     readonly afterFreshToken: boolean
@@ -155,7 +155,7 @@ export class TokenRejected extends Data.TaggedError("TokenRejected")<
  * @category reasons
  * @since 0.1.0
  */
-export class NotFound extends Data.TaggedError("NotFound")<ApiResponseFields> {
+export class NotFound extends /* @__PURE__ */ Data.TaggedError("NotFound")<ApiResponseFields> {
   /** What to do. */
   get advice(): string {
     return "check the path and the API base URL"
@@ -171,7 +171,7 @@ export class NotFound extends Data.TaggedError("NotFound")<ApiResponseFields> {
  * @category reasons
  * @since 0.1.0
  */
-export class ApiServerError extends Data.TaggedError("ApiServerError")<ApiResponseFields> {
+export class ApiServerError extends /* @__PURE__ */ Data.TaggedError("ApiServerError")<ApiResponseFields> {
   /** What to do. */
   get advice(): string {
     return `retry later; if it lasts, contact Tangoe support${quoteFor(this)}`
@@ -187,7 +187,9 @@ export class ApiServerError extends Data.TaggedError("ApiServerError")<ApiRespon
  * @category reasons
  * @since 0.1.0
  */
-export class UnexpectedStatus extends Data.TaggedError("UnexpectedStatus")<ApiResponseFields> {
+export class UnexpectedStatus extends /* @__PURE__ */ Data.TaggedError(
+  "UnexpectedStatus",
+)<ApiResponseFields> {
   /** What to do. */
   get advice(): string {
     return this.status >= 300 && this.status < 400
@@ -205,7 +207,7 @@ export class UnexpectedStatus extends Data.TaggedError("UnexpectedStatus")<ApiRe
  * @category reasons
  * @since 0.1.0
  */
-export class MalformedApiResponse extends Data.TaggedError("MalformedApiResponse")<
+export class MalformedApiResponse extends /* @__PURE__ */ Data.TaggedError("MalformedApiResponse")<
   ApiResponseFields & {
     /** What was expected. */
     readonly expected: string
@@ -226,7 +228,7 @@ export class MalformedApiResponse extends Data.TaggedError("MalformedApiResponse
  * @category reasons
  * @since 0.1.0
  */
-export class ApiTransport extends Data.TaggedError("ApiTransport")<
+export class ApiTransport extends /* @__PURE__ */ Data.TaggedError("ApiTransport")<
   ApiCallFields & {
     readonly code: string
     readonly mayHaveReachedServer: boolean
@@ -250,7 +252,7 @@ export class ApiTransport extends Data.TaggedError("ApiTransport")<
  * @category reasons
  * @since 0.1.0
  */
-export class ForeignHost extends Data.TaggedError("ForeignHost")<{
+export class ForeignHost extends /* @__PURE__ */ Data.TaggedError("ForeignHost")<{
   /** Where the URL came from: `"url"` (the caller) or `"hrefNext"` (a page). */
   readonly source: "url" | "hrefNext"
   /** The refused URL's origin (scheme, host, port). */
@@ -275,7 +277,7 @@ export class ForeignHost extends Data.TaggedError("ForeignHost")<{
  * @category reasons
  * @since 0.1.0
  */
-export class TooManyPages extends Data.TaggedError("TooManyPages")<{
+export class TooManyPages extends /* @__PURE__ */ Data.TaggedError("TooManyPages")<{
   readonly url: string
   readonly maxPages: number
 }> {
@@ -312,7 +314,9 @@ export interface ValidationFields {
  * @category reasons
  * @since 0.1.0
  */
-export class ValidationNotPermitted extends Data.TaggedError("ValidationNotPermitted")<ValidationFields> {
+export class ValidationNotPermitted extends /* @__PURE__ */ Data.TaggedError(
+  "ValidationNotPermitted",
+)<ValidationFields> {
   /** What to do. */
   get advice(): string {
     return "ask Tangoe to permit this client id to validate tokens, or set the `tenant` option yourself (the customer's tenant code)"
@@ -328,7 +332,7 @@ export class ValidationNotPermitted extends Data.TaggedError("ValidationNotPermi
  * @category reasons
  * @since 0.1.0
  */
-export class TokenNotValid extends Data.TaggedError("TokenNotValid")<ValidationFields> {
+export class TokenNotValid extends /* @__PURE__ */ Data.TaggedError("TokenNotValid")<ValidationFields> {
   /** What to do. */
   get advice(): string {
     return "the token was revoked or expired early: the next call gets a new one"
@@ -344,7 +348,7 @@ export class TokenNotValid extends Data.TaggedError("TokenNotValid")<ValidationF
  * @category reasons
  * @since 0.1.0
  */
-export class ValidationFailed extends Data.TaggedError("ValidationFailed")<
+export class ValidationFailed extends /* @__PURE__ */ Data.TaggedError("ValidationFailed")<
   ValidationFields & {
     /** What went wrong, when the answer did not say (`"not JSON"`, a transport code, …). */
     readonly detail?: string | undefined
@@ -371,7 +375,7 @@ export class ValidationFailed extends Data.TaggedError("ValidationFailed")<
  * @category reasons
  * @since 0.1.0
  */
-export class TenantUnknown extends Data.TaggedError("TenantUnknown")<{
+export class TenantUnknown extends /* @__PURE__ */ Data.TaggedError("TenantUnknown")<{
   readonly environment: string
 }> {
   /** What to do. */
@@ -421,7 +425,7 @@ export type TangoeApiErrorReason =
  * @category errors
  * @since 0.1.0
  */
-export class TangoeApiError extends Data.TaggedError("TangoeApiError")<{
+export class TangoeApiError extends /* @__PURE__ */ Data.TaggedError("TangoeApiError")<{
   /** What happened. */
   readonly reason: TangoeApiErrorReason
 }> {

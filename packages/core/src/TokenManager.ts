@@ -199,7 +199,9 @@ export interface TokenManagerShape {
  * @category constants
  * @since 0.1.0
  */
-export const DEFAULT_REFRESH_AHEAD: Duration.Duration = Duration.millis(DEFAULT_REFRESH_AHEAD_MILLIS)
+export const DEFAULT_REFRESH_AHEAD: Duration.Duration = /* @__PURE__ */ Duration.millis(
+  DEFAULT_REFRESH_AHEAD_MILLIS,
+)
 
 /**
  * The default retries of a failed save: 3 retries, 100 ms then doubling.
@@ -227,7 +229,7 @@ export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = internal
  * @category services
  * @since 0.1.0
  */
-export class TokenManager extends Context.Service<TokenManager, TokenManagerShape>()(
+export class TokenManager extends /* @__PURE__ */ Context.Service<TokenManager, TokenManagerShape>()(
   "@tangoe-token/core/TokenManager",
 ) {
   /**

@@ -42,7 +42,7 @@ export type TokenManagerError =
  * @category errors
  * @since 0.1.0
  */
-export class NotProvisioned extends Data.TaggedError("NotProvisioned")<{
+export class NotProvisioned extends /* @__PURE__ */ Data.TaggedError("NotProvisioned")<{
   /** Where the store lives (a file path, `memory`…). */
   readonly location: string
 }> {
@@ -75,7 +75,7 @@ export class NotProvisioned extends Data.TaggedError("NotProvisioned")<{
  * @category errors
  * @since 0.2.0
  */
-export class RefreshTokenDead extends Data.TaggedError("RefreshTokenDead")<{
+export class RefreshTokenDead extends /* @__PURE__ */ Data.TaggedError("RefreshTokenDead")<{
   /** Where the store lives (a file path, `memory`…). */
   readonly location: string
   /** When the server refused the token, in epoch milliseconds. */
@@ -114,7 +114,9 @@ export class RefreshTokenDead extends Data.TaggedError("RefreshTokenDead")<{
  * @category errors
  * @since 0.1.0
  */
-export class TokenManagerClosed extends Data.TaggedError("TokenManagerClosed")<Record<never, never>> {
+export class TokenManagerClosed extends /* @__PURE__ */ Data.TaggedError("TokenManagerClosed")<
+  Record<never, never>
+> {
   /**
    * What happened and what to do.
    *

@@ -173,6 +173,6 @@ export interface TokenStoreShape {
  * @category services
  * @since 0.1.0
  */
-export class TokenStore extends Context.Service<TokenStore, TokenStoreShape>()(
+export class TokenStore extends /* @__PURE__ */ Context.Service<TokenStore, TokenStoreShape>()(
   "@tangoe-token/core/TokenStore",
 ) {}

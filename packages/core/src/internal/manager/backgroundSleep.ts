@@ -11,7 +11,12 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
-const LiveClock = Clock.Clock.defaultValue().constructor
+/** Effect's live clock, made on first use: nothing runs when the module loads (it stays tree-shakable). */
+let liveClock: Clock.Clock | undefined
+const isLiveClock = (clock: Clock.Clock): boolean => {
+  if (liveClock === undefined) liveClock = Clock.Clock.defaultValue()
+  return clock instanceof (liveClock.constructor as abstract new (...args: never) => unknown)
+}
 
 const unrefSleep = (millis: number): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
@@ -25,7 +30,7 @@ export const backgroundSleep = (millis: number): Effect.Effect<void> =>
   Clock.clockWith((clock) =>
     millis <= 0
       ? Effect.yieldNow
-      : clock instanceof LiveClock
+      : isLiveClock(clock)
         ? unrefSleep(millis)
         : clock.sleep(Duration.millis(millis)),
   )

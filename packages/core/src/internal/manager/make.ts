@@ -25,11 +25,11 @@ import { type Engine, makeEngine, type Snapshot } from "./engine.ts"
 import { resolveManagerSettings } from "./options.ts"
 
 /** 3 retries, 100 ms then doubling. */
-export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = Schedule.exponential(
+export const defaultSaveRetry: Schedule.Schedule<unknown, StoreError> = /* @__PURE__ */ Schedule.exponential(
   Duration.millis(100),
 ).pipe(
-  Schedule.setInputType<StoreError>(),
-  Schedule.while(({ attempt }) => attempt <= 3),
+  /* @__PURE__ */ Schedule.setInputType<StoreError>(),
+  /* @__PURE__ */ Schedule.while(({ attempt }) => attempt <= 3),
 )
 
 /**

@@ -37,9 +37,6 @@ export const notRegular = (stats: Stats): string | undefined => {
 /** Whether group or others may read or write a file of mode `mode`. */
 export const openToOthers = (mode: number): boolean => (mode & 0o077) !== 0
 
-const NOFOLLOW = constants.O_NOFOLLOW ?? 0
-const NONBLOCK = constants.O_NONBLOCK ?? 0
-
 /**
  * Reads `path` if it is a regular file: its text and permission bits, or `undefined` when it does
  * not exist. Throws `NotARegularFile` for anything else, and the file system error otherwise.
@@ -55,7 +52,8 @@ export const readOwnFile = async (path: string): Promise<{ text: string; mode: n
   }
   let handle: Awaited<ReturnType<typeof open>>
   try {
-    handle = await open(path, constants.O_RDONLY | NOFOLLOW | NONBLOCK)
+    // The flags are read here, not at module level, so a bundle that never reads a file drops the module.
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
   } catch (e) {
     const code = errnoCode(e)
     if (code === "ENOENT") return undefined
