@@ -8,7 +8,9 @@ export const sharedTestConfig = defineConfig({
   test: {
     reporters: ["default", ["json", { outputFile: ".vitest/results.json" }]],
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Bounds for a hang, not speed claims: a test that runs a few CLI processes took over 30 s on a
+    // 2-core machine running two CI runs at once (load 18).
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 })

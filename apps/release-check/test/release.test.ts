@@ -798,5 +798,6 @@ describe("release through a local registry", () => {
     } finally {
       await n8n.dispose()
     }
-  })
+    // n8n's start and a workflow run: about a minute alone, over four minutes beside another CI run.
+  }, 600_000)
 })
