@@ -9,7 +9,9 @@ export default defineConfig({
   test: {
     ...sharedTestConfig.test,
     fileParallelism: false,
-    testTimeout: 90_000,
-    hookTimeout: 60_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    // A browser on a machine running two CI runs answers in seconds, not the default 1 s of a poll.
+    expect: { poll: { timeout: 30_000 } },
   },
 })

@@ -76,10 +76,12 @@ describe("the Node-RED editor of a running playground", () => {
   it("shows our node in the palette and the flow running: green token status, 200s in the debug sidebar", async () => {
     await page.locator("#red-ui-palette-search input").pressSequentially("tangoe")
     const paletteNode = page.locator('.red-ui-palette-node[data-palette-type="tangoe token"]')
-    await expect.poll(() => paletteNode.isVisible()).toBe(true)
+    await expect.poll(() => paletteNode.isVisible(), { timeout: 60_000 }).toBe(true)
     // The filter applies after a short delay: wait until only our category is left.
     const categories = page.locator(".red-ui-palette-category:visible .red-ui-palette-header")
-    await expect.poll(async () => (await categories.allInnerTexts()).map((t) => t.trim())).toEqual(["Tangoe"])
+    await expect
+      .poll(async () => (await categories.allInnerTexts()).map((t) => t.trim()), { timeout: 60_000 })
+      .toEqual(["Tangoe"])
     expect(squash(await paletteNode.textContent())).toBe("tangoe token")
     const apiPaletteNode = page.locator('.red-ui-palette-node[data-palette-type="tangoe api"]')
     expect(squash(await apiPaletteNode.textContent())).toBe("tangoe api")

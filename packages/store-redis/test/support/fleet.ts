@@ -64,12 +64,12 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
     CONNECT_TIMEOUT_MS: String(options.connectTimeoutMs ?? 1_000),
   }
   const workers = Array.from({ length: options.size }, () => startChild(worker, [], env))
-  await Promise.all(workers.map((child) => child.line((line) => line === "ready", 30_000)))
+  await Promise.all(workers.map((child) => child.line((line) => line === "ready", 120_000)))
   const alive = () =>
     workers.filter((child) => child.process.exitCode === null && child.process.signalCode === null)
   return {
     workers,
-    firstSuccesses: (ms = 30_000) =>
+    firstSuccesses: (ms = 120_000) =>
       Promise.all(
         workers.map(async (child) =>
           Number((await child.line((line) => line.startsWith("first-success "), ms)).split(" ")[1]),
@@ -79,7 +79,7 @@ export const startFleet = async (options: FleetOptions): Promise<Fleet> => {
       Promise.all(
         alive().map(async (child) => {
           child.process.stdin?.write("stop\n")
-          const line = await child.line((text) => text.startsWith("{"), 30_000)
+          const line = await child.line((text) => text.startsWith("{"), 120_000)
           await child.exited
           return JSON.parse(line) as WorkerStats
         }),
