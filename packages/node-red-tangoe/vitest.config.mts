@@ -12,8 +12,10 @@ const helperSuite = ["test/nodes.test.ts", "test/redis.test.ts", "test/api.test.
 export default defineConfig({
   test: {
     ...shared,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Bounds for a hang: real Node-RED runtimes took over a minute to answer with two CI runs on
+    // two cores (load 30).
+    testTimeout: 300_000,
+    hookTimeout: 600_000,
     projects: [
       {
         extends: true,
