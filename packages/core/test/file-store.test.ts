@@ -416,9 +416,12 @@ describe("file store: lock files left by others", () => {
     () =>
       Effect.gen(function* () {
         const { path } = freshPath()
-        // `sh` starts `sleep 0`, prints its pid, then becomes `sleep 120`, which never reaps it (long
-        // enough that the parent cannot exit, and init reap the zombie, on a starved machine).
-        const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 120"], {
+        // A barrier, not a race: `sh` starts a child that waits on a FIFO, prints its pid and becomes
+        // `sleep 120`, which never reaps it. The child is released only once `sh` has become `sleep`
+        // (a shell still running would reap it itself, as happened on a starved machine).
+        const fifo = `${path}.release`
+        spawnSync("mkfifo", [fifo])
+        const parent = spawn("sh", ["-c", `(read x < "${fifo}") & echo $!; exec sleep 120`], {
           stdio: ["ignore", "pipe", "ignore"],
         })
         const zombie = yield* Effect.promise(
@@ -427,9 +430,12 @@ describe("file store: lock files left by others", () => {
               parent.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))),
             ),
         )
-        // Wait (up to 3 s on a loaded machine) until the child has exited and is a zombie.
+        const comm = () => readFileSync(`/proc/${parent.pid}/comm`, "utf8").trim()
+        for (let i = 0; i < 1_200 && comm() !== "sleep"; i++) yield* Effect.sleep(50)
+        assert.strictEqual(comm(), "sleep")
+        writeFileSync(fifo, "go\n")
         const isZombie = () => /\) Z /.test(readFileSync(`/proc/${zombie}/stat`, "utf8"))
-        for (let i = 0; i < 600 && !isZombie(); i++) yield* Effect.sleep(50)
+        for (let i = 0; i < 1_200 && !isZombie(); i++) yield* Effect.sleep(50)
         assert.isTrue(isZombie(), "the child should be a zombie by now")
         lockFile(path, { pid: zombie, ...me(), nonce: "n-zombie", startedAt: Date.now() })
         // At once: not after the 60 s lock timeout (the bound leaves room for a starved machine).
