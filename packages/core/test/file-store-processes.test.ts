@@ -82,9 +82,11 @@ describe("file store across processes", () => {
   it.live("a live holder renews its lease: a waiter does not steal it, and times out naming it", () =>
     Effect.gen(function* () {
       const path = join(freshDir(), "token.json")
-      const holder = start("hold", path, "300")
+      // A 5 s lease, renewed every 1.25 s: a renewal a few hundred ms late on a starved machine (a
+      // 300 ms lease did not survive two CI runs at once) does not make the live holder look dead.
+      const holder = start("hold", path, "5000")
       yield* Effect.promise(() => printed(holder, "locked"))
-      const store = yield* fileStore(path, { lockTimeout: 1_200, lockLease: 300 })
+      const store = yield* fileStore(path, { lockTimeout: 3_000, lockLease: 5_000 })
       const error = (yield* Effect.flip(store.withRefreshLock(Effect.void))) as StoreError
       assert.strictEqual(error.reason, "LockTimeout")
       assert.strictEqual(error.holder?.pid, holder.pid)
