@@ -7,9 +7,9 @@ import {
   refresh,
   send,
   sendExpectingSocketError,
-  sleep,
   start,
   tutorialUrl,
+  until,
 } from "./helpers.ts"
 
 /** A simulator with one client, and the refresh tokens other than the seeded one that are live. */
@@ -153,7 +153,8 @@ describe("connection faults", () => {
       timeoutMs: 100,
     })
     expect(error.code).toBe("ETIMEDOUT")
-    await sleep(450)
+    // The server logs the abandoned request once its 400 ms delay is over.
+    await until(() => sim.requests().length === 1)
     expect(sim.isLive(client.refreshToken)).toBe(true)
     expect(rotatedTo()).toEqual([])
     expect(sim.requests().at(-1)).toMatchObject({ status: 0, refreshed: false })
@@ -259,7 +260,7 @@ describe("connection faults", () => {
     const delayed = sendExpectingSocketError(tutorialUrl(sim, client, client.refreshToken), {
       method: "POST",
     })
-    await sleep(100)
+    await until(() => sim.pendingFaults().length === 0) // both requests are held by the server
     const started = Date.now()
     await sim.close()
     await Promise.all([stalled, delayed])

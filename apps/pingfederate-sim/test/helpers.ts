@@ -177,3 +177,8 @@ export const JSON_HEADERS = {
 
 /** A promise that resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves once `condition` holds, checked every 5 ms: waits for a state, not for a time (bounded by the test's own time limit). */
+export const until = async (condition: () => boolean): Promise<void> => {
+  while (!condition()) await sleep(5)
+}

@@ -87,21 +87,21 @@ describe("the Node-RED editor of a running playground", () => {
     expect(squash(await apiPaletteNode.textContent())).toBe("tangoe api")
 
     const status = page.locator(`${TOKEN_NODE} .red-ui-flow-node-status-label`)
-    await expect.poll(() => status.textContent(), { timeout: 20_000 }).toMatch(/^valid until \d\d:\d\d$/)
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^valid until \d\d:\d\d$/)
     expect(await page.locator(`${TOKEN_NODE} .red-ui-flow-node-status-dot-green`).count()).toBe(1)
     const debugStatus = page.locator(`${DEBUG_NODE} .red-ui-flow-node-status-label`)
-    await expect.poll(() => debugStatus.textContent(), { timeout: 20_000 }).toBe("200")
+    await expect.poll(() => debugStatus.textContent(), { timeout: 60_000 }).toBe("200")
     // The tangoe api node followed the 3 pages of Tangoe's orders collection.
     const apiStatus = page.locator(`${API_NODE} .red-ui-flow-node-status-label`)
     await expect
-      .poll(() => apiStatus.textContent(), { timeout: 20_000 })
+      .poll(() => apiStatus.textContent(), { timeout: 60_000 })
       .toMatch(/^24 items, 3 pages at \d\d:\d\d$/)
     expect(await page.locator(`${API_NODE} .red-ui-flow-node-status-dot-green`).count()).toBe(1)
 
     // The debug sidebar: "API response" shows the status and the first page, from its _meta (the next
     // page's link); "orders, page by page" one line per page of the tangoe api node.
     const messages = page.locator(".red-ui-debug-msg")
-    await expect.poll(() => messages.count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(8)
+    await expect.poll(() => messages.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(8)
     const texts = await messages.allInnerTexts()
     const firstPage = /node: API response[\s\S]*"200: 10 orders of 24, next page: limit=10&offset=10"/
     const onePage = /node: orders, page by page[\s\S]*page (1: 10|2: 10|3: 4) orders of 24/
@@ -140,7 +140,7 @@ describe("the Node-RED editor of a running playground", () => {
     await expect.poll(() => page.locator("#node-input-limit").isVisible()).toBe(false)
     await page.locator(".red-ui-tray-footer-left button:has(i.fa-book)").last().click()
     const help = page.locator(".red-ui-help").filter({ hasText: "Calls a Tangoe API itself" }).last()
-    await expect.poll(() => help.isVisible(), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => help.isVisible(), { timeout: 60_000 }).toBe(true)
     expect(await help.textContent()).toContain("X-TNGO-TENANT")
     await page.screenshot({ path: join(ARTIFACTS_DIR, "api-node-dialog.png") })
     await page.locator("#node-dialog-cancel").click()
@@ -173,7 +173,7 @@ describe("the Node-RED editor of a running playground", () => {
     await page.locator(".red-ui-tray-footer-left button:has(i.fa-book)").last().click()
     await page.locator("#red-ui-sidebar-help-show-toc").click() // hide the topic list: more room for the text
     const help = page.locator(".red-ui-help").filter({ hasText: "A Tangoe API client" }).last()
-    await expect.poll(() => help.isVisible(), { timeout: 10_000 }).toBe(true)
+    await expect.poll(() => help.isVisible(), { timeout: 60_000 }).toBe(true)
     expect(await help.textContent()).toContain("rotated")
     const documented = (await help.locator("dt").allInnerTexts()).map((t) => t.trim())
     for (const label of Object.values(FIELDS))
@@ -222,7 +222,7 @@ describe("the Node-RED editor of a running playground", () => {
     await page.mouse.move(0, 0)
     await tokenUrl.hover()
     const tooltip = page.locator(".red-ui-popover").filter({ hasText: message })
-    await expect.poll(() => tooltip.isVisible(), { timeout: 5_000 }).toBe(true)
+    await expect.poll(() => tooltip.isVisible(), { timeout: 60_000 }).toBe(true)
     await page.waitForTimeout(500)
     await page.screenshot({ path: join(ARTIFACTS_DIR, "credentials-dialog-message.png") })
   })

@@ -68,6 +68,33 @@ const stored = async (client: SeededClient, on: Simulator = sim) => {
   }
 }
 
+/**
+ * Marks the stored access token of `client` as expired a second ago (a compare-and-set save of the
+ * same chain), so the next `token` must refresh: no test waits for a clock.
+ */
+const expireStoredAccessToken = async (client: SeededClient, on: Simulator): Promise<void> => {
+  const store = redisStore({
+    url: secretUrl,
+    environment: { tokenUrl: on.tokenUrl },
+    clientId: client.clientId,
+  })
+  try {
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const record = yield* store.load
+        if (record === undefined) return yield* Effect.die(new Error("nothing stored in Redis"))
+        const { generation: _generation, updatedAt: _updatedAt, ...rest } = record
+        yield* store.save(
+          { ...rest, issuedAt: Date.now() - 61_000, expiresAt: Date.now() - 1_000 },
+          record.refreshToken,
+        )
+      }),
+    )
+  } finally {
+    await store.close()
+  }
+}
+
 /** Settings in the environment only (as a second host would have them), store given by URL. */
 const envFor = (client: SeededClient, on: Simulator, store: string): Record<string, string> => ({
   TANGOE_TOKEN_URL: on.tokenUrl,
@@ -167,14 +194,15 @@ describe("a Redis token store", () => {
   })
 
   it("two hosts calling token in parallel at expiry cause one refresh", async () => {
-    // Core refreshes within half the lifetime of the end: 3 s leaves the second process 1.5 s to adopt.
-    const short = await startSimulator({ environment: "qa", accessTokenLifetime: 3 })
+    // Each round starts from a stored access token that expired a second ago (nothing waits for a
+    // clock). The refresh gives a 60 s token, so whichever host comes second adopts it, however late.
+    const short = await startSimulator({ environment: "qa", accessTokenLifetime: 60 })
     try {
       const { home: hostA, client } = await provisioned(short)
       const hostB = makeHome()
       const env = envFor(client, short, secretUrl)
       for (let round = 0; round < 2; round++) {
-        await new Promise((r) => setTimeout(r, 3200))
+        await expireStoredAccessToken(client, short)
         short.resetStats()
         const [a, b] = await Promise.all([run(hostA, ["token"]), run(hostB, ["token"], { env })])
         expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, "", ""])

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net"
 import { gzipSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
 import { afterEach, assert, describe, it } from "vitest"
 import {
   classifyFailure,
@@ -14,7 +15,7 @@ import {
   type HttpTransportRequest,
 } from "../src/HttpTransport.ts"
 import { MalformedResponse, Transport } from "../src/RefreshError.ts"
-import { refreshWithRetry } from "../src/RetryPolicy.ts"
+import { defaultRetrySchedule, refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
 import { exitOf, reasonOf, successOf } from "./support/exits.ts"
 import { request } from "./support/request.ts"
@@ -149,14 +150,25 @@ describe("fetchTransport", () => {
     assert.strictEqual(error.code, "ECONNREFUSED")
     assert.isFalse(error.mayHaveReachedServer)
     assert.isTrue(error.retryable)
-    // a server appears on that port after a moment: the retrying refresh gets through
+    // a server appears on that port once the refusal has been seen (the default schedule's first
+    // decision opens it, before its delay): the retrying refresh gets through
     const late = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" })
       res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" }))
     })
     servers.push(late)
-    setTimeout(() => late.listen(port, "127.0.0.1"), 300)
-    successOf(await exitOf(refreshWithRetry(request({ environment: { tokenUrl: url } }))))
+    let decisions = 0
+    const opensLate = defaultRetrySchedule.pipe(
+      Schedule.tap(() =>
+        decisions++ === 0
+          ? Effect.promise(() => new Promise<void>((resolve) => late.listen(port, "127.0.0.1", resolve)))
+          : Effect.void,
+      ),
+    )
+    successOf(
+      await exitOf(refreshWithRetry(request({ environment: { tokenUrl: url } }), { schedule: opensLate })),
+    )
+    assert.strictEqual(decisions, 1)
   })
 
   it("a connection closed before any response may have reached the server", async () => {

@@ -61,22 +61,28 @@ describe("file store across processes", () => {
     }),
   )
 
-  it.live("a holder killed with SIGKILL loses the lock to the next waiter within a second (3 rounds)", () =>
-    Effect.gen(function* () {
-      const path = join(freshDir(), "token.json")
-      const store = yield* fileStore(path, { lockTimeout: 10_000 })
-      for (let round = 0; round < 3; round++) {
-        const holder = start("hold", path)
-        yield* Effect.promise(() => printed(holder, "locked"))
-        assert.isTrue(existsSync(`${path}.lock`))
-        yield* Effect.promise(() => kill9(holder))
-        const killedAt = Date.now()
-        yield* store.withRefreshLock(Effect.void)
-        const waited = Date.now() - killedAt
-        assert.isBelow(waited, 1_000, `round ${round}: took ${waited} ms`)
-      }
-      assert.isFalse(existsSync(`${path}.lock`))
-    }),
+  it.live(
+    "a holder killed with SIGKILL loses the lock to the next waiter at once, not by its lease (3 rounds)",
+    () =>
+      Effect.gen(function* () {
+        const path = join(freshDir(), "token.json")
+        // The dead holder's lease is 60 s and the waiter would wait as long: a takeover well before the
+        // lease ran out can only come from seeing that the holder is dead. The 30 s bound discriminates
+        // that from the lease's expiry; it is not a speed claim (the figure is printed).
+        const store = yield* fileStore(path, { lockTimeout: 60_000 })
+        for (let round = 0; round < 3; round++) {
+          const holder = start("hold", path, "60000")
+          yield* Effect.promise(() => printed(holder, "locked"))
+          assert.isTrue(existsSync(`${path}.lock`))
+          yield* Effect.promise(() => kill9(holder))
+          const killedAt = Date.now()
+          yield* store.withRefreshLock(Effect.void)
+          const waited = Date.now() - killedAt
+          console.log(`round ${round}: the waiter took the dead holder's lock after ${waited} ms`)
+          assert.isBelow(waited, 30_000, `round ${round}: took ${waited} ms`)
+        }
+        assert.isFalse(existsSync(`${path}.lock`))
+      }),
   )
 
   it.live("a live holder renews its lease: a waiter does not steal it, and times out naming it", () =>

@@ -20,6 +20,7 @@ import {
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
@@ -472,7 +473,8 @@ describe("file store: lock files left by others", () => {
       writeFileSync(`${path}.lock`, "")
       const old = new Date(Date.now() - 5_000)
       utimesSync(`${path}.lock`, old, old)
-      yield* Effect.flatMap(storeAt(path, { lockTimeout: 2_000, lockLease: 1_000 }), (s) =>
+      // The lock is 5 s old against a 1 s lease: taken over at once (the 60 s time limit only bounds a hang).
+      yield* Effect.flatMap(storeAt(path, { lockTimeout: 60_000, lockLease: 1_000 }), (s) =>
         s.withRefreshLock(Effect.void),
       )
     }),
@@ -482,8 +484,11 @@ describe("file store: lock files left by others", () => {
     Effect.gen(function* () {
       const { path } = freshPath()
       const holder = yield* storeAt(path)
-      const fiber = yield* Effect.forkChild(holder.withRefreshLock(Effect.never))
-      yield* Effect.sleep(50)
+      const held = yield* Deferred.make<void>()
+      const fiber = yield* Effect.forkChild(
+        holder.withRefreshLock(Deferred.succeed(held, undefined).pipe(Effect.andThen(Effect.never))),
+      )
+      yield* Deferred.await(held)
       const error = yield* expectStoreError(
         Effect.flatMap(storeAt(path, { lockTimeout: 250 }), (s) => s.withRefreshLock(Effect.void)),
       )

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Redacted from "effect/Redacted"
@@ -216,10 +217,14 @@ for (const [name, make] of stores) {
         const store = yield* make()
         const failed = yield* Effect.flip(store.withRefreshLock(Effect.fail("boom" as const)))
         assert.strictEqual(failed, "boom")
-        const holder = yield* Effect.forkChild(store.withRefreshLock(Effect.never))
-        yield* Effect.sleep(30)
+        const held = yield* Deferred.make<void>()
+        const holder = yield* Effect.forkChild(
+          store.withRefreshLock(Deferred.succeed(held, undefined).pipe(Effect.andThen(Effect.never))),
+        )
+        yield* Deferred.await(held)
         yield* Fiber.interrupt(holder)
-        const value = yield* store.withRefreshLock(Effect.succeed(42)).pipe(Effect.timeout(2_000))
+        // A lock left held would hang here: the time limit only turns that hang into a failure.
+        const value = yield* store.withRefreshLock(Effect.succeed(42)).pipe(Effect.timeout(30_000))
         assert.strictEqual(value, 42)
       }),
     )

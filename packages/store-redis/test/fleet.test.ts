@@ -137,7 +137,7 @@ describe("a fleet of processes sharing one client through Redis", () => {
     const startGeneration = await generationOf(store)
     const start = sim.stats()
     const startedAt = Date.now()
-    await waitFor(() => sim.stats().refreshes - start.refreshes >= 20, 60_000, "20 refreshes")
+    await waitFor(() => sim.stats().refreshes - start.refreshes >= 20, 180_000, "20 refreshes")
     const elapsed = Date.now() - startedAt
     const end = sim.stats()
     const endGeneration = await generationOf(store)
@@ -198,7 +198,7 @@ describe("a fleet of processes sharing one client through Redis", () => {
         }
         return Date.now() - since > 300
       },
-      20_000,
+      60_000,
       "a lock holder stuck in the delayed refresh",
     )
     const pid = (JSON.parse(defined(holder)) as { pid: number }).pid
@@ -207,7 +207,7 @@ describe("a fleet of processes sharing one client through Redis", () => {
     const generation = await generationOf(store)
     await defined(victim).kill()
     const killedAt = Date.now()
-    await waitFor(async () => (await generationOf(store)) > generation, 15_000, "another process's refresh")
+    await waitFor(async () => (await generationOf(store)) > generation, 60_000, "another process's refresh")
     const takeoverMs = Date.now() - killedAt
     const refreshesBefore = sim.stats().refreshes
     await waitFor(() => sim.stats().refreshes >= refreshesBefore + 3, 120_000, "3 more refreshes")
@@ -219,7 +219,8 @@ describe("a fleet of processes sharing one client through Redis", () => {
       failures: total(stats, "failures"),
       errors: errorsByTag(stats),
     }
-    // The takeover time is a figure (printed); the bound is the waitFor above (15 s), not a speed claim.
+    // The takeover time is a figure (printed); the bound is the waitFor above (60 s, against a hang),
+    // not a speed claim.
     expect(invalidGrants(sim)).toBe(0)
     expect(live).toBe(true)
     expect(stats).toHaveLength(3)
@@ -233,13 +234,13 @@ describe("a fleet of processes sharing one client through Redis", () => {
     const { fleet, store } = await launch(sim, client, 4, 20)
     await fleet.firstSuccesses()
     const before = sim.stats().refreshes
-    await waitFor(() => sim.stats().refreshes >= before + 2, 20_000, "2 refreshes")
+    await waitFor(() => sim.stats().refreshes >= before + 2, 60_000, "2 refreshes")
     await server.kill()
     await sleep(1_000)
     await server.start()
     const restartedAt = Date.now()
     const generation = await generationOf(store)
-    await waitFor(async () => (await generationOf(store)) > generation, 20_000, "a refresh after the restart")
+    await waitFor(async () => (await generationOf(store)) > generation, 60_000, "a refresh after the restart")
     const firstSaveAfterMs = Date.now() - restartedAt
     const after = sim.stats().refreshes
     await waitFor(() => sim.stats().refreshes >= after + 3, 120_000, "3 more refreshes")
@@ -255,7 +256,9 @@ describe("a fleet of processes sharing one client through Redis", () => {
     }
     expect(live).toBe(true)
     expect(stats.every((s) => !s.status.unsavedRotation)).toBe(true)
-    expect(lastFailure === 0 || lastFailure - restartedAt < 10_000).toBe(true)
+    // Callers' failures end once the fleet has reconnected (the figure is printed); 30 s bounds a fleet
+    // that keeps failing, not the speed of a busy machine.
+    expect(lastFailure === 0 || lastFailure - restartedAt < 30_000).toBe(true)
   })
 
   it("Redis down at start: a clear StoreError; when Redis comes up the processes recover without a restart", {

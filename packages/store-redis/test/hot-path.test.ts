@@ -54,7 +54,7 @@ describe("the hot path stays local", () => {
   })
 
   it("Redis down: a valid token keeps being served (even past refresh-ahead); expired, a clear StoreError; back, recovery", {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     // The token's life is read from `Date`, and only `Date` is moved: Redis, sockets and timers run
     // in real time, so a slow machine cannot make the token expire before Redis is down.
@@ -83,7 +83,7 @@ describe("the hot path stays local", () => {
       await server.start()
       const restartedAt = performance.now()
       let fresh: string | undefined
-      for (let attempt = 0; fresh === undefined && attempt < 200; attempt++) {
+      for (let attempt = 0; fresh === undefined && attempt < 1_200; attempt++) {
         fresh = await client.getAccessToken().catch(async () => {
           await sleep(50)
           return undefined

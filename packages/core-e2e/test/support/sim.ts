@@ -44,3 +44,11 @@ export const requestFor = (
   timeout: "5 seconds",
   ...overrides,
 })
+
+/**
+ * Resolves once the simulator has taken every queued fault (a `delay` fault is taken when its
+ * request arrives, so the request is then in flight): a barrier, not a pause.
+ */
+export const faultsTaken = async (sim: Simulator): Promise<void> => {
+  while (sim.pendingFaults().length > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+}
