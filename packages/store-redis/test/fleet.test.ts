@@ -267,14 +267,21 @@ describe("a fleet of processes sharing one client through Redis", () => {
     const { sim, client } = await newSim({ accessTokenLifetime: 60 })
     const port = await freePort()
     const { fleet, store } = await launch(sim, client, 4, 10, port)
-    await sleep(1_500)
+    // Redis comes up only once every process has failed against it (a barrier, not a pause).
+    await waitFor(
+      () => fleet.workers.every((worker) => worker.output().includes("error: ")),
+      120_000,
+      "a StoreError in every process while Redis is down",
+    )
     const late = await startRedis({ port, durable: true, password: PASSWORD })
     const upAt = Date.now()
     let stats: WorkerStats[] = []
     try {
-      const firsts = await fleet.firstSuccesses(20_000)
+      const firsts = await fleet.firstSuccesses(60_000)
       figures.downAtStart = { recoveryMs: Math.max(...firsts) - upAt, refreshes: sim.stats().refreshes }
-      expect(Math.max(...firsts) - upAt).toBeLessThan(5_000)
+      // Recovered by reconnecting (backoff capped at 2 s), not by a restart: the figure is printed, and
+      // 30 s bounds a process that never comes back, not the speed of a busy machine.
+      expect(Math.max(...firsts) - upAt).toBeLessThan(30_000)
       // One process seeded the store and refreshed; the others adopted its token.
       expect(sim.stats().refreshes).toBe(1)
       ;({ stats } = await finish(fleet, sim, store))

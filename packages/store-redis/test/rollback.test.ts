@@ -80,7 +80,7 @@ const clientOn = (url: string) => {
 
 /** Waits (by polling the store itself) until its connection is back after a restart or a move. */
 const untilReachable = async (store: RedisTokenStore) => {
-  const deadline = Date.now() + 15_000
+  const deadline = Date.now() + 60_000
   for (;;) {
     const exit = await Effect.runPromise(Effect.exit(store.load))
     if (exit._tag === "Success") return
