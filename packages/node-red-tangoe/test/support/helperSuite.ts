@@ -6,7 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, afterEach, beforeAll, beforeEach } from "vitest"
+import { useFileResource } from "@tangoe-token/test-support/fileResource"
+import { afterAll, afterEach, beforeEach } from "vitest"
 import { helper, removeFlatRuntime } from "./nodeRed.ts"
 
 /** What {@link useHelperRuntime} hands the test file. */
@@ -26,14 +27,14 @@ export interface HelperRuntimeUse {
 export const useHelperRuntime = (userDirPrefix: string, use: HelperRuntimeUse): void => {
   let sim: Simulator | undefined
   let userDir: string | undefined
-  beforeAll(async () => {
-    sim = await startSimulator({ accessTokenLifetime: 7200 })
-    use.simulator(sim)
-  })
-  afterAll(async () => {
-    await sim?.close()
-    removeFlatRuntime()
-  })
+  useFileResource(
+    () => startSimulator({ accessTokenLifetime: 7200 }),
+    (started) => {
+      sim = started
+      use.simulator(started)
+    },
+  )
+  afterAll(removeFlatRuntime)
   beforeEach(async () => {
     userDir = await mkdtemp(join(tmpdir(), userDirPrefix))
     helper.settings({ userDir, credentialSecret: "test credential secret" })
