@@ -20,6 +20,7 @@ import { join } from "node:path"
 import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import { describe, expect, it } from "vitest"
 import type { Collector } from "./support/collector.ts"
+import { credentialsOf } from "./support/flows.ts"
 import type { NodeRedProcess } from "./support/realRuntime.ts"
 import { fire, rotatingTokenApiFlow, useRealRuntime } from "./support/realRuntimeSuite.ts"
 
@@ -65,14 +66,7 @@ describe("the side store across credentialSecret changes (a real Node-RED 5)", (
     const [client] = sim.clients
     if (client === undefined) throw new Error("the simulator has no client")
     secrets.add(client.clientSecret).add(client.refreshToken)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     expect(await call("go")).toBe(200)
     expect(await call("rotate")).toBe(200)
     expect(JSON.parse(await readFile(join(red.userDir, ".config.runtime.json"), "utf8"))).toHaveProperty(
@@ -97,14 +91,7 @@ describe("the side store across credentialSecret changes (a real Node-RED 5)", (
     // Node-RED could not decrypt flows_cred.json: the user enters the credentials again and deploys
     // (the refresh token they still have is the first one, rotated away long ago).
     expect(sim.isLive(client.refreshToken)).toBe(false)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     expect(await call("go")).toBe(200)
     expect(await call("rotate")).toBe(200)
     await red.stop("SIGTERM")

@@ -7,8 +7,8 @@ import { join } from "node:path"
 import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import { describe, expect, it } from "vitest"
 import tangoe from "../src/tangoe.ts"
-import { outAndCaughtHelpers, simulatorCredentialsNode } from "./support/flows.ts"
-import { type Client, credentialsOf, useHelperRuntime } from "./support/helperSuite.ts"
+import { type Client, credentialsOf, outAndCaughtHelpers, simulatorCredentialsNode } from "./support/flows.ts"
+import { useHelperRuntime } from "./support/helperSuite.ts"
 import {
   helper,
   httpRequestNode,

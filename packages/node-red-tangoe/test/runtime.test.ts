@@ -11,7 +11,7 @@ import { join } from "node:path"
 import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import { describe, expect, it } from "vitest"
 import type { Collector } from "./support/collector.ts"
-import { functionNode, postNode } from "./support/flows.ts"
+import { credentialsOf, functionNode, postNode } from "./support/flows.ts"
 import type { NodeRedProcess, PackedPackage } from "./support/realRuntime.ts"
 import { fire, rotatingTokenApiFlow, useRealRuntime } from "./support/realRuntimeSuite.ts"
 
@@ -117,14 +117,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
     const [client] = sim.clients
     if (client === undefined) throw new Error("the simulator has no client")
     seenRefreshTokens.add(client.refreshToken)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     const codes: number[] = []
     codes.push(await call("go"))
     for (let i = 0; i < 3; i++) codes.push(await call("rotate"))
@@ -207,11 +200,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
     const apiClient = sim.addClient()
     seenRefreshTokens.add(apiClient.refreshToken)
     const apiFlow = [
-      ...flows({
-        clientId: apiClient.clientId,
-        clientSecret: apiClient.clientSecret,
-        refreshToken: apiClient.refreshToken,
-      }).map((node) =>
+      ...flows(credentialsOf(apiClient)).map((node) =>
         (node as { id: string }).id === "cfg" ? { ...node, tenant: "ACME", apiBase: sim.apiBaseUrl } : node,
       ),
       {

@@ -1,4 +1,19 @@
 /** Flow pieces the suites share. */
+import type { SeededClient } from "@tangoe-token/pingfederate-sim"
+
+/** A simulator client's credentials, as a `tangoe-credentials` node takes them. */
+export interface Client {
+  clientId: string
+  clientSecret: string
+  refreshToken: string
+}
+
+/** The credentials of a seeded simulator client. */
+export const credentialsOf = (seeded: SeededClient): Client => ({
+  clientId: seeded.clientId,
+  clientSecret: seeded.clientSecret,
+  refreshToken: seeded.refreshToken,
+})
 
 /** A `tangoe-credentials` node for the simulator at `tokenUrl` (custom environment, defaults). */
 export const simulatorCredentialsNode = (id: string, tokenUrl: string, overrides: object = {}) => ({

@@ -1,11 +1,11 @@
 /**
  * The set-up the suites that run the nodes in node-red-node-test-helper share: the hooks that give a
- * file one simulator and each test a fresh user dir, and the simulator clients' credentials.
+ * file one simulator and each test a fresh user dir.
  */
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import { useFileResource } from "@tangoe-token/test-support/fileResource"
 import { afterAll, afterEach, beforeEach } from "vitest"
 import { helper, removeFlatRuntime } from "./nodeRed.ts"
@@ -46,17 +46,3 @@ export const useHelperRuntime = (userDirPrefix: string, use: HelperRuntimeUse): 
     if (userDir !== undefined) await rm(userDir, { recursive: true, force: true })
   })
 }
-
-/** A simulator client's credentials, as a config node takes them. */
-export interface Client {
-  clientId: string
-  clientSecret: string
-  refreshToken: string
-}
-
-/** The credentials of a seeded simulator client. */
-export const credentialsOf = (seeded: SeededClient): Client => ({
-  clientId: seeded.clientId,
-  clientSecret: seeded.clientSecret,
-  refreshToken: seeded.refreshToken,
-})
