@@ -8,7 +8,7 @@ import { createServer } from "node:net"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { CORE_TERMS } from "../src/internal/cliTerms.ts"
 import {
   addClient,
@@ -19,9 +19,9 @@ import {
   type Ledger,
   makeHome,
   readStore,
-  removeHomes,
   run,
   runs,
+  useSimulator,
 } from "./support/cli.ts"
 
 let sim: Simulator
@@ -31,13 +31,8 @@ const clients: Ledger["clients"] = []
 /** Access tokens: only in the output of `token` and `header`. */
 const accessTokens = new Set<string>()
 
-beforeAll(async () => {
-  sim = await startSimulator({ environment: "qa" })
-})
-
-afterAll(async () => {
-  await sim?.close()
-  removeHomes()
+useSimulator((started) => {
+  sim = started
 })
 
 /** A new client on `on` whose secret and refresh token are remembered for the final scan. */

@@ -20,9 +20,9 @@ import {
   json,
   type Ledger,
   makeHome,
-  removeHomes,
   run,
   runs,
+  useSimulator,
 } from "./support/cli.ts"
 
 const PASSWORD = `redis-pw-${randomBytes(8).toString("hex")}`
@@ -36,17 +36,17 @@ let shownUrl: string
 const secrets = new Set<string>([PASSWORD])
 const clients: Ledger["clients"] = []
 
+useSimulator((started) => {
+  sim = started
+})
 beforeAll(async () => {
-  sim = await startSimulator({ environment: "qa" })
   redis = await startRedis({ password: PASSWORD })
   secretUrl = `redis://:${PASSWORD}@127.0.0.1:${redis.port}/0`
   shownUrl = `redis://127.0.0.1:${redis.port}/0`
 })
 
 afterAll(async () => {
-  await sim?.close()
   await redis?.stop()
-  removeHomes()
 })
 
 const newClient = (on: Simulator = sim): SeededClient => addClient({ secrets, clients }, on)

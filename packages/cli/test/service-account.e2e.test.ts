@@ -7,13 +7,8 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import { readFileSync, statSync } from "node:fs"
-import {
-  type SeededClient,
-  type SeededServiceAccount,
-  type Simulator,
-  startSimulator,
-} from "@tangoe-token/pingfederate-sim"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { SeededClient, SeededServiceAccount, Simulator } from "@tangoe-token/pingfederate-sim"
+import { describe, expect, it } from "vitest"
 import {
   addClient,
   addLiveTokens,
@@ -22,21 +17,17 @@ import {
   type Ledger,
   makeHome,
   readStore,
-  removeHomes,
   run,
   runs,
+  useSimulator,
 } from "./support/cli.ts"
 
 let sim: Simulator
 const secrets = new Set<string>()
 const clients: Ledger["clients"] = []
 
-beforeAll(async () => {
-  sim = await startSimulator({ environment: "qa" })
-})
-afterAll(async () => {
-  await sim?.close()
-  removeHomes()
+useSimulator((started) => {
+  sim = started
 })
 
 let accounts = 0

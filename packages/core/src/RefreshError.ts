@@ -171,6 +171,28 @@ const answered = (fields: {
  */
 export type GrantType = "refresh_token" | "password"
 
+/**
+ * The fields of a reason that refuses one grant (`UnsupportedGrantType`, `UnauthorizedClient`): the
+ * OAuth error fields, and which grant was refused.
+ */
+interface GrantRefusal extends OAuthErrorFields {
+  /**
+   * The grant that was refused; absent for the refresh token grant.
+   *
+   * @since 0.2.0
+   */
+  readonly grantType?: GrantType | undefined
+}
+
+/** The advice of a grant refusal: by the refused grant, then by whether the request went to Tangoe. */
+const adviceFor = (
+  fields: GrantRefusal,
+  advice: { readonly [G in GrantType]: { readonly tangoe: string; readonly other: string } },
+): string => {
+  const forGrant = fields.grantType === "password" ? advice.password : advice.refresh_token
+  return isTangoe(fields.environment) ? forGrant.tangoe : forGrant.other
+}
+
 const REPROVISION = "retrying cannot help: re-provision a new refresh token for this client and store it"
 const DO_NOT_RETRY =
   "do not retry with the same refresh token unless the server has a rotation grace period; re-read the stored token first"
@@ -284,26 +306,22 @@ export class InvalidRequest extends /* @__PURE__ */ FinalError("InvalidRequest")
  * @category reasons
  * @since 0.1.0
  */
-export class UnsupportedGrantType extends /* @__PURE__ */ FinalError("UnsupportedGrantType")<
-  OAuthErrorFields & {
-    /**
-     * The grant that was refused; absent for the refresh token grant.
-     *
-     * @since 0.2.0
-     */
-    readonly grantType?: GrantType | undefined
-  }
-> {
+export class UnsupportedGrantType extends /* @__PURE__ */ FinalError("UnsupportedGrantType")<GrantRefusal> {
   /** Check the token URL. */
   get advice(): string {
-    if (this.grantType === "password") {
-      return isTangoe(this.environment)
-        ? "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2), and ask Tangoe whether service accounts (the password grant) are enabled for your tenant"
-        : "check that the token URL is the server's OAuth token endpoint, and that the server supports the password grant"
-    }
-    return isTangoe(this.environment)
-      ? "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)"
-      : "check that the token URL is the server's OAuth token endpoint, and that the server supports the refresh_token grant"
+    return adviceFor(this, {
+      password: {
+        tangoe:
+          "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2), and ask Tangoe whether service accounts (the password grant) are enabled for your tenant",
+        other:
+          "check that the token URL is the server's OAuth token endpoint, and that the server supports the password grant",
+      },
+      refresh_token: {
+        tangoe: "check that the token URL is the PingFederate token endpoint (…/as/token.oauth2)",
+        other:
+          "check that the token URL is the server's OAuth token endpoint, and that the server supports the refresh_token grant",
+      },
+    })
   }
   override get message(): string {
     return `${answered(this)}; this endpoint does not support the ${this.grantType ?? "refresh_token"} grant — ${this.advice}`
@@ -317,26 +335,21 @@ export class UnsupportedGrantType extends /* @__PURE__ */ FinalError("Unsupporte
  * @category reasons
  * @since 0.1.0
  */
-export class UnauthorizedClient extends /* @__PURE__ */ FinalError("UnauthorizedClient")<
-  OAuthErrorFields & {
-    /**
-     * The grant that was refused; absent for the refresh token grant.
-     *
-     * @since 0.2.0
-     */
-    readonly grantType?: GrantType | undefined
-  }
-> {
+export class UnauthorizedClient extends /* @__PURE__ */ FinalError("UnauthorizedClient")<GrantRefusal> {
   /** Ask Tangoe (or the server's administrator) for the grant. */
   get advice(): string {
-    if (this.grantType === "password") {
-      return isTangoe(this.environment)
-        ? 'ask Tangoe to add "Resource Owner Password Credentials" to the client\'s allowed grant types in PingFederate, or provision a refresh token instead of a service account'
-        : "ask the server's administrator to allow the password grant for this client, or provision a refresh token instead of a service account"
-    }
-    return isTangoe(this.environment)
-      ? 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate'
-      : "ask the server's administrator to allow the refresh_token grant for this client"
+    return adviceFor(this, {
+      password: {
+        tangoe:
+          'ask Tangoe to add "Resource Owner Password Credentials" to the client\'s allowed grant types in PingFederate, or provision a refresh token instead of a service account',
+        other:
+          "ask the server's administrator to allow the password grant for this client, or provision a refresh token instead of a service account",
+      },
+      refresh_token: {
+        tangoe: 'ask Tangoe to add "Refresh Token" to the client\'s allowed grant types in PingFederate',
+        other: "ask the server's administrator to allow the refresh_token grant for this client",
+      },
+    })
   }
   override get message(): string {
     return `${answered(this)}; this client is not allowed the ${this.grantType ?? "refresh_token"} grant — ${this.advice}`

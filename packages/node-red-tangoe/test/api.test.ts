@@ -5,56 +5,30 @@
  * 4.1 (see vitest.config.mts).
  */
 
-import { mkdtemp, rm } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
+import { beforeEach, describe, expect, it } from "vitest"
 import tangoe from "../src/tangoe.ts"
-import { simulatorCredentialsNode } from "./support/flows.ts"
-import {
-  helper,
-  NODE_RED_PACKAGE,
-  nodeRedVersion,
-  removeFlatRuntime,
-  type TestNode,
-} from "./support/nodeRed.ts"
+import { type Client, credentialsOf, outAndCaughtHelpers, simulatorCredentialsNode } from "./support/flows.ts"
+import { useHelperRuntime } from "./support/helperSuite.ts"
+import { helper, NODE_RED_PACKAGE, nodeRedVersion } from "./support/nodeRed.ts"
+import { collect, observable, statuses, waitFor } from "./support/watchNodes.ts"
 
 const CONFIG = "cfg1"
 const API = "api1"
 
 let sim: Simulator
-let userDir: string
 
-beforeAll(async () => {
-  sim = await startSimulator({ accessTokenLifetime: 7200 })
+useHelperRuntime("tangoe-nr-api-", {
+  simulator: (started) => {
+    sim = started
+  },
 })
-afterAll(async () => {
-  await sim.close()
-  removeFlatRuntime()
-})
-beforeEach(async () => {
-  userDir = await mkdtemp(join(tmpdir(), "tangoe-nr-api-"))
-  helper.settings({ userDir, credentialSecret: "test credential secret" })
+beforeEach(() => {
   sim.configure({ apiCollectionSize: 24 })
-  sim.resetStats()
-})
-afterEach(async () => {
-  await helper.unload()
-  await rm(userDir, { recursive: true, force: true })
 })
 
-interface Client {
-  clientId: string
-  clientSecret: string
-  refreshToken: string
-}
-
-const newClient = (spec: object = {}): Client => {
-  const c = sim.addClient(spec)
-  return { clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken }
-}
+const newClient = (spec: object = {}): Client => credentialsOf(sim.addClient(spec))
 
 /** Config `cfg1` (tenant ACME, the simulator's API base unless overridden) -> `tangoe api` -> `out`; catch -> `caught`. */
 const flowWith = (api: object, config: object = {}) => [
@@ -70,41 +44,10 @@ const flowWith = (api: object, config: object = {}) => [
     wires: [["out"]],
     ...api,
   },
-  { id: "out", z: "f1", type: "helper" },
-  { id: "catcher", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
-  { id: "caught", z: "f1", type: "helper" },
+  ...outAndCaughtHelpers(),
 ]
 
 const credsFor = (client: Client) => ({ [CONFIG]: { ...client } })
-
-const collect = (id: string): Array<Record<string, unknown>> => {
-  const seen: Array<Record<string, unknown>> = []
-  ;(helper.getNode(id) as TestNode).on("input", (msg) => seen.push(msg as Record<string, unknown>))
-  return seen
-}
-
-const statuses = (id: string): Array<{ fill?: string; text?: string }> => {
-  const seen: Array<{ fill?: string; text?: string }> = []
-  const node = helper.getNode(id) as TestNode & { status(s: object): void }
-  const original = node.status
-  node.status = (status: object) => {
-    seen.push(status)
-    original.call(node, status)
-  }
-  return seen
-}
-
-const waitFor = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-/** Everything observable that must never contain a secret. */
-const observable = (...values: unknown[]): string =>
-  JSON.stringify([...values, helper.log().args.map((a) => String(a[0] && JSON.stringify(a[0])))])
 
 /** Loads the flow, sends `msg` into the api node, waits until `done` and returns what came out. */
 const run = async (

@@ -15,62 +15,42 @@
  * Throughout, the simulator must never see a dead refresh token (0 invalid_grant), and no secret
  * may show in the log, the posted messages or the side store's files.
  */
-import { readdir, readFile, rm } from "node:fs/promises"
-import { dirname, join } from "node:path"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Collector, startCollector } from "./support/collector.ts"
-import { functionNode, postNode, tokenApiFlow } from "./support/flows.ts"
-import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
+import { readdir, readFile } from "node:fs/promises"
+import { join } from "node:path"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
+import { describe, expect, it } from "vitest"
+import type { Collector } from "./support/collector.ts"
+import { credentialsOf } from "./support/flows.ts"
+import type { NodeRedProcess } from "./support/realRuntime.ts"
+import { fire, rotatingTokenApiFlow, useRealRuntime } from "./support/realRuntimeSuite.ts"
 
 let sim: Simulator
 let collector: Collector
-let packed: PackedPackage
 let red: NodeRedProcess
 const secrets = new Set<string>()
 
-const flows = (credentials?: object): object[] => [
-  ...tokenApiFlow({
+// No credentialSecret in settings.js at first: Node-RED generates one.
+useRealRuntime(undefined, (started) => {
+  ;({ sim, collector, red } = started)
+})
+
+const flows = (credentials?: object): object[] =>
+  rotatingTokenApiFlow({
     label: "credential secret",
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.apiUrl,
+    sim,
+    collector,
     credentials,
-    resultUrl: `${collector.url}/result`,
     resultPayload: "return { payload: { statusCode: msg.statusCode } };",
-    errorUrl: `${collector.url}/error`,
-    errorPayload: "return { payload: { error: msg.error, typed: msg._error } };",
-  }),
-  {
-    id: "rotate",
-    z: "f1",
-    type: "inject",
-    props: [{ p: "payload" }, { p: "refresh", v: "true", vt: "bool" }],
-    payload: "",
-    payloadType: "str",
-    wires: [["tok"]],
-  },
-  { id: "watch", z: "f1", type: "status", scope: ["tok"], wires: [["report-status"]] },
-  functionNode("report-status", "return { payload: { status: msg.status } };", "post-status"),
-  postNode("post-status", `${collector.url}/status`),
-]
+  })
 
 const posted = (path: string) => collector.posts.filter((p) => p.path === path)
 
 /** Fires an inject; resolves to the API's status code, or to the caught error's body. */
 const call = async (inject: "go" | "rotate"): Promise<number | Record<string, unknown>> => {
-  const results = posted("/result").length
-  const errors = posted("/error").length
-  await red.inject(inject)
-  const until = Date.now() + 20_000
-  for (;;) {
-    if (posted("/result").length > results) {
-      for (const token of sim.liveRefreshTokens()) secrets.add(token)
-      return Number(posted("/result").at(-1)?.body.statusCode)
-    }
-    if (posted("/error").length > errors) return posted("/error").at(-1)?.body as Record<string, unknown>
-    if (Date.now() > until) throw new Error(`no result for inject ${inject} in 20 s`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  const answer = await fire(red, collector, inject)
+  if ("error" in answer) return answer.error.body
+  for (const token of sim.liveRefreshTokens()) secrets.add(token)
+  return Number(answer.result.body.statusCode)
 }
 
 const restartWith = async (credentialSecret: string) => {
@@ -81,35 +61,12 @@ const restartWith = async (credentialSecret: string) => {
 
 const invalidGrants = () => sim.stats().errors.invalid_grant ?? 0
 
-beforeAll(async () => {
-  packed = await packPackage()
-  sim = await startSimulator({ accessTokenLifetime: 7200 })
-  collector = await startCollector()
-  red = await NodeRedProcess.create(packed.tarball, undefined)
-  await red.start()
-}, 600_000) // packing, installing and starting a real Node-RED: minutes on a busy machine
-
-afterAll(async () => {
-  await red?.stop("SIGKILL")
-  await collector?.close()
-  await sim?.close()
-  if (red) await rm(red.userDir, { recursive: true, force: true })
-  if (packed) await rm(dirname(packed.tarball), { recursive: true, force: true })
-})
-
 describe("the side store across credentialSecret changes (a real Node-RED 5)", () => {
   it("keeps the rotated token when the user sets credentialSecret over Node-RED's generated one", async () => {
     const [client] = sim.clients
     if (client === undefined) throw new Error("the simulator has no client")
     secrets.add(client.clientSecret).add(client.refreshToken)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     expect(await call("go")).toBe(200)
     expect(await call("rotate")).toBe(200)
     expect(JSON.parse(await readFile(join(red.userDir, ".config.runtime.json"), "utf8"))).toHaveProperty(
@@ -134,14 +91,7 @@ describe("the side store across credentialSecret changes (a real Node-RED 5)", (
     // Node-RED could not decrypt flows_cred.json: the user enters the credentials again and deploys
     // (the refresh token they still have is the first one, rotated away long ago).
     expect(sim.isLive(client.refreshToken)).toBe(false)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     expect(await call("go")).toBe(200)
     expect(await call("rotate")).toBe(200)
     await red.stop("SIGTERM")

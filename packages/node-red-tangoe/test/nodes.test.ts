@@ -2,21 +2,21 @@
  * The two nodes inside Node-RED's runtime (node-red-node-test-helper), against the local
  * PingFederate simulator: the same suite runs on Node-RED 5.0 and 4.1 (see vitest.config.mts).
  */
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
+import { describe, expect, it } from "vitest"
 import tangoe from "../src/tangoe.ts"
-import { simulatorCredentialsNode } from "./support/flows.ts"
+import { type Client, credentialsOf, outAndCaughtHelpers, simulatorCredentialsNode } from "./support/flows.ts"
+import { useHelperRuntime } from "./support/helperSuite.ts"
 import {
   helper,
   httpRequestNode,
   NODE_RED_PACKAGE,
   nodeRedVersion,
-  removeFlatRuntime,
   type TestNode,
 } from "./support/nodeRed.ts"
+import { collect, observable, statuses, waitFor } from "./support/watchNodes.ts"
 
 const CONFIG = "cfg1"
 const TOKEN = "tok1"
@@ -24,33 +24,16 @@ const TOKEN = "tok1"
 let sim: Simulator
 let userDir: string
 
-beforeAll(async () => {
-  sim = await startSimulator({ accessTokenLifetime: 7200 })
-})
-afterAll(async () => {
-  await sim.close()
-  removeFlatRuntime()
-})
-beforeEach(async () => {
-  userDir = await mkdtemp(join(tmpdir(), "tangoe-nr-"))
-  helper.settings({ userDir, credentialSecret: "test credential secret" })
-  sim.resetStats()
-})
-afterEach(async () => {
-  await helper.unload()
-  await rm(userDir, { recursive: true, force: true })
+useHelperRuntime("tangoe-nr-", {
+  simulator: (started) => {
+    sim = started
+  },
+  userDir: (dir) => {
+    userDir = dir
+  },
 })
 
-interface Client {
-  clientId: string
-  clientSecret: string
-  refreshToken: string
-}
-
-const newClient = (): Client => {
-  const c = sim.addClient()
-  return { clientId: c.clientId, clientSecret: c.clientSecret, refreshToken: c.refreshToken }
-}
+const newClient = (): Client => credentialsOf(sim.addClient())
 
 const configNode = () => simulatorCredentialsNode(CONFIG, sim.tokenUrl)
 
@@ -58,40 +41,11 @@ const flowWith = (tokenOverrides: object = {}, extra: object[] = []) => [
   { id: "f1", type: "tab", label: "test" },
   configNode(),
   { id: TOKEN, z: "f1", type: "tangoe token", account: CONFIG, wires: [["out"]], ...tokenOverrides },
-  { id: "out", z: "f1", type: "helper" },
-  { id: "catcher", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
-  { id: "caught", z: "f1", type: "helper" },
+  ...outAndCaughtHelpers(),
   ...extra.map((n) => ({ z: "f1", ...n })),
 ]
 
 const credsFor = (client: Client) => ({ [CONFIG]: { ...client } })
-
-/** Collects the messages a helper node receives. */
-const collect = (id: string): object[] => {
-  const seen: object[] = []
-  ;(helper.getNode(id) as TestNode).on("input", (msg) => seen.push(msg))
-  return seen
-}
-
-/** Collects the status objects a node sets (wrapping the instance's method, which outlives unload). */
-const statuses = (id: string): Array<{ fill?: string; text?: string }> => {
-  const seen: Array<{ fill?: string; text?: string }> = []
-  const node = helper.getNode(id) as TestNode & { status(s: object): void }
-  const original = node.status
-  node.status = (status: object) => {
-    seen.push(status)
-    original.call(node, status)
-  }
-  return seen
-}
-
-const waitFor = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 /**
  * Sends `msg` into the token node and returns what comes out on the other side (listening
@@ -103,10 +57,6 @@ const pass = async (msg: object): Promise<Record<string, unknown>> => {
   await waitFor(() => out.length === 1, "the message out")
   return out[0] as Record<string, unknown>
 }
-
-/** Everything observable that must never contain a secret. */
-const observable = (...values: unknown[]): string =>
-  JSON.stringify([...values, helper.log().args.map((a) => String(a[0] && JSON.stringify(a[0])))])
 
 describe(`tangoe token on ${NODE_RED_PACKAGE} ${nodeRedVersion}`, () => {
   it("sets a live Bearer Authorization header, merged into the existing headers, and msg.token", async () => {

@@ -7,25 +7,19 @@
  */
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
-import { mkdtemp, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
 import { redisStore } from "@tangoe-token/store-redis"
 import { type RedisServer, startRedis } from "@tangoe-token/test-support/redisServer"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { redisStoreKey } from "../src/internal/redisStore.ts"
 import tangoe from "../src/tangoe.ts"
-import { simulatorCredentialsNode } from "./support/flows.ts"
-import {
-  helper,
-  NODE_RED_PACKAGE,
-  nodeRedVersion,
-  removeFlatRuntime,
-  type TestNode,
-} from "./support/nodeRed.ts"
+import { outAndCaughtHelpers, simulatorCredentialsNode } from "./support/flows.ts"
+import { useHelperRuntime } from "./support/helperSuite.ts"
+import { helper, NODE_RED_PACKAGE, nodeRedVersion, type TestNode } from "./support/nodeRed.ts"
+import { waitFor } from "./support/watchNodes.ts"
 
 const PASSWORD = `nr-redis-pw-${randomBytes(8).toString("hex")}`
 const CONFIG = "cfg1"
@@ -36,33 +30,27 @@ let redis: RedisServer
 let userDir: string
 let redisUrl: string
 
+useHelperRuntime("tangoe-nr-redis-", {
+  simulator: (started) => {
+    sim = started
+  },
+  userDir: (dir) => {
+    userDir = dir
+  },
+})
 beforeAll(async () => {
-  sim = await startSimulator({ accessTokenLifetime: 7200 })
   redis = await startRedis({ password: PASSWORD })
   redisUrl = `redis://:${PASSWORD}@127.0.0.1:${redis.port}/0`
 })
 afterAll(async () => {
-  await sim?.close()
   await redis?.stop()
-  removeFlatRuntime()
-})
-beforeEach(async () => {
-  userDir = await mkdtemp(join(tmpdir(), "tangoe-nr-redis-"))
-  helper.settings({ userDir, credentialSecret: "test credential secret" })
-  sim.resetStats()
-})
-afterEach(async () => {
-  await helper.unload()
-  await rm(userDir, { recursive: true, force: true })
 })
 
 const flow = () => [
   { id: "f1", type: "tab", label: "redis" },
   simulatorCredentialsNode(CONFIG, sim.tokenUrl),
   { id: TOKEN, z: "f1", type: "tangoe token", account: CONFIG, wires: [["out"]] },
-  { id: "out", z: "f1", type: "helper" },
-  { id: "catcher", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
-  { id: "caught", z: "f1", type: "helper" },
+  ...outAndCaughtHelpers(),
 ]
 
 const newClient = (overrides: object = {}) => {
@@ -76,14 +64,6 @@ const newClient = (overrides: object = {}) => {
   }
 }
 type Client = ReturnType<typeof newClient>
-
-const waitFor = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
-  const until = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 /** Sends a message into the token node; resolves with what comes out, or what a catch node got. */
 const pass = async (

@@ -6,13 +6,14 @@
  * must answer 200 and the simulator must never see a dead refresh token (0 invalid_grant).
  */
 import { createDecipheriv, createHash } from "node:crypto"
-import { readFile, rm } from "node:fs/promises"
-import { dirname, join } from "node:path"
-import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Collector, startCollector } from "./support/collector.ts"
-import { functionNode, postNode, tokenApiFlow } from "./support/flows.ts"
-import { NodeRedProcess, type PackedPackage, packPackage } from "./support/realRuntime.ts"
+import { readFile } from "node:fs/promises"
+import { join } from "node:path"
+import type { Simulator } from "@tangoe-token/pingfederate-sim"
+import { describe, expect, it } from "vitest"
+import type { Collector } from "./support/collector.ts"
+import { credentialsOf, functionNode, postNode } from "./support/flows.ts"
+import type { NodeRedProcess, PackedPackage } from "./support/realRuntime.ts"
+import { fire, rotatingTokenApiFlow, useRealRuntime } from "./support/realRuntimeSuite.ts"
 
 const CREDENTIAL_SECRET = "e2e credential secret, not a token"
 
@@ -23,46 +24,25 @@ let red: NodeRedProcess
 const seenRefreshTokens = new Set<string>()
 let account: { readonly username: string; readonly password: string } | undefined
 
-const flows = (credentials?: object): object[] => [
-  ...tokenApiFlow({
-    label: "tangoe e2e",
-    tokenUrl: sim.tokenUrl,
-    apiUrl: sim.apiUrl,
-    credentials,
-    resultUrl: `${collector.url}/result`,
-    resultPayload: "return { payload: { statusCode: msg.statusCode, token: msg.token } };",
-    errorUrl: `${collector.url}/error`,
-    errorPayload: "return { payload: { error: msg.error, typed: msg._error } };",
-  }),
-  {
-    id: "rotate",
-    z: "f1",
-    type: "inject",
-    props: [{ p: "payload" }, { p: "refresh", v: "true", vt: "bool" }],
-    payload: "",
-    payloadType: "str",
-    wires: [["tok"]],
-  },
-  { id: "watch", z: "f1", type: "status", scope: ["tok"], wires: [["report-status"]] },
-  functionNode("report-status", "return { payload: { status: msg.status } };", "post-status"),
-  postNode("post-status", `${collector.url}/status`),
-]
+useRealRuntime(CREDENTIAL_SECRET, (started) => {
+  ;({ packed, sim, collector, red } = started)
+})
 
-const posted = (path: string) => collector.posts.filter((p) => p.path === path)
+const flows = (credentials?: object): object[] =>
+  rotatingTokenApiFlow({
+    label: "tangoe e2e",
+    sim,
+    collector,
+    credentials,
+    resultPayload: "return { payload: { statusCode: msg.statusCode, token: msg.token } };",
+  })
 
 /** Fires an inject and waits for its API result (or a caught error); returns the status code. */
 const call = async (inject: "go" | "rotate"): Promise<number> => {
-  const results = posted("/result").length
-  const errors = posted("/error").length
-  await red.inject(inject)
-  const until = Date.now() + 20_000
-  while (posted("/result").length === results) {
-    if (posted("/error").length > errors) throw new Error(`the flow caught: ${posted("/error").at(-1)?.raw}`)
-    if (Date.now() > until) throw new Error(`no result for inject ${inject} in 20 s`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
+  const answer = await fire(red, collector, inject)
+  if ("error" in answer) throw new Error(`the flow caught: ${answer.error.raw}`)
   for (const token of sim.liveRefreshTokens()) seenRefreshTokens.add(token)
-  return Number(posted("/result").at(-1)?.body.statusCode)
+  return Number(answer.result.body.statusCode)
 }
 
 /** Node-RED's flows_cred.json, decrypted (aes-256-ctr, key sha256(credentialSecret), iv prefix). */
@@ -74,22 +54,6 @@ const readFlowsCredentials = async (): Promise<Record<string, Record<string, str
   const text = decipher.update(file.$.slice(32), "base64", "utf8") + decipher.final("utf8")
   return JSON.parse(text) as Record<string, Record<string, string>>
 }
-
-beforeAll(async () => {
-  packed = await packPackage()
-  sim = await startSimulator({ accessTokenLifetime: 7200 })
-  collector = await startCollector()
-  red = await NodeRedProcess.create(packed.tarball, CREDENTIAL_SECRET)
-  await red.start()
-}, 600_000) // packing, installing and starting a real Node-RED: minutes on a machine shared with another CI run
-
-afterAll(async () => {
-  await red?.stop("SIGKILL")
-  await collector?.close()
-  await sim?.close()
-  if (red) await rm(red.userDir, { recursive: true, force: true })
-  if (packed) await rm(dirname(packed.tarball), { recursive: true, force: true })
-})
 
 describe("a real Node-RED 5 process with the packed package", () => {
   it("ships a small package: dist, editor files, locales, icon, example; no tests", () => {
@@ -153,14 +117,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
     const [client] = sim.clients
     if (client === undefined) throw new Error("the simulator has no client")
     seenRefreshTokens.add(client.refreshToken)
-    await red.deploy(
-      flows({
-        clientId: client.clientId,
-        clientSecret: client.clientSecret,
-        refreshToken: client.refreshToken,
-      }),
-      "full",
-    )
+    await red.deploy(flows(credentialsOf(client)), "full")
     const codes: number[] = []
     codes.push(await call("go"))
     for (let i = 0; i < 3; i++) codes.push(await call("rotate"))
@@ -243,11 +200,7 @@ describe("a real Node-RED 5 process with the packed package", () => {
     const apiClient = sim.addClient()
     seenRefreshTokens.add(apiClient.refreshToken)
     const apiFlow = [
-      ...flows({
-        clientId: apiClient.clientId,
-        clientSecret: apiClient.clientSecret,
-        refreshToken: apiClient.refreshToken,
-      }).map((node) =>
+      ...flows(credentialsOf(apiClient)).map((node) =>
         (node as { id: string }).id === "cfg" ? { ...node, tenant: "ACME", apiBase: sim.apiBaseUrl } : node,
       ),
       {

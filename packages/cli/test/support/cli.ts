@@ -1,12 +1,15 @@
 /**
  * Runs the built `tangoe-token` in a child process with HOME and the XDG folders pointed into a
- * temporary folder, and records every output so a final test can scan them for secrets.
+ * temporary folder, records every output so a final test can scan them for secrets, and gives a test
+ * file its simulator.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { SeededClient, Simulator } from "@tangoe-token/pingfederate-sim"
+import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
+import { useFileResource } from "@tangoe-token/test-support/fileResource"
 import { runProcess } from "@tangoe-token/test-support/processes"
+import { afterAll } from "vitest"
 
 /** The built command. */
 export const CLI = join(import.meta.dirname, "..", "..", "dist", "cli.mjs")
@@ -36,6 +39,15 @@ const homes: Array<string> = []
 /** Removes the temporary HOMEs. */
 export const removeHomes = (): void => {
   for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+
+/**
+ * One simulator (environment "qa") for the test file: started before its first test (`use` then
+ * receives it); after its last, closed and the temporary HOMEs removed.
+ */
+export const useSimulator = (use: (sim: Simulator) => void): void => {
+  useFileResource(() => startSimulator({ environment: "qa" }), use)
+  afterAll(removeHomes)
 }
 
 /** Makes a temporary HOME. */

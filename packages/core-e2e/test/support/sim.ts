@@ -1,7 +1,8 @@
 /** Helpers for tests against the real simulator over HTTP. */
 
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
-import { afterAll, beforeAll, beforeEach } from "vitest"
+import { useFileResource } from "@tangoe-token/test-support/fileResource"
+import { beforeEach } from "vitest"
 import type { RefreshRequest } from "../../../core/src/RefreshRequest.ts"
 
 /**
@@ -11,13 +12,13 @@ import type { RefreshRequest } from "../../../core/src/RefreshRequest.ts"
  */
 export const useSharedSimulator = (use: (sim: Simulator) => void): void => {
   let sim: Simulator | undefined
-  beforeAll(async () => {
-    sim = await startSimulator({ environment: "qa" })
-    use(sim)
-  })
-  afterAll(async () => {
-    await sim?.close()
-  })
+  useFileResource(
+    () => startSimulator({ environment: "qa" }),
+    (started) => {
+      sim = started
+      use(started)
+    },
+  )
   beforeEach(() => {
     sim?.clearFaults()
     sim?.resetStats()

@@ -1,4 +1,19 @@
 /** Flow pieces the suites share. */
+import type { SeededClient } from "@tangoe-token/pingfederate-sim"
+
+/** A simulator client's credentials, as a `tangoe-credentials` node takes them. */
+export interface Client {
+  clientId: string
+  clientSecret: string
+  refreshToken: string
+}
+
+/** The credentials of a seeded simulator client. */
+export const credentialsOf = (seeded: SeededClient): Client => ({
+  clientId: seeded.clientId,
+  clientSecret: seeded.clientSecret,
+  refreshToken: seeded.refreshToken,
+})
 
 /** A `tangoe-credentials` node for the simulator at `tokenUrl` (custom environment, defaults). */
 export const simulatorCredentialsNode = (id: string, tokenUrl: string, overrides: object = {}) => ({
@@ -21,6 +36,17 @@ export const functionNode = (id: string, func: string, next: string) => ({
   type: "function",
   func,
   outputs: 1,
+  wires: [[next]],
+})
+
+/** An inject node on tab `f1` that sends an empty `msg.payload` (and `props` besides) to `next`. */
+export const injectNode = (id: string, next: string, props: object[] = []) => ({
+  id,
+  z: "f1",
+  type: "inject",
+  props: [{ p: "payload" }, ...props],
+  payload: "",
+  payloadType: "str",
   wires: [[next]],
 })
 
@@ -58,15 +84,7 @@ export interface TokenApiFlowOptions {
 export const tokenApiFlow = (o: TokenApiFlowOptions): object[] => [
   { id: "f1", type: "tab", label: o.label },
   simulatorCredentialsNode("cfg", o.tokenUrl, o.credentials ? { credentials: o.credentials } : {}),
-  {
-    id: "go",
-    z: "f1",
-    type: "inject",
-    props: [{ p: "payload" }],
-    payload: "",
-    payloadType: "str",
-    wires: [["tok"]],
-  },
+  injectNode("go", "tok"),
   { id: "tok", z: "f1", type: "tangoe token", account: "cfg", wires: [["api"]] },
   { id: "api", z: "f1", type: "http request", method: "GET", ret: "obj", url: o.apiUrl, wires: [["report"]] },
   functionNode("report", o.resultPayload, "post-result"),
@@ -81,4 +99,11 @@ export const tokenApiFlow = (o: TokenApiFlowOptions): object[] => [
   },
   functionNode("report-error", o.errorPayload, "post-error"),
   postNode("post-error", o.errorUrl),
+]
+
+/** A helper node `out` and, for errors anywhere on tab `f1`, a catch wired to a helper `caught`. */
+export const outAndCaughtHelpers = (): object[] => [
+  { id: "out", z: "f1", type: "helper" },
+  { id: "catcher", z: "f1", type: "catch", scope: null, uncaught: false, wires: [["caught"]] },
+  { id: "caught", z: "f1", type: "helper" },
 ]
