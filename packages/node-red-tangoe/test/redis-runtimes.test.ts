@@ -46,10 +46,10 @@ const call = async (red: NodeRedProcess, label: string): Promise<number> => {
   const before = count()
   const errorsBefore = errors().length
   await red.inject("go")
-  const until = Date.now() + 20_000
+  const until = Date.now() + 120_000
   while (count() === before) {
     if (errors().length > errorsBefore) throw new Error(`runtime ${label} caught: ${errors().at(-1)?.raw}`)
-    if (Date.now() > until) throw new Error(`runtime ${label}: no result in 20 s`)
+    if (Date.now() > until) throw new Error(`runtime ${label}: no result in 120 s`)
     await new Promise((r) => setTimeout(r, 20))
   }
   return Number(collector.posts.filter((p) => p.path === `/result-${label}`).at(-1)?.body.statusCode)

@@ -128,7 +128,7 @@ describe(`a Redis URL on tangoe-credentials, ${NODE_RED_PACKAGE} ${nodeRedVersio
     // Closing the flow quits the node's Redis connection.
     const open = await connectedClients()
     await helper.unload()
-    const until = Date.now() + 5000
+    const until = Date.now() + 60_000
     let now = await connectedClients()
     while (now >= open && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50))

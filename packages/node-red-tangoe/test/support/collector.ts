@@ -46,7 +46,7 @@ export const startCollector = async (): Promise<Collector> => {
   return {
     url: `http://127.0.0.1:${address.port}`,
     posts,
-    async waitFor(path, count, ms = 20_000) {
+    async waitFor(path, count, ms = 120_000) {
       const until = Date.now() + ms
       while (of(path).length < count) {
         if (Date.now() > until) {

@@ -136,7 +136,7 @@ export class NodeRedProcess {
     child.once("exit", () => {
       if (this.child === child) this.child = undefined
     })
-    const until = Date.now() + 30_000
+    const until = Date.now() + 120_000
     for (;;) {
       if (this.child !== child) throw new Error(`Node-RED exited during start:\n${this.output.slice(-2000)}`)
       try {
@@ -145,7 +145,7 @@ export class NodeRedProcess {
       } catch {
         // not listening yet
       }
-      if (Date.now() > until) throw new Error(`Node-RED did not start in 30 s:\n${this.output.slice(-2000)}`)
+      if (Date.now() > until) throw new Error(`Node-RED did not start in 120 s:\n${this.output.slice(-2000)}`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }
@@ -171,9 +171,9 @@ export class NodeRedProcess {
     if (!response.ok) throw new Error(`deploy (${type}) failed: ${response.status} ${await response.text()}`)
   }
 
-  /** Fires an inject node through the admin API (waiting, up to 15 s, for flows still starting). */
+  /** Fires an inject node through the admin API (waiting, up to 2 min, for flows still starting). */
   async inject(id: string): Promise<void> {
-    const until = Date.now() + 15_000
+    const until = Date.now() + 120_000
     for (;;) {
       const response = await fetch(`${this.url}/inject/${id}`, { method: "POST" })
       if (response.ok) return

@@ -98,13 +98,13 @@ export const fire = async (
   const results = posted("/result").length
   const errors = posted("/error").length
   await red.inject(id)
-  const until = Date.now() + 20_000
+  const until = Date.now() + 120_000
   for (;;) {
     const result = posted("/result")
     if (result.length > results) return { result: result.at(-1) as Posted }
     const error = posted("/error")
     if (error.length > errors) return { error: error.at(-1) as Posted }
-    if (Date.now() > until) throw new Error(`no result for inject ${id} in 20 s`)
+    if (Date.now() > until) throw new Error(`no result for inject ${id} in 120 s`)
     await new Promise((r) => setTimeout(r, 25))
   }
 }

@@ -24,7 +24,7 @@ export const statuses = (id: string): Array<{ fill?: string; text?: string }> =>
 }
 
 /** Waits until `check()` holds, failing with `what` after `ms`. */
-export const waitFor = async (check: () => boolean, what: string, ms = 10_000): Promise<void> => {
+export const waitFor = async (check: () => boolean, what: string, ms = 120_000): Promise<void> => {
   const until = Date.now() + ms
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
