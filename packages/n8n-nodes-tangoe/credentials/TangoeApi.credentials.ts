@@ -16,8 +16,7 @@ import type {
   IHttpRequestOptions,
   INodeProperties,
 } from "n8n-workflow"
-import { authenticateTangoe } from "../shared/apiHeaders"
-import { markSent } from "../shared/credentialCopies"
+import { authenticateCredential } from "../shared/credentialAuthenticate"
 import { CREDENTIAL_NAME } from "../shared/credentialData"
 import { TANGOE_CREDENTIAL_TEST } from "../shared/credentialTestRequest"
 import { tangoePreAuthentication } from "../shared/preAuthentication"
@@ -222,9 +221,9 @@ export class TangoeApi implements ICredentialType {
   /**
    * Refreshes the access token (with a service account: takes the first grant, or a new one when the
    * refresh token was refused), or keeps a held token that Tangoe's validation finds valid (a credential
-   * test): `shared/preAuthentication.ts`. n8n calls this when the stored access token is empty, after a
-   * failed request, and for every credential test; it saves every returned field, the rotated refresh
-   * token included, before the request is sent, and nothing when the access token is not among them.
+   * test): `shared/preAuthentication.ts`. n8n calls this when the stored access token is empty and after
+   * a failed request; it saves every returned field, the rotated refresh token included, before the
+   * request is sent, and nothing when the access token is not among them.
    */
   async preAuthentication(
     this: IHttpRequestHelper,
@@ -234,21 +233,18 @@ export class TangoeApi implements ICredentialType {
   }
 
   /**
-   * `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them.
-   * It also records that a request is made with this copy of the data (`shared/credentialCopies.ts`).
+   * `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them;
+   * for the credential test's request, first the token check (`shared/credentialAuthenticate.ts`).
    */
   authenticate: IAuthenticate = async (
     credentials: ICredentialDataDecryptedObject,
     requestOptions: IHttpRequestOptions,
-  ): Promise<IHttpRequestOptions> => {
-    markSent(credentials)
-    return await authenticateTangoe(credentials, requestOptions)
-  }
+  ): Promise<IHttpRequestOptions> => await authenticateCredential(credentials, requestOptions)
 
   /**
-   * The Test button: the held token checked (`validate_bearer`) or refreshed by `preAuthentication`,
-   * which n8n saves, then one GET on the API Base URL with the credential's headers; 401, 403, 400 and
-   * other errors fail, 2xx and 404 pass (`shared/credentialTestRequest.ts`).
+   * The Test button: the held token checked (`validate_bearer`) and refreshed when it must be, which n8n
+   * saves, then one GET on the API Base URL with the credential's headers; 401, 403, 400 and other
+   * errors fail, 2xx and 404 pass (`shared/credentialTestRequest.ts`).
    */
   test: ICredentialTestRequest = TANGOE_CREDENTIAL_TEST
 }

@@ -2,31 +2,41 @@
  * What this process knows about one copy of the credential's data, the object n8n hands to the
  * credential's `preAuthentication` and `authenticate` while it makes one request. In n8n 2.41.1
  * (`httpRequestWithAuthentication` and `requestWithAuthentication`, n8n-core
- * `request-helpers/authentication.js`), both hooks get the SAME object for one request: the refresh
- * hook first (only when the access token is empty, or when the credential is tested), then
- * `authenticate`, then the request, and the refresh hook once more after a failure (a 401, or any error
- * for the legacy helper of the HTTP Request node).
+ * `request-helpers/authentication.js`) both hooks get the SAME object for one request: the refresh
+ * hook (only when the access token is empty), `authenticate`, the request, and the refresh hook once
+ * more after a failure (a 401, or any error for the HTTP Request node's legacy helper).
  *
- * So a copy that a request was already authenticated with is a retry after a failure, and a copy whose
- * access token is the one this process's refresh just gave it holds a token fresh from Tangoe. Nothing
- * here holds a secret beyond the life of n8n's own copy (weak references).
+ * Nothing here holds a secret beyond the life of n8n's own copy (weak references).
  */
 import type { ICredentialDataDecryptedObject } from "n8n-workflow"
 
-/** Copies a request was authenticated with (`authenticate` ran on them). */
+/** Copies a request was sent with (`authenticate` let it go). */
 const sent = new WeakSet<ICredentialDataDecryptedObject>()
+
+/** Copies whose held token the credential test checked. */
+const checked = new WeakSet<ICredentialDataDecryptedObject>()
 
 /** Copies that got their access token from this process's refresh hook, and which one. */
 const refreshed = new WeakMap<ICredentialDataDecryptedObject, string>()
 
-/** Records that a request is being authenticated with `copy`. */
+/** Records that a request is sent with `copy`. */
 export function markSent(copy: ICredentialDataDecryptedObject): void {
   sent.add(copy)
 }
 
-/** Whether a request was already authenticated with `copy` (the refresh hook now runs after a failure). */
+/** Whether a request was already sent with `copy` (a refresh hook call is then after a failure). */
 export function wasSent(copy: ICredentialDataDecryptedObject): boolean {
   return sent.has(copy)
+}
+
+/** Records that the credential test checked the token `copy` holds. */
+export function markChecked(copy: ICredentialDataDecryptedObject): void {
+  checked.add(copy)
+}
+
+/** Whether the credential test checked the token `copy` holds. */
+export function wasChecked(copy: ICredentialDataDecryptedObject): boolean {
+  return checked.has(copy)
 }
 
 /** Records that the refresh hook gave `copy` the access token `accessToken` (n8n copies it in). */

@@ -1,10 +1,12 @@
 /**
  * The credential's Test button, as a declarative test request (the credential type's `test`). n8n
- * 2.41.1 runs it through its routing path (n8n `credentials-tester.service.js`, `runRequestTest`):
- * first the credential's `preAuthentication` (always, for a test: `shared/preAuthentication.ts` checks
- * the held token with `validate_bearer` and refreshes when it must, and n8n SAVES what a refresh
- * returns, rotated refresh token included), then this request with the credential's `authenticate`
- * headers (`Authorization`, `X-TNGO-TENANT`, `client_id`, a correlation id).
+ * 2.41.1 runs it through its routing path (n8n `credentials-tester.service.js`, `runRequestTest`, then
+ * n8n-core `httpRequestWithAuthentication`), where the credential's refresh hook runs and n8n SAVES what
+ * a refresh returns, rotated refresh token included: for an empty access token before the request, and
+ * for a held one on the 401 that the credential's `authenticate` answers this request with until the
+ * hook has checked the token with `validate_bearer` (`shared/credentialAuthenticate.ts`,
+ * `shared/preAuthentication.ts`). Then this request goes out with the credential's headers
+ * (`Authorization`, `X-TNGO-TENANT`, `client_id`, a correlation id).
  *
  * The request is one GET on the API Base URL. Statuses in `except` fail, with the rule's message where
  * there is one: 401 and 403 (Tangoe answers an expired or unauthorized token with either), 400 (Tangoe's
@@ -12,6 +14,7 @@
  * need not be a resource. n8n shows a rule's message as it is (no status text, no body).
  */
 import type { IAuthenticateRuleResponseCode, ICredentialTestRequest } from "n8n-workflow"
+import { TEST_REQUEST_HEADER } from "./credentialAuthenticate"
 
 /** How long the API check may take. */
 export const API_TEST_TIMEOUT_MILLIS = 30_000
@@ -52,6 +55,7 @@ export const TANGOE_CREDENTIAL_TEST: ICredentialTestRequest = {
   request: {
     method: "GET",
     url: "={{$credentials.apiBaseUrl}}",
+    headers: { [TEST_REQUEST_HEADER]: "1" },
     ignoreHttpStatusErrors: { ignore: true, except: [...FAILING_STATUSES] },
     disableFollowRedirect: true,
     timeout: API_TEST_TIMEOUT_MILLIS,

@@ -3,24 +3,26 @@
  * rotated refresh token to save) or keep the held access token and have n8n save nothing.
  *
  * n8n 2.41.1 (n8n `credentials-helper.js`, `CredentialsHelper.preAuthentication`) calls the hook when
- * the access token is empty, after a failed request (a 401; any error in the HTTP Request node's legacy
- * helper), and whenever the credential is TESTED (its declarative `test` request). Whatever the hook
- * returns is saved into the stored credential (read afresh from the database, the returned keys written
- * over it) before the request is sent, but only when the returned object has the access token: an
- * object without one makes n8n save nothing.
+ * the access token is empty and after a failed request (a 401; any error in the HTTP Request node's
+ * legacy helper). It means to call it for every credential test too, but its test detection compares
+ * the test node's type with `n8n-nodes-base.noOp` while the node carries the description's name
+ * (`noOp`), so a test with a held token reaches the hook only through a 401: the credential's test
+ * request provokes one (`shared/credentialTestRequest.ts`). Whatever the hook returns is saved into the
+ * stored credential (read afresh from the database, the returned keys written over it) before the
+ * request is sent, but only when the returned object has the access token: an object without one makes
+ * n8n save nothing.
  *
  * - No access token: refresh (with a service account: the first grant, or a new one for a dead chain).
- * - A request was already made with this copy of the data (n8n calls the hook after it failed):
- *   refresh, unless the held token is the one this hook just gave the same copy (fresh from Tangoe:
- *   a new one would not fare better, and would cost a rotation).
- * - Otherwise the hook runs before any request with a held token, which n8n does only for a credential
- *   test: the token is checked with Tangoe's `validate_bearer`. Valid for a while yet: nothing to do
- *   (a valid token of another tenant than the credential's fails, with the fields to fix). Not valid,
- *   about to expire, not checkable (the client is not permitted to validate, or validation failed):
- *   refresh, which n8n saves like any other.
+ * - The held token is the one this hook just gave the same copy (fresh from Tangoe): keep it (a new
+ *   one would not fare better, and would cost a rotation).
+ * - No request was sent with this copy yet, so the call is a credential test's: check the held token
+ *   with Tangoe's `validate_bearer`. Valid for a while yet: keep it (a valid token of another tenant
+ *   than the credential's fails, with the fields to fix). Not valid, about to expire, not checkable (the
+ *   client is not permitted to validate, or validation failed): refresh, which n8n saves like any other.
+ * - Otherwise a request with the held token failed: refresh.
  */
 import type { ICredentialDataDecryptedObject, IDataObject } from "n8n-workflow"
-import { holdsRefreshedToken, markRefreshed, wasSent } from "./credentialCopies"
+import { holdsRefreshedToken, markChecked, markRefreshed, wasSent } from "./credentialCopies"
 import { readCredentialData } from "./credentialData"
 import type { HttpRequestHelper } from "./refresh"
 import { credentialTokens } from "./serviceAccount"
@@ -48,14 +50,13 @@ async function refreshed(
   }
 }
 
-/** The hook, with n8n's `httpRequest` and the copy of the credential's data n8n passed. */
-export async function tangoePreAuthentication(
+/** The credential test's check of the held token: keep it, refresh, or fail on another tenant. */
+async function checkHeldToken(
   httpRequest: HttpRequestHelper,
   copy: ICredentialDataDecryptedObject,
 ): Promise<IDataObject> {
+  markChecked(copy)
   const data = readCredentialData(copy)
-  if (data.accessToken === "") return await refreshed(httpRequest, copy)
-  if (wasSent(copy)) return holdsRefreshedToken(copy) ? KEEP : await refreshed(httpRequest, copy)
   const validation = await validateStoredToken(httpRequest, data)
   if (validation.kind !== "valid") return await refreshed(httpRequest, copy)
   const mismatch = tenantMismatch(validation, data.tenant)
@@ -66,4 +67,15 @@ export async function tangoePreAuthentication(
     return await refreshed(httpRequest, copy)
   }
   return KEEP
+}
+
+/** The hook, with n8n's `httpRequest` and the copy of the credential's data n8n passed. */
+export async function tangoePreAuthentication(
+  httpRequest: HttpRequestHelper,
+  copy: ICredentialDataDecryptedObject,
+): Promise<IDataObject> {
+  if (readCredentialData(copy).accessToken === "") return await refreshed(httpRequest, copy)
+  if (holdsRefreshedToken(copy)) return KEEP
+  if (!wasSent(copy)) return await checkHeldToken(httpRequest, copy)
+  return await refreshed(httpRequest, copy)
 }

@@ -242,12 +242,19 @@ describe("the refresh hook after a failed request (runs, and a test's 401)", () 
   })
 })
 
-describe("a test as n8n 2.41.1 runs it: hook, authenticate, the API call, the hook again on a 401", () => {
-  /** The test's sequence with a fake n8n (it copies the hook's output in and counts what it saved). */
+describe("a test as n8n 2.41.1 runs it (n8n-core httpRequestWithAuthentication, routing path)", () => {
+  /**
+   * n8n's sequence for the test request, with a fake n8n that copies the hook's output in and records
+   * what it saves: the hook first only for an empty access token (n8n's test detection never matches),
+   * `authenticate`, the request, and on a 401 (thrown by `authenticate` or answered by the API) the hook
+   * once more, `authenticate` again and the request once more, whose answer is final.
+   */
   const runTest = async (answers: Answer[], api: number[], fields: Record<string, unknown> = {}) => {
     const http = fakeHttp(...answers)
     const copy = credential(fields)
     const saved: Array<Record<string, unknown>> = []
+    const apiCalls: Array<Record<string, unknown>> = []
+    const request = TANGOE_CREDENTIAL_TEST.request as IHttpRequestOptions
     const preAuth = async () => {
       const output = await preAuthenticate(http.httpRequest, copy as never)
       if (output.accessToken !== undefined) {
@@ -255,44 +262,84 @@ describe("a test as n8n 2.41.1 runs it: hook, authenticate, the API call, the ho
         Object.assign(copy, output)
       }
     }
-    const apiCalls: Array<Record<string, unknown>> = []
     const send = async () => {
-      const request = await authenticate(copy as never, { url: String(copy.apiBaseUrl), method: "GET" })
-      apiCalls.push(request.headers ?? {})
+      const options = await authenticate(copy as never, { ...request, url: String(copy.apiBaseUrl) })
+      apiCalls.push(options.headers ?? {})
       return api[apiCalls.length - 1] ?? 200
     }
-    await preAuth()
-    let status = await send()
-    if (status === 401) {
+    let status: number
+    try {
+      if (copy.accessToken === "") await preAuth()
+      status = await send()
+      if (status === 401) throw Object.assign(new Error("401"), { response: { status } })
+    } catch (error) {
+      if ((error as { response?: { status?: number } }).response?.status !== 401) throw error
       await preAuth()
       status = await send()
     }
     return { status, saved, tokenCalls: http.calls, apiCalls }
   }
 
+  const grants = (calls: IHttpRequestOptions[]) => calls.map((_, i) => grantOf(calls, i))
+
   it("a new credential: one refresh, saved, then the API with the new token and the tenant", async () => {
     const run = await runTest([refreshed()], [404], { accessToken: "", expiresAt: "" })
     expect(run.status).toBe(404)
+    expect(grants(run.tokenCalls)).toEqual(["refresh_token"])
     expect(run.saved).toHaveLength(1)
     expect(run.saved[0]?.refreshToken === s.newRefreshToken).toBe(true)
-    expect(run.apiCalls[0]).toMatchObject({
+    expect(run.apiCalls).toHaveLength(1)
+    expect(run.apiCalls[0]).toEqual({
       Authorization: `Bearer ${s.newAccessToken}`,
       "X-TNGO-TENANT": "ACME",
       client_id: "client-123",
+      "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
     })
   })
 
-  it("an API that answers 401 to a fresh token: the test fails after ONE refresh (no refresh loop)", async () => {
+  it("a valid held token: validated, nothing saved, the API called once with it (the marker header never sent)", async () => {
+    const run = await runTest([identity("ACME")], [200])
+    expect(run.status).toBe(200)
+    expect(grants(run.tokenCalls)).toEqual([VALIDATE])
+    expect(run.saved).toEqual([])
+    expect(run.apiCalls).toHaveLength(1)
+    expect(run.apiCalls[0]?.Authorization).toBe(`Bearer ${s.accessToken}`)
+    expect(Object.keys(run.apiCalls[0] ?? {}).map((h) => h.toLowerCase())).not.toContain(
+      "x-tangoe-token-credential-test",
+    )
+  })
+
+  it("a held token Tangoe does not find valid: one refresh, saved, then the API with the new token", async () => {
+    const run = await runTest([oauthError(400, "invalid_grant", "expired"), refreshed()], [404])
+    expect(run.status).toBe(404)
+    expect(grants(run.tokenCalls)).toEqual([VALIDATE, "refresh_token"])
+    expect(run.saved.map((o) => o.refreshToken === s.newRefreshToken)).toEqual([true])
+    expect(run.apiCalls.map((h) => h.Authorization)).toEqual([`Bearer ${s.newAccessToken}`])
+  })
+
+  it("a client not permitted to validate: one refresh, saved", async () => {
+    const run = await runTest([oauthError(400, "unauthorized_client", "no"), refreshed()], [200])
+    expect(grants(run.tokenCalls)).toEqual([VALIDATE, "refresh_token"])
+    expect(run.saved).toHaveLength(1)
+  })
+
+  it("a valid token the API answers 401: the test fails with no refresh (the token is not the problem)", async () => {
+    const run = await runTest([identity("ACME")], [401])
+    expect(run.status).toBe(401)
+    expect(grants(run.tokenCalls)).toEqual([VALIDATE])
+    expect(run.saved).toEqual([])
+  })
+
+  it("a new credential whose API answers 401: ONE refresh, then the final 401 (no refresh loop)", async () => {
     const run = await runTest([refreshed()], [401, 401], { accessToken: "", expiresAt: "" })
     expect(run.status).toBe(401)
-    expect(run.tokenCalls.map((_, i) => grantOf(run.tokenCalls, i))).toEqual(["refresh_token"])
+    expect(grants(run.tokenCalls)).toEqual(["refresh_token"])
     expect(run.apiCalls).toHaveLength(2)
   })
 
-  it("a validated token the API answers 401: one refresh (saved), the call sent once more", async () => {
-    const run = await runTest([identity("ACME"), refreshed()], [401, 200])
-    expect(run.status).toBe(200)
-    expect(run.tokenCalls.map((_, i) => grantOf(run.tokenCalls, i))).toEqual([VALIDATE, "refresh_token"])
-    expect(run.saved).toHaveLength(1)
+  it("a valid token of another tenant: the test fails with the message, nothing sent to the API", async () => {
+    await expect(runTest([identity("OTHER")], [200])).rejects.toThrow(
+      'The token belongs to tenant "OTHER", but the credential\'s Tenant is "ACME"',
+    )
   })
 })

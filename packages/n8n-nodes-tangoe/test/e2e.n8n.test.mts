@@ -440,7 +440,8 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       expect(afterRun.refreshToken !== afterFirst.refreshToken).toBe(true)
       expect(sim.isLive(afterRun.refreshToken)).toBe(true)
 
-      // A valid stored token: validated (spends nothing), no refresh, nothing written.
+      // A valid stored token: validated (spends nothing), no refresh, nothing written. (n8n runs the
+      // credential's hook for it on the 401 that the credential's authenticate answers the test with.)
       sim.resetStats()
       const valid = await testCredential(freshCredential)
       expect(valid).toEqual({ status: "OK", message: "Connection successful!" })
@@ -493,16 +494,14 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       )
       expect(sim.stats()).toMatchObject({ refreshes: 0 })
 
-      // …and 401: n8n calls the hook once more, which refreshes (saved) and the call is sent again;
-      // still 401, so the test fails. One refresh, the chain intact.
+      // …and 401 to a token validation found valid: fails, no refresh (the token is not the problem).
       sim.resetStats()
       const unauthorized = await testCredential(freshCredential, { apiBaseUrl: `${refusingUrl}/s401` })
       expect(unauthorized.status).toBe("Error")
       expect(unauthorized.message).toMatch(
         /^The Tangoe API at the credential's API Base URL refused the call with 401/,
       )
-      expect(sim.stats()).toMatchObject({ refreshes: 1 })
-      expect(sim.isLive((await stored(freshCredential.id)).refreshToken)).toBe(true)
+      expect(sim.stats()).toMatchObject({ validations: 1, refreshes: 0 })
 
       // Tangoe's API whose root answers 404 (an API root need not be a resource): passes.
       sim.resetStats()
@@ -518,6 +517,29 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       expect(noTenant.message).toContain("answered 400, Tangoe's answer to a missing or unknown tenant")
       expect(sim.apiRequests().at(-1)?.status).toBe(400)
       expect(sim.stats()).toMatchObject({ refreshes: 0 })
+
+      // An UNSAVED credential: n8n 2.41.1's editor saves before it tests, but its REST API also tests
+      // one with `id: ""` for an instance owner. n8n then has nowhere to save a refresh: the test
+      // fails, and the refresh token that was entered is spent (the README says so).
+      const unsavedClient = sim.addClient()
+      seenTokens.unsavedRefreshToken = unsavedClient.refreshToken
+      seenTokens.unsavedClientSecret = unsavedClient.clientSecret
+      const unsavedData = (
+        simulatorCredential({ id: "", name: "unsaved" }, sim, unsavedClient, sim.apiBaseUrl) as {
+          data: Record<string, unknown>
+        }
+      ).data
+      sim.resetStats()
+      const unsaved = (await server.rest("POST", "/rest/credentials/test", {
+        credentials: { id: "", name: "unsaved", type: CREDENTIAL_TYPE, data: unsavedData },
+      })) as { status: string; message: string }
+      outputs.push(JSON.stringify(unsaved))
+      console.info(
+        `(unsaved credential test) ${JSON.stringify(unsaved)}; stats ${JSON.stringify(sim.stats())}; entered refresh token live: ${sim.isLive(unsavedClient.refreshToken)}`,
+      )
+      expect(unsaved).toEqual({ status: "Error", message: "Found credential with no ID." })
+      expect(sim.stats()).toMatchObject({ refreshes: 1 })
+      expect(sim.isLive(unsavedClient.refreshToken)).toBe(false)
     } finally {
       outputs.push(await server.stop())
       await new Promise<void>((resolveClose) => refusing.close(() => resolveClose()))
