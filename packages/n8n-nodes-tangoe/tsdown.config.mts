@@ -36,16 +36,7 @@ export default defineConfig([
   {
     ...shared,
     entry: { "nodes/Tangoe/Tangoe.node": "nodes/Tangoe/Tangoe.node.ts" },
-    // The credential test's checks are required from the credential's file at run time (core and
-    // effect are bundled there once), not bundled again here.
-    deps: {
-      ...shared.deps,
-      neverBundle: [...shared.deps.neverBundle, /credentials\/TangoeApi\.credentials$/],
-      alwaysBundle: ["@tangoe-token/core"],
-      onlyBundle: [],
-    },
-    // The specifier as written (it is the same relative path in dist/ as in the sources).
-    inputOptions: { makeAbsoluteExternalsRelative: false },
+    deps: { ...shared.deps, alwaysBundle: ["@tangoe-token/core"], onlyBundle: [] },
     copy: [{ from: "nodes/Tangoe/Tangoe.node.json", to: "dist/nodes/Tangoe" }],
   },
 ])

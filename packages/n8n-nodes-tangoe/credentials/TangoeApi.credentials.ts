@@ -8,16 +8,18 @@ import { TOKEN_URLS } from "@tangoe-token/core/host"
 import type {
   IAuthenticate,
   ICredentialDataDecryptedObject,
+  ICredentialTestRequest,
   ICredentialType,
   Icon,
   IDataObject,
   IHttpRequestHelper,
+  IHttpRequestOptions,
   INodeProperties,
 } from "n8n-workflow"
-import { authenticateTangoe } from "../shared/apiHeaders"
-import { CREDENTIAL_NAME, readCredentialData } from "../shared/credentialData"
-import { credentialTokens } from "../shared/serviceAccount"
-import { RUN_ONCE, validateStoredToken } from "../shared/tokenValidation"
+import { authenticateCredential } from "../shared/credentialAuthenticate"
+import { CREDENTIAL_NAME } from "../shared/credentialData"
+import { TANGOE_CREDENTIAL_TEST } from "../shared/credentialTestRequest"
+import { tangoePreAuthentication } from "../shared/preAuthentication"
 
 /** The Tangoe API credential type (`tangoeApi`). */
 export class TangoeApi implements ICredentialType {
@@ -218,27 +220,31 @@ export class TangoeApi implements ICredentialType {
 
   /**
    * Refreshes the access token (with a service account: takes the first grant, or a new one when the
-   * refresh token was refused). n8n calls this when the stored access token is empty and when a
-   * request with it got a 401 (a credential test included); it saves every returned field, the
-   * rotated refresh token included, before it retries the request.
+   * refresh token was refused), or keeps a held token that Tangoe's validation finds valid (a credential
+   * test): `shared/preAuthentication.ts`. n8n calls this when the stored access token is empty and after
+   * a failed request; it saves every returned field, the rotated refresh token included, before the
+   * request is sent, and nothing when the access token is not among them.
    */
   async preAuthentication(
     this: IHttpRequestHelper,
     credentials: ICredentialDataDecryptedObject,
   ): Promise<IDataObject> {
-    const outcome = await credentialTokens(this.helpers.httpRequest, readCredentialData(credentials))
-    return {
-      accessToken: outcome.accessToken,
-      refreshToken: outcome.refreshToken,
-      expiresAt: new Date(outcome.expiresAt).toISOString(),
-      ...(outcome.grant === undefined ? {} : { healedAt: new Date().toISOString() }),
-    }
+    return await tangoePreAuthentication(this.helpers.httpRequest, credentials)
   }
 
-  /** `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them. */
-  authenticate: IAuthenticate = authenticateTangoe
-  // No `test` request: n8n would prefer it to the node's `testedBy` (nodes/Tangoe/credentialTest.ts).
-}
+  /**
+   * `Authorization: Bearer …`, and Tangoe's `X-TNGO-TENANT` and `client_id` unless the request set them;
+   * for the credential test's request, first the token check (`shared/credentialAuthenticate.ts`).
+   */
+  authenticate: IAuthenticate = async (
+    credentials: ICredentialDataDecryptedObject,
+    requestOptions: IHttpRequestOptions,
+  ): Promise<IHttpRequestOptions> => await authenticateCredential(credentials, requestOptions)
 
-/** The Test button's token check, for the node's `methods.credentialTest` (which requires this file). */
-export const tokenCheck = { validateStoredToken, RUN_ONCE }
+  /**
+   * The Test button: the held token checked (`validate_bearer`) and refreshed when it must be, which n8n
+   * saves, then one GET on the API Base URL with the credential's headers; 401, 403, 400 and other
+   * errors fail, 2xx and 404 pass (`shared/credentialTestRequest.ts`).
+   */
+  test: ICredentialTestRequest = TANGOE_CREDENTIAL_TEST
+}

@@ -1,7 +1,6 @@
 /**
- * The credential test's token check: Tangoe's `validate_bearer` on the stored access token (core's
- * `validateToken`, which spends nothing), through n8n's HTTP helper. It lives in the credential's file,
- * where core and effect are bundled; the node's test requires it from there.
+ * The credential test's token check: Tangoe's `validate_bearer` on the held access token (core's
+ * `validateToken`, which spends nothing and never sends the refresh token), through n8n's HTTP helper.
  */
 import { HttpTransport, isTangoeApiError, validateToken } from "@tangoe-token/core"
 import * as Cause from "effect/Cause"
@@ -10,11 +9,11 @@ import * as Exit from "effect/Exit"
 import type { TangoeCredentialData } from "./credentialData"
 import { type HttpRequestHelper, n8nTransport, toRefreshRequest } from "./refresh"
 
-/** What to do when the stored token cannot be checked without a refresh. */
-export const RUN_ONCE =
-  "Run a workflow with this credential once (for example the Tangoe node's Get Access Token): it refreshes the token and n8n saves the new one. Then test again. (A test cannot refresh: n8n does not save what a test gets, and Tangoe replaces the refresh token on every refresh.)"
-
-/** What validation said: the identity's tenant and time left, not permitted, or a failure to show. */
+/**
+ * What validation said: the token is valid (its tenant and time left), Tangoe does not find it valid,
+ * the client is not permitted to validate tokens, or the check itself failed (unreachable endpoint,
+ * refused client, unreadable answer).
+ */
 export type Validation =
   | {
       readonly kind: "valid"
@@ -22,17 +21,21 @@ export type Validation =
       readonly multitenant: boolean
       readonly secondsLeft: number | undefined
     }
+  | { readonly kind: "notValid" }
   | { readonly kind: "notPermitted" }
-  | { readonly kind: "failed"; readonly message: string }
+  | { readonly kind: "failed" }
 
+/** Validates the credential's access token with Tangoe; never throws. */
 export async function validateStoredToken(
   httpRequest: HttpRequestHelper,
   data: TangoeCredentialData,
 ): Promise<Validation> {
-  // validateToken never sends the request's refresh token.
-  const request = toRefreshRequest(data)
   const exit = await Effect.runPromiseExit(
-    Effect.provideService(validateToken(request, data.accessToken), HttpTransport, n8nTransport(httpRequest)),
+    Effect.provideService(
+      validateToken(toRefreshRequest(data), data.accessToken),
+      HttpTransport,
+      n8nTransport(httpRequest),
+    ),
   )
   if (Exit.isSuccess(exit)) {
     const identity = exit.value
@@ -49,15 +52,23 @@ export async function validateStoredToken(
   const error = Cause.squash(exit.cause)
   if (isTangoeApiError(error)) {
     if (error.reason._tag === "ValidationNotPermitted") return { kind: "notPermitted" }
-    if (error.reason._tag === "TokenNotValid") {
-      return {
-        kind: "failed",
-        message: `The stored access token is no longer valid (Tangoe's validation says so). ${RUN_ONCE}`,
-      }
-    }
-    return { kind: "failed", message: `Tangoe's token validation failed: ${error.message}` }
+    if (error.reason._tag === "TokenNotValid") return { kind: "notValid" }
   }
-  const message =
-    error instanceof Error && error.name === "InvalidConfig" ? error.message : "an unexpected error"
-  return { kind: "failed", message: `The credential cannot validate its token: ${message}` }
+  return { kind: "failed" }
+}
+
+/**
+ * The message for a valid token that belongs to another tenant than the credential's Tenant field
+ * (Tangoe refuses calls for another tenant), or `undefined` when they agree, one is unknown, or the
+ * token is multi-tenant.
+ */
+export function tenantMismatch(
+  validation: Extract<Validation, { kind: "valid" }>,
+  credentialTenant: string,
+): string | undefined {
+  const tokenTenant = validation.tenant
+  if (credentialTenant === "" || tokenTenant === undefined || tokenTenant === "" || validation.multitenant)
+    return undefined
+  if (tokenTenant.toUpperCase() === credentialTenant.toUpperCase()) return undefined
+  return `The token belongs to tenant "${tokenTenant}", but the credential's Tenant is "${credentialTenant}": Tangoe refuses calls for another tenant. Set the Tenant field to "${tokenTenant}" (or leave it empty).`
 }

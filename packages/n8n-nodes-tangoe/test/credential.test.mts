@@ -19,6 +19,7 @@ import {
   secret,
   tokenResponse,
 } from "./support/fakeHttp.mts"
+import { type HookMoment, preAuthenticate } from "./support/hookCalls.mts"
 
 const credential = new TangoeApi()
 
@@ -65,11 +66,12 @@ const success = (): Answer =>
     refresh_token: s.newRefreshToken,
   })
 
-const preAuth = (http: FakeHttp, fields: Record<string, unknown> = {}) =>
-  credential.preAuthentication.call(
-    { helpers: { httpRequest: http.httpRequest } } as never,
-    data(fields) as never,
-  )
+/** The refresh hook on a new copy of the data, before a request (or after one with it failed). */
+const preAuth = (
+  http: FakeHttp,
+  fields: Record<string, unknown> = {},
+  moment: HookMoment = "beforeRequest",
+) => preAuthenticate(http.httpRequest, data(fields) as never, moment)
 
 const errorOf = async (promise: Promise<unknown>): Promise<TangoeAuthError> => {
   try {
@@ -154,7 +156,7 @@ describe("credential description", () => {
     expect(byName.expiresAt?.type).toBe("hidden")
   })
 
-  it("authenticates with a Bearer header, and leaves its test to the node's testedBy function (no test request n8n would prefer)", async () => {
+  it("authenticates with a Bearer header, and has its own test request (the node names no testedBy)", async () => {
     const authenticate = credential.authenticate
     if (typeof authenticate !== "function") throw new Error("authenticate must be a function")
     const options = await authenticate(
@@ -169,12 +171,11 @@ describe("credential description", () => {
       "X-TNGO-CONTEXT-CORRELATIONID": expect.stringMatching(/^[0-9a-f-]{36}$/),
     })
     expect(options.url).toBe("https://api.example/v1/x")
-    // n8n 2.41.1 uses a credential's own `test` first and the node's `testedBy` only without one.
-    expect("test" in credential).toBe(false)
+    // n8n 2.41.1 runs a credential's own `test` through its routing path, with preAuthentication first.
+    expect(credential.test.request).toMatchObject({ method: "GET", url: "={{$credentials.apiBaseUrl}}" })
     const entry = new Tangoe().description.credentials?.find((c) => c.name === "tangoeApi")
-    expect(typeof entry?.testedBy).toBe("string")
-    const tests = new Tangoe().methods.credentialTest as Record<string, unknown>
-    expect(typeof tests[entry?.testedBy as string]).toBe("function")
+    expect(entry).toEqual({ name: "tangoeApi", required: true })
+    expect("methods" in new Tangoe()).toBe(false)
   })
 })
 
@@ -327,8 +328,8 @@ describe("single flight inside one process", () => {
 
   it("hands a finished refresh to a late caller still holding the old tokens, without a request", async () => {
     const http = fakeHttp(success())
-    const first = await preAuth(http, { accessToken: "expired-access-token" })
-    const late = await preAuth(http, { accessToken: "expired-access-token" })
+    const first = await preAuth(http, { accessToken: "expired-access-token" }, "afterFailedRequest")
+    const late = await preAuth(http, { accessToken: "expired-access-token" }, "afterFailedRequest")
     expect(http.calls).toHaveLength(1)
     expect(late).toEqual(first)
   })
@@ -340,7 +341,7 @@ describe("single flight inside one process", () => {
       tokenResponse({ token_type: "Bearer", expires_in: 7200, access_token: s.newRefreshToken }),
     )
     await preAuth(http)
-    const again = await preAuth(http, { accessToken: s.accessToken })
+    const again = await preAuth(http, { accessToken: s.accessToken }, "afterFailedRequest")
     expect(http.calls).toHaveLength(2)
     expect(again.accessToken === s.newRefreshToken).toBe(true)
   })

@@ -5,6 +5,8 @@
  * PingFederate simulator on 127.0.0.1. Nothing is skipped: without n8n the hook installs it.
  */
 import { mkdtemp, rm } from "node:fs/promises"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type SeededClient, type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
@@ -42,6 +44,8 @@ const tangoeCredential = { id: "TangoeE2eCred002", name: "Tangoe API (simulator)
 const noTenantCredential = { id: "TangoeE2eCred003", name: "Tangoe API, no tenant" }
 /** A client Tangoe did not permit to validate tokens. */
 const notPermittedCredential = { id: "TangoeE2eCred004", name: "Tangoe API, no validation" }
+/** A saved credential that no workflow has used yet: its first use is the Test button. */
+const freshCredential = { id: "TangoeE2eCred005", name: "Tangoe API, tested first" }
 const WF = {
   saStock3: "TangoeE2eWfSaHt3",
   stock3: "TangoeE2eWfHttp3",
@@ -57,6 +61,7 @@ const WF = {
   all: "TangoeE2eWfOrd03",
   noTenant: "TangoeE2eWfOrd04",
   notPermitted: "TangoeE2eWfOrd05",
+  fresh: "TangoeE2eWfOrd06",
 }
 
 /** A client's fields without its tenant (a credential that leaves the Tenant field empty). */
@@ -69,6 +74,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
   let apiClient: SeededClient
   let noTenantClient: SeededClient
   let notPermittedClient: SeededClient
+  let freshClient: SeededClient
   let scratch: string
   let account: { readonly username: string; readonly password: string }
   let wrongPassword: string
@@ -127,7 +133,8 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     apiClient = sim.addClient()
     noTenantClient = sim.addClient()
     notPermittedClient = sim.addClient({ grantTypes: ["refresh_token"] })
-    for (const [i, c] of [apiClient, noTenantClient, notPermittedClient].entries()) {
+    freshClient = sim.addClient()
+    for (const [i, c] of [apiClient, noTenantClient, notPermittedClient, freshClient].entries()) {
       seenTokens[`apiClientRefreshToken#${i}`] = c.refreshToken
       seenTokens[`apiClientSecret#${i}`] = c.clientSecret
     }
@@ -144,6 +151,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       simulatorCredential(tangoeCredential, sim, apiClient, sim.apiBaseUrl),
       simulatorCredential(noTenantCredential, sim, withoutTenant(noTenantClient), sim.apiBaseUrl),
       simulatorCredential(notPermittedCredential, sim, notPermittedClient, sim.apiBaseUrl),
+      simulatorCredential(freshCredential, sim, freshClient, sim.apiBaseUrl),
     ])
     await n8n.importWorkflows([
       workflow(WF.api, "Tangoe API request", [tangoeApiRequest(credential, sim.apiUrl)]),
@@ -201,6 +209,13 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
       ]),
       workflow(WF.noTenant, "Tangoe orders without a tenant", [
         tangoeNode(noTenantCredential, { url: "/orders" }),
+      ]),
+      workflow(WF.fresh, "Tangoe orders, credential tested first", [
+        tangoeNode(freshCredential, {
+          url: "/orders",
+          sendQuery: true,
+          queryParameters: pairs({ limit: "1" }),
+        }),
       ]),
       workflow(WF.notPermitted, "Tangoe orders, client not permitted to validate", [
         tangoeNode(notPermittedCredential, {
@@ -362,10 +377,19 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
     outputs.splice(outputs.length - 2, 2, result.stderr)
   })
 
-  it("the credential's Test button (n8n's editor API): validates the token, calls the API with the tenant, fails where a workflow would, never refreshes", async () => {
+  it("the credential's Test button (n8n's editor API): a new credential's first test refreshes ONCE and n8n saves the rotated refresh token; a valid token is only validated; 401, 403 and a wrong tenant fail", async () => {
     const server = await n8n.startServer()
+    // An API root that refuses every call: 401 or 403 with a Tangoe error body, whatever the token.
+    const refusing = createServer((request, response) => {
+      const status = request.url?.startsWith("/s403") ? 403 : 401
+      response.writeHead(status, { "content-type": "application/json" })
+      response.end(JSON.stringify({ status, id: "x", errorCode: `${status}-refused`, message: "refused" }))
+    })
+    await new Promise<void>((resolveListen) => refusing.listen(0, "127.0.0.1", resolveListen))
+    const refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`
     try {
-      // What the editor does: load the credential (secrets come back redacted), then test it.
+      // What the editor does (n8n 2.41.1 saves a credential first, then tests it by id): load the
+      // credential (secrets come back redacted, n8n restores them), then POST /rest/credentials/test.
       const testCredential = async (
         ref: { id: string; name: string },
         change: Record<string, unknown> = {},
@@ -385,59 +409,140 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
         return result
       }
 
-      // A live access token: validated (spends nothing), then the API (here the sample one) answers 200.
+      // A saved credential that holds no access token yet (a new user's first click): ONE refresh,
+      // which n8n saves, rotated refresh token included; then the API with the new token and tenant.
       sim.resetStats()
-      const live = await testCredential(credential)
-      expect(live.status).toBe("OK")
-      expect(live.message).toMatch(
-        /^Connection successful with the refresh token: token validated \(tenant ACME/,
-      )
-      expect(sim.stats()).toMatchObject({ tokenRequests: 1, validations: 1, refreshes: 0, apiRequests: 1 })
+      const fresh = await testCredential(freshCredential)
+      expect(fresh).toEqual({ status: "OK", message: "Connection successful!" })
+      expect(sim.stats()).toMatchObject({
+        tokenRequests: 1,
+        refreshes: 1,
+        validations: 0,
+        failures: 0,
+        apiRequests: 1,
+      })
+      expect(sim.apiRequests().at(-1)?.headers["x-tngo-tenant"]).toBe(freshClient.tenant)
+      const afterFirst = await stored(freshCredential.id)
+      expect(afterFirst.refreshToken !== freshClient.refreshToken).toBe(true)
+      expect(sim.isLive(afterFirst.refreshToken)).toBe(true)
+      expect(sim.isLive(freshClient.refreshToken)).toBe(false)
+      expect(sim.isAccessTokenValid(afterFirst.accessToken)).toBe(true)
+      expect(Date.parse(afterFirst.expiresAt)).toBeGreaterThan(Date.now())
 
-      // An expired one: the test fails, says what to do, and refreshes nothing (n8n would not save it).
-      const before = await stored()
+      // A workflow afterwards refreshes with the saved token (the access token made to expire): no
+      // invalid_grant, the chain goes on.
       sim.expireAccessTokens()
       sim.resetStats()
-      const expired = await testCredential(credential)
-      expect(expired.status).toBe("Error")
-      expect(expired.message).toContain("The stored access token is no longer valid")
-      expect(sim.stats()).toMatchObject({ refreshes: 0, apiRequests: 0 })
-      const after = await stored()
-      expect(after.refreshToken === before.refreshToken).toBe(true)
-      expect(sim.isLive(after.refreshToken)).toBe(true)
+      const run = await execute(WF.fresh)
+      expect(nodeOutput(run.json, "Tangoe")).toHaveLength(1)
+      expect(sim.stats()).toMatchObject({ refreshes: 1, failures: 0 })
+      const afterRun = await stored(freshCredential.id)
+      expect(afterRun.refreshToken !== afterFirst.refreshToken).toBe(true)
+      expect(sim.isLive(afterRun.refreshToken)).toBe(true)
 
-      // Tangoe's API, whose root answers 404: passes with a valid token and the right tenant…
-      await execute(WF.orders)
+      // A valid stored token: validated (spends nothing), no refresh, nothing written. (n8n runs the
+      // credential's hook for it on the 401 that the credential's authenticate answers the test with.)
       sim.resetStats()
-      const root = await testCredential(tangoeCredential)
-      expect(root.status).toBe("OK")
-      expect(root.message).toContain(`the API accepted the token and tenant ${apiClient.tenant} (404)`)
-      expect(sim.apiRequests().at(-1)?.headers["x-tngo-tenant"]).toBe(apiClient.tenant)
-      // …fails with another tenant…
-      const wrongTenant = await testCredential(tangoeCredential, { tenant: "NOT-OURS" })
-      expect(wrongTenant.status).toBe("Error")
-      expect(wrongTenant.message).toContain(`The token belongs to tenant "${apiClient.tenant}"`)
+      const valid = await testCredential(freshCredential)
+      expect(valid).toEqual({ status: "OK", message: "Connection successful!" })
+      expect(sim.stats()).toMatchObject({ tokenRequests: 1, validations: 1, refreshes: 0, apiRequests: 1 })
+      const unchanged = await stored(freshCredential.id)
+      expect(
+        unchanged.refreshToken === afterRun.refreshToken &&
+          unchanged.accessToken === afterRun.accessToken &&
+          unchanged.expiresAt === afterRun.expiresAt,
+      ).toBe(true)
 
-      // A client not permitted to validate: the API judges the token (404 at the root: accepted).
+      // A token Tangoe no longer finds valid: validation says so, ONE refresh, saved, the test passes.
+      sim.expireAccessTokens()
+      sim.resetStats()
+      const expired = await testCredential(freshCredential)
+      expect(expired.status).toBe("OK")
+      expect(sim.stats()).toMatchObject({ tokenRequests: 2, validations: 0, refreshes: 1, apiRequests: 1 })
+      expect(sim.stats().errors).toEqual({ invalid_grant: 1 }) // the validation of the dead token
+      const afterExpired = await stored(freshCredential.id)
+      expect(afterExpired.refreshToken !== unchanged.refreshToken).toBe(true)
+      expect(sim.isLive(afterExpired.refreshToken)).toBe(true)
+
+      // A client not permitted to validate (holding a token a run stored): a refresh, saved.
       await execute(WF.notPermitted)
+      const beforeNotPermitted = await stored(notPermittedCredential.id)
       sim.resetStats()
       const notPermitted = await testCredential(notPermittedCredential)
       expect(notPermitted.status).toBe("OK")
-      expect(notPermitted.message).toContain("token validation is not permitted for this client")
-      expect(sim.stats()).toMatchObject({ refreshes: 0, apiRequests: 1 })
+      expect(sim.stats()).toMatchObject({ tokenRequests: 2, refreshes: 1, apiRequests: 1 })
+      expect(sim.stats().errors).toEqual({ unauthorized_client: 1 })
+      const afterNotPermitted = await stored(notPermittedCredential.id)
+      expect(afterNotPermitted.refreshToken !== beforeNotPermitted.refreshToken).toBe(true)
+      expect(sim.isLive(afterNotPermitted.refreshToken)).toBe(true)
 
-      // …and with dead tokens both fail, still without a refresh.
-      sim.expireAccessTokens()
+      // A valid token of another tenant than the credential's: fails, says which, no refresh.
       sim.resetStats()
-      const dead = await testCredential(tangoeCredential)
-      expect(dead.status).toBe("Error")
-      expect(dead.message).toContain("no longer valid")
-      const deadNotPermitted = await testCredential(notPermittedCredential)
-      expect(deadNotPermitted.status).toBe("Error")
-      expect(deadNotPermitted.message).toContain("refused the call with 403 (403-invalid-token")
+      const wrongTenant = await testCredential(freshCredential, { tenant: "NOT-OURS" })
+      expect(wrongTenant.status).toBe("Error")
+      expect(wrongTenant.message).toBe(
+        `The token belongs to tenant "${freshClient.tenant}", but the credential's Tenant is "NOT-OURS": Tangoe refuses calls for another tenant. Set the Tenant field to "${freshClient.tenant}" (or leave it empty).`,
+      )
+      expect(sim.stats()).toMatchObject({ refreshes: 0, apiRequests: 0 })
+
+      // An API Base URL whose root answers 403 to a valid token: fails, no refresh.
+      sim.resetStats()
+      const forbidden = await testCredential(freshCredential, { apiBaseUrl: `${refusingUrl}/s403` })
+      expect(forbidden.status).toBe("Error")
+      expect(forbidden.message).toMatch(
+        /^The Tangoe API at the credential's API Base URL refused the call with 403/,
+      )
       expect(sim.stats()).toMatchObject({ refreshes: 0 })
+
+      // …and 401 to a token validation found valid: fails, no refresh (the token is not the problem).
+      sim.resetStats()
+      const unauthorized = await testCredential(freshCredential, { apiBaseUrl: `${refusingUrl}/s401` })
+      expect(unauthorized.status).toBe("Error")
+      expect(unauthorized.message).toMatch(
+        /^The Tangoe API at the credential's API Base URL refused the call with 401/,
+      )
+      expect(sim.stats()).toMatchObject({ validations: 1, refreshes: 0 })
+
+      // Tangoe's API whose root answers 404 (an API root need not be a resource): passes.
+      sim.resetStats()
+      const root = await testCredential(tangoeCredential)
+      expect(root).toEqual({ status: "OK", message: "Connection successful!" })
+      expect(sim.apiRequests().at(-1)?.status).toBe(404)
+      expect(sim.apiRequests().at(-1)?.headers["x-tngo-tenant"]).toBe(apiClient.tenant)
+
+      // No tenant: Tangoe's API answers 400, the test says to set the Tenant field.
+      sim.resetStats()
+      const noTenant = await testCredential(freshCredential, { tenant: "" })
+      expect(noTenant.status).toBe("Error")
+      expect(noTenant.message).toContain("answered 400, Tangoe's answer to a missing or unknown tenant")
+      expect(sim.apiRequests().at(-1)?.status).toBe(400)
+      expect(sim.stats()).toMatchObject({ refreshes: 0 })
+
+      // An UNSAVED credential: n8n 2.41.1's editor saves before it tests, but its REST API also tests
+      // one with `id: ""` for an instance owner. n8n then has nowhere to save a refresh: the test
+      // fails, and the refresh token that was entered is spent (the README says so).
+      const unsavedClient = sim.addClient()
+      seenTokens.unsavedRefreshToken = unsavedClient.refreshToken
+      seenTokens.unsavedClientSecret = unsavedClient.clientSecret
+      const unsavedData = (
+        simulatorCredential({ id: "", name: "unsaved" }, sim, unsavedClient, sim.apiBaseUrl) as {
+          data: Record<string, unknown>
+        }
+      ).data
+      sim.resetStats()
+      const unsaved = (await server.rest("POST", "/rest/credentials/test", {
+        credentials: { id: "", name: "unsaved", type: CREDENTIAL_TYPE, data: unsavedData },
+      })) as { status: string; message: string }
+      outputs.push(JSON.stringify(unsaved))
+      console.info(
+        `(unsaved credential test) ${JSON.stringify(unsaved)}; stats ${JSON.stringify(sim.stats())}; entered refresh token live: ${sim.isLive(unsavedClient.refreshToken)}`,
+      )
+      expect(unsaved).toEqual({ status: "Error", message: "Found credential with no ID." })
+      expect(sim.stats()).toMatchObject({ refreshes: 1 })
+      expect(sim.isLive(unsavedClient.refreshToken)).toBe(false)
     } finally {
       outputs.push(await server.stop())
+      await new Promise<void>((resolveClose) => refusing.close(() => resolveClose()))
     }
   })
 
@@ -652,7 +757,7 @@ describe("the package in a real n8n", { timeout: 240_000 }, () => {
   })
 
   it("no refresh token, client secret or access token appears in anything n8n printed", async () => {
-    for (const ref of [tangoeCredential, noTenantCredential, notPermittedCredential]) {
+    for (const ref of [tangoeCredential, noTenantCredential, notPermittedCredential, freshCredential]) {
       const data = await n8n.storedCredential(ref.id)
       seenTokens[`${ref.id}.refreshToken`] = String(data.refreshToken ?? "")
       seenTokens[`${ref.id}.accessToken`] = String(data.accessToken ?? "")

@@ -50,7 +50,7 @@ describe("description", () => {
     const d = node.description
     expect(d.name).toBe("tangoe")
     expect(d.usableAsTool).toBe(true)
-    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true, testedBy: "tangoeApiTest" }])
+    expect(d.credentials).toEqual([{ name: "tangoeApi", required: true }])
     const icons = d.icon as { light: string; dark: string }
     for (const icon of [icons.light, icons.dark]) {
       expect(existsSync(join(here, "../nodes/Tangoe", icon.replace(/^file:/, "")))).toBe(true)

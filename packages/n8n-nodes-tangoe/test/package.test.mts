@@ -1,7 +1,6 @@
 /**
  * The published shape n8n and its verification expect: package.json rules, and built files that are
- * self-contained CommonJS (core and effect inside; only n8n-workflow and Node built-ins required, and,
- * from the node, the package's own credential file, which carries core and effect once).
+ * self-contained CommonJS (core and effect inside; only n8n-workflow and Node built-ins required).
  */
 import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -55,14 +54,13 @@ describe("package.json", () => {
 describe("built files", () => {
   const allowed = new Set(["n8n-workflow", ...builtinModules, ...builtinModules.map((m) => `node:${m}`)])
 
-  /** What a file may require besides n8n-workflow and built-ins: only the package's credential file. */
-  const ownFiles: Record<string, string[]> = {
-    "dist/nodes/Tangoe/Tangoe.node.js": ["dist/credentials/TangoeApi.credentials.js"],
-  }
-  /** What a file exports besides its class: the credential's token check for the node's credential test. */
-  const extraExports: Record<string, string[]> = {
-    "dist/credentials/TangoeApi.credentials.js": ["tokenCheck"],
-  }
+  /**
+   * What a file may require besides n8n-workflow and built-ins: nothing (the credential test is the
+   * credential's own declarative request; the node requires no other file of the package).
+   */
+  const ownFiles: Record<string, string[]> = {}
+  /** What a file exports besides its class: nothing. */
+  const extraExports: Record<string, string[]> = {}
 
   for (const file of n8nFiles) {
     it(`${file} is CommonJS that requires only n8n-workflow, Node built-ins and the package's own n8n files, exporting its class`, () => {

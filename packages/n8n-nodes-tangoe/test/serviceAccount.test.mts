@@ -8,11 +8,9 @@ import { inspect } from "node:util"
 import { secretFingerprint as fingerprint, isKnownDeadRefreshToken } from "@tangoe-token/core/host"
 import { type INode, NodeApiError } from "n8n-workflow"
 import { beforeEach, describe, expect, it } from "vitest"
-import { TangoeApi } from "../credentials/TangoeApi.credentials.ts"
 import { findTangoeAuthMarker, type TangoeAuthError } from "../shared/TangoeAuthError.ts"
 import { type FakeHttp, fakeHttp, oauthError, secret, tokenResponse } from "./support/fakeHttp.mts"
-
-const credential = new TangoeApi()
+import { type HookMoment, preAuthenticate } from "./support/hookCalls.mts"
 
 let s: Record<
   "clientSecret" | "refreshToken" | "newRefreshToken" | "accessToken" | "username" | "password",
@@ -55,11 +53,12 @@ const granted = () =>
     refresh_token: s.newRefreshToken,
   })
 
-const preAuth = (http: FakeHttp, fields: Record<string, unknown> = {}) =>
-  credential.preAuthentication.call(
-    { helpers: { httpRequest: http.httpRequest } } as never,
-    data(fields) as never,
-  )
+/** The refresh hook on a new copy of the data, before a request (or after one with it failed). */
+const preAuth = (
+  http: FakeHttp,
+  fields: Record<string, unknown> = {},
+  moment: HookMoment = "beforeRequest",
+) => preAuthenticate(http.httpRequest, data(fields) as never, moment)
 
 const errorOf = async (promise: Promise<unknown>): Promise<TangoeAuthError> => {
   try {
@@ -139,7 +138,7 @@ describe("a credential with a service account", () => {
     expect(isKnownDeadRefreshToken(fingerprint(s.refreshToken))).toBe(true)
     // Another execution in this process still holding the dead token: no refresh is sent with it.
     const again = fakeHttp(granted())
-    await preAuth(again, { refreshToken: s.refreshToken, accessToken: "at-other" })
+    await preAuth(again, { refreshToken: s.refreshToken, accessToken: "at-other" }, "afterFailedRequest")
     expect(again.calls.map((_, i) => paramsOf(again, i).grant_type)).not.toContain("refresh_token")
   })
 

@@ -12,7 +12,6 @@ import {
 import { CREDENTIAL_NAME } from "../../shared/credentialData"
 import { executeGetAccessToken } from "./accessToken"
 import { executeApiRequests } from "./apiRequest"
-import { CREDENTIAL_TEST, tangoeApiTest } from "./credentialTest"
 import { apiRequestProperties, getAccessTokenProperties, OPERATION, operationProperty } from "./description"
 
 /** The Tangoe node type (`tangoe`). */
@@ -30,11 +29,10 @@ export class Tangoe implements INodeType {
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
-    credentials: [{ name: CREDENTIAL_NAME, required: true, testedBy: CREDENTIAL_TEST }],
+    // The credential type has its own `test` (n8n runs it, and saves what its refresh returns).
+    credentials: [{ name: CREDENTIAL_NAME, required: true }],
     properties: [operationProperty, ...apiRequestProperties, ...getAccessTokenProperties],
   }
-
-  methods = { credentialTest: { [CREDENTIAL_TEST]: tangoeApiTest } }
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const items = this.getInputData()
