@@ -13,6 +13,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type RequestSettings, type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
@@ -21,7 +22,7 @@ import type { StoreError } from "../../StoreError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
 import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
-import { adopt, heldAccessOf } from "./adoption.ts"
+import { adopt, heldAccessAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fenceRollback } from "./fence.ts"
 import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "./heal.ts"
@@ -50,7 +51,11 @@ const sendRefresh = (
   return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry, ctx.retryScheduled)(attempt)
 }
 
-/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
+/**
+ * Refreshes with `plan`, then saves the rotated token before anything is handed out. A success runs
+ * as plain steps between the answer and the save (no generator): the state takes the rotation at once,
+ * and the access token is returned only once `flushUnsaved` has saved it.
+ */
 const refreshAndSave = (
   ctx: EngineContext,
   request: RequestSettings,
@@ -58,59 +63,61 @@ const refreshAndSave = (
   restore: Restore,
   salvage = true,
 ): Effect.Effect<HeldAccess, RefreshError | StoreError> =>
-  Effect.gen(function* () {
-    const sent = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use))).pipe(
-      Effect.map((tokens) => ({ tokens })),
-      Effect.catchReason("RefreshError", "MalformedResponse", (reason, error) =>
-        reason.rotatedRefreshToken === undefined
-          ? Effect.fail(error)
-          : Effect.succeed({ salvaged: reason.rotatedRefreshToken, error }),
-      ),
-    )
-    if ("salvaged" in sent)
-      return yield* salvageRotation(
+  Effect.matchEffect(restore(sendRefresh(ctx, withRefreshToken(request, plan.use))), {
+    onFailure: (error) => {
+      const reason = error.reason
+      // A malformed answer that still carried a new refresh token: the server rotated, save it.
+      if (reason._tag !== "MalformedResponse" || reason.rotatedRefreshToken === undefined) {
+        return Effect.fail(error)
+      }
+      return salvageRotation(
         ctx,
         plan,
-        sent.error,
-        sent.salvaged,
+        error,
+        reason.rotatedRefreshToken,
         salvage ? (next) => refreshAndSave(ctx, request, next, restore, false) : undefined,
       )
-    const { tokens } = sent
-    const now = yield* Clock.currentTimeMillis
-    const access = yield* heldAccessOf(ctx, tokens, now)
-    const held: Held = {
-      refreshToken: tokens.refreshToken,
-      origin: plan.origin,
-      generation: undefined,
-      access,
-    }
-    const record = {
-      refreshToken: tokens.refreshToken,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      issuedAt: tokens.issuedAt,
-      scope: tokens.scope,
-      origin: plan.origin,
-      rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
-      healedAt: plan.healedAt,
-    }
-    // Held in memory at once: from now on the old refresh token is never used again.
-    ctx.update((state) =>
-      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
-    )
-    // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
-    yield* flushUnsaved(ctx, false)
-    const after = heldOf(ctx.read())
-    ctx.config.emit({
-      type: "refreshed",
-      at: new Date(now),
-      expiresAt: new Date(tokens.expiresAt),
-      refreshAt: new Date(access.refreshAt),
-      rotated: tokens.refreshTokenRotated,
-      generation: after?.generation ?? 0,
-    })
-    return after?.access ?? access
+    },
+    onSuccess: (tokens) =>
+      Effect.withFiber((fiber) => {
+        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        const access = heldAccessAt(ctx, tokens, now, fiber.getRef(Random.Random).nextDoubleUnsafe())
+        const held: Held = {
+          refreshToken: tokens.refreshToken,
+          origin: plan.origin,
+          generation: undefined,
+          access,
+        }
+        const rejected = ctx.read().rejected
+        const record = {
+          refreshToken: tokens.refreshToken,
+          accessToken: tokens.accessToken,
+          tokenType: tokens.tokenType,
+          expiresAt: tokens.expiresAt,
+          issuedAt: tokens.issuedAt,
+          scope: tokens.scope,
+          origin: plan.origin,
+          rejected: rejected.length === 0 ? undefined : rejected,
+          healedAt: plan.healedAt,
+        }
+        // Held in memory at once: from now on the old refresh token is never used again.
+        ctx.update((state) =>
+          rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+        )
+        // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
+        return Effect.map(flushUnsaved(ctx, false), () => {
+          const after = heldOf(ctx.read())
+          ctx.config.emit({
+            type: "refreshed",
+            at: new Date(now),
+            expiresAt: new Date(tokens.expiresAt),
+            refreshAt: new Date(access.refreshAt),
+            rotated: tokens.refreshTokenRotated,
+            generation: after?.generation ?? 0,
+          })
+          return after?.access ?? access
+        })
+      }),
   })
 
 /** Rule 4: after `invalid_grant`, re-read the store once; a different token there is newer. */
