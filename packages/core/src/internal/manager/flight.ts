@@ -51,13 +51,17 @@ export const isRefreshing = (flights: Flights): boolean => flights.inFlight.size
 
 /** One refresh; failures are recorded, reported, and served around when safe. */
 const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const { request, store } = ctx.config
-    if (Result.isFailure(request)) return yield* request.failure
+    if (Result.isFailure(request)) return Effect.fail(request.failure)
     const heldBefore = heldOf(ctx.read())
-    const access = yield* store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore))
-    ctx.update(flightSucceeded)
-    return toAccessToken(access)
+    return Effect.map(
+      store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore)),
+      (access) => {
+        ctx.update(flightSucceeded)
+        return toAccessToken(access)
+      },
+    )
   }).pipe(
     Effect.catch((error: TokenManagerError) =>
       Effect.gen(function* () {

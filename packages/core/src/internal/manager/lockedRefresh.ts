@@ -19,7 +19,9 @@ import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type RequestSettings, type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
+import type { TokenManagerError } from "../../TokenManagerError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
+import type { StoredToken } from "../../TokenStore.ts"
 import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, heldAccessAt } from "./adoption.ts"
@@ -167,73 +169,105 @@ const recoverFromRefusal = (
     return yield* refreshAndSave(ctx, request, newer, restore)
   })
 
+/** Marks `plan.use` as sent in an attempt that may have reached the server, when `error` says so. */
+const noteAmbiguous = (ctx: EngineContext, plan: Plan, error: RefreshError | StoreError): void => {
+  if ("ambiguous" in error && error.ambiguous) ctx.update((state) => markedAmbiguous(state, plan.use))
+}
+
+/** Steps 2-4 once the store has been read (and fenced) at `now`. */
+const afterLoad = (
+  ctx: EngineContext,
+  request: RequestSettings,
+  force: boolean,
+  heldBefore: Held | undefined,
+  restore: Restore,
+  stored: StoredToken | undefined,
+  now: number,
+): Effect.Effect<HeldAccess, TokenManagerError> => {
+  const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
+  if (Result.isFailure(decision)) {
+    // No refresh token anywhere: the service account's first grant, if one is configured.
+    const blocked = healBlocked(ctx, "bootstrap", stored, undefined, now)
+    if (blocked !== undefined) return Effect.fail(ctx.read().healRefusedError ?? decision.failure)
+    return grantAndSave(
+      ctx,
+      request,
+      {
+        reason: "bootstrap",
+        cause: "NotProvisioned",
+        expected: undefined,
+        baseGeneration: undefined,
+        origin: undefined,
+        deadToken: undefined,
+      },
+      restore,
+    )
+  }
+  const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
+  if (settled) ctx.update(provisionSettled)
+  const proceed = (adopted: boolean): Effect.Effect<HeldAccess, TokenManagerError> => {
+    // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
+    const ready = servable(ctx.read(), now)
+    if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return Effect.succeed(ready)
+    // A refresh token the server already refused for good is never sent again.
+    const dead = deadSince(ctx, plan.use, stored)
+    if (dead !== undefined) {
+      const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
+      if (blocked !== undefined) return deadTokenError(ctx, dead, blocked.refused)
+      return grantAndSave(
+        ctx,
+        request,
+        {
+          reason: "deadChain",
+          cause: "RefreshTokenDead",
+          expected: plan.expected,
+          baseGeneration: plan.baseGeneration,
+          origin: plan.origin,
+          deadToken: plan.use,
+        },
+        restore,
+      )
+    }
+    // One failure handler (no frame of its own on success): `invalid_grant` is recovered from (rule 4),
+    // and an attempt that may have reached the server marks its token, whatever failed after it.
+    return Effect.catch(refreshAndSave(ctx, request, plan, restore), (error) => {
+      if (error._tag === "RefreshError" && error.reason._tag === "InvalidGrant") {
+        return Effect.tapError(
+          recoverFromRefusal(ctx, request, plan, error.reason, error, restore),
+          (after) => Effect.sync(() => noteAmbiguous(ctx, plan, after)),
+        )
+      }
+      noteAmbiguous(ctx, plan, error)
+      return Effect.fail(error)
+    })
+  }
+  return toAdopt === undefined ? proceed(false) : Effect.flatMap(adopt(ctx, toAdopt, now), proceed)
+}
+
 /** The work of one flight (see the module's description); `force`: refresh even if a token is servable. */
 export const lockedRefresh = (
   ctx: EngineContext,
   request: RequestSettings,
   force: boolean,
   heldBefore: Held | undefined,
-) =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function* () {
-      if (unsavedOf(ctx.read()) !== undefined) yield* flushUnsaved(ctx, true)
-      // A store that went back in time is fenced: our newer record is written back over it.
-      const stored = yield* restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r)))
-      const now = yield* Clock.currentTimeMillis
-      const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
-      if (Result.isFailure(decision)) {
-        // No refresh token anywhere: the service account's first grant, if one is configured.
-        const blocked = healBlocked(ctx, "bootstrap", stored, undefined, now)
-        if (blocked !== undefined) return yield* ctx.read().healRefusedError ?? decision.failure
-        return yield* grantAndSave(
-          ctx,
-          request,
-          {
-            reason: "bootstrap",
-            cause: "NotProvisioned",
-            expected: undefined,
-            baseGeneration: undefined,
-            origin: undefined,
-            deadToken: undefined,
-          },
-          restore,
-        )
-      }
-      const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
-      if (settled) ctx.update(provisionSettled)
-      const adopted = toAdopt === undefined ? false : yield* adopt(ctx, toAdopt, now)
-      // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
-      const ready = servable(ctx.read(), now)
-      if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return ready
-      // A refresh token the server already refused for good is never sent again.
-      const dead = deadSince(ctx, plan.use, stored)
-      if (dead !== undefined) {
-        const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
-        if (blocked !== undefined) return yield* deadTokenError(ctx, dead, blocked.refused)
-        return yield* grantAndSave(
-          ctx,
-          request,
-          {
-            reason: "deadChain",
-            cause: "RefreshTokenDead",
-            expected: plan.expected,
-            baseGeneration: plan.baseGeneration,
-            origin: plan.origin,
-            deadToken: plan.use,
-          },
-          restore,
-        )
-      }
-      return yield* refreshAndSave(ctx, request, plan, restore).pipe(
-        Effect.catchReason("RefreshError", "InvalidGrant", (reason, error) =>
-          recoverFromRefusal(ctx, request, plan, reason, error, restore),
+): Effect.Effect<HeldAccess, TokenManagerError> =>
+  Effect.uninterruptibleMask((restore) => {
+    // A store that went back in time is fenced: our newer record is written back over it.
+    const planned = Effect.flatMap(
+      restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r))),
+      (stored) =>
+        Effect.withFiber((fiber) =>
+          afterLoad(
+            ctx,
+            request,
+            force,
+            heldBefore,
+            restore,
+            stored,
+            fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
+          ),
         ),
-        Effect.tapError((error) =>
-          Effect.sync(() => {
-            if ("ambiguous" in error && error.ambiguous)
-              ctx.update((state) => markedAmbiguous(state, plan.use))
-          }),
-        ),
-      )
-    }),
-  )
+    )
+    // Rule 1: a rotation the store refused earlier is saved before anything else.
+    return unsavedOf(ctx.read()) === undefined ? planned : Effect.andThen(flushUnsaved(ctx, true), planned)
+  })
