@@ -208,7 +208,17 @@ const fetchOnce = async (
   }
   try {
     const { body, truncated } = await readCapped(response, request.maxBodyBytes)
-    return { status: response.status, headers: headersOf(response.headers), body, bodyTruncated: truncated }
+    // The headers are copied when first read: a successful refresh reads none of them.
+    let headers: Record<string, string> | undefined
+    return {
+      status: response.status,
+      get headers() {
+        headers ??= headersOf(response.headers)
+        return headers
+      },
+      body,
+      bodyTruncated: truncated,
+    }
   } catch (error) {
     throw afterHeaders(error)
   }

@@ -247,14 +247,13 @@ export const interpretResponse = (
   now: number,
 ): Result.Result<TokenSet, RefreshError> => {
   const { status } = response
-  const contentType = contentTypeOf(response)
   const malformed = (kind: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
     failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status,
         kind,
-        contentType,
+        contentType: contentTypeOf(response),
         excerpt:
           kind === "notJson" || kind === "unexpectedStatus"
             ? excerpt(response.body, ctx.secrets())
@@ -267,7 +266,11 @@ export const interpretResponse = (
     const oauth = oauthErrorOf(json, ctx)
     const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
     const fields = { environment: ctx.environment, status, retryAfter, ...oauth }
-    return failWith(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
+    return failWith(
+      status === 429
+        ? new RateLimited(fields)
+        : new ServerError({ ...fields, contentType: contentTypeOf(response) }),
+    )
   }
   if (response.bodyTruncated === true) return malformed("tooLarge")
   if (status >= 200 && status < 300) {
