@@ -84,10 +84,7 @@ export const refreshAttempt = (
 ): Effect.Effect<TokenSet, RefreshError> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
-    const httpRequest = {
-      ...buildTokenRequest(request, BODY_LIMIT, grant),
-      timeoutMillis: Duration.toMillis(request.timeout),
-    }
+    const httpRequest = buildTokenRequest(request, BODY_LIMIT, grant, Duration.toMillis(request.timeout))
     // Every encoding of every secret, built only if an error message needs masking.
     let masked: ReadonlyArray<string> | undefined
     const secrets = () =>

@@ -26,7 +26,7 @@ import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
 import { adopt, heldAccessAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
-import { fenceRollback } from "./fence.ts"
+import { fenceRollback, isRollback } from "./fence.ts"
 import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "./heal.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { salvageRotation } from "./salvage.ts"
@@ -252,21 +252,16 @@ export const lockedRefresh = (
   heldBefore: Held | undefined,
 ): Effect.Effect<HeldAccess, TokenManagerError> =>
   Effect.uninterruptibleMask((restore) => {
-    // A store that went back in time is fenced: our newer record is written back over it.
-    const planned = Effect.flatMap(
-      restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r))),
-      (stored) =>
-        Effect.withFiber((fiber) =>
-          afterLoad(
-            ctx,
-            request,
-            force,
-            heldBefore,
-            restore,
-            stored,
-            fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
-          ),
-        ),
+    const planned = Effect.flatMap(restore(ctx.config.store.load), (loaded) =>
+      Effect.withFiber((fiber) => {
+        const clock = fiber.getRef(Clock.Clock)
+        const next = (stored: StoredToken | undefined) =>
+          afterLoad(ctx, request, force, heldBefore, restore, stored, clock.currentTimeMillisUnsafe())
+        // A store that went back in time is fenced: our newer record is written back over it.
+        return isRollback(heldOf(ctx.read()), loaded)
+          ? Effect.flatMap(restore(fenceRollback(ctx, loaded)), next)
+          : next(loaded)
+      }),
     )
     // Rule 1: a rotation the store refused earlier is saved before anything else.
     return unsavedOf(ctx.read()) === undefined ? planned : Effect.andThen(flushUnsaved(ctx, true), planned)
