@@ -200,7 +200,8 @@ const fetchOnce = async (
       headers: request.headers,
       ...(request.body === undefined ? {} : { body: request.body }),
       redirect: "manual",
-      cache: "no-store",
+      // No `cache` option: Node's fetch keeps no HTTP cache and a POST is never stored (RFC 9111 §3),
+      // while `cache: "no-store"` only adds `pragma` and `cache-control` request headers to every call.
       signal,
     })
   } catch (error) {
