@@ -109,14 +109,16 @@ const refreshAndSave = (
         // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
         return Effect.map(flushUnsaved(ctx, false), () => {
           const after = heldOf(ctx.read())
-          ctx.config.emit({
-            type: "refreshed",
-            at: new Date(now),
-            expiresAt: new Date(tokens.expiresAt),
-            refreshAt: new Date(access.refreshAt),
-            rotated: tokens.refreshTokenRotated,
-            generation: after?.generation ?? 0,
-          })
+          if (ctx.config.listening?.() !== false) {
+            ctx.config.emit({
+              type: "refreshed",
+              at: new Date(now),
+              expiresAt: new Date(tokens.expiresAt),
+              refreshAt: new Date(access.refreshAt),
+              rotated: tokens.refreshTokenRotated,
+              generation: after?.generation ?? 0,
+            })
+          }
           return after?.access ?? access
         })
       }),

@@ -22,6 +22,7 @@ import { abandoned, accessKept, heldOf, saved, type Unsaved, unsavedOf } from ".
 /** Records a saved rotation and reports it. */
 const savedAt = (ctx: EngineContext, generation: number, now: number, recovered: boolean): void => {
   ctx.update((state) => saved(state, generation))
+  if (ctx.config.listening?.() === false) return
   ctx.config.emit({
     type: "rotationSaved",
     at: new Date(now),
