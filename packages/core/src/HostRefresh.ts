@@ -124,6 +124,7 @@ export type FlightDecision<Pending, A> =
   | { readonly _tag: "Start" }
 
 const prune = <A>(map: Map<string, Remembered<A>>, now: number): void => {
+  if (map.size === 0) return
   for (const [key, entry] of map) if (entry.until <= now) map.delete(key)
   while (map.size > MAX_ENTRIES) {
     const oldest = map.keys().next()

@@ -200,7 +200,8 @@ const fetchOnce = async (
       headers: request.headers,
       ...(request.body === undefined ? {} : { body: request.body }),
       redirect: "manual",
-      cache: "no-store",
+      // No `cache` option: Node's fetch keeps no HTTP cache and a POST is never stored (RFC 9111 §3),
+      // while `cache: "no-store"` only adds `pragma` and `cache-control` request headers to every call.
       signal,
     })
   } catch (error) {
@@ -208,7 +209,17 @@ const fetchOnce = async (
   }
   try {
     const { body, truncated } = await readCapped(response, request.maxBodyBytes)
-    return { status: response.status, headers: headersOf(response.headers), body, bodyTruncated: truncated }
+    // The headers are copied when first read: a successful refresh reads none of them.
+    let headers: Record<string, string> | undefined
+    return {
+      status: response.status,
+      get headers() {
+        headers ??= headersOf(response.headers)
+        return headers
+      },
+      body,
+      bodyTruncated: truncated,
+    }
   } catch (error) {
     throw afterHeaders(error)
   }

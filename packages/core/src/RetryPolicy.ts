@@ -14,7 +14,6 @@
  *
  * @since 0.1.0
  */
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
@@ -183,20 +182,18 @@ export const withRefreshRetry =
     Effect.suspend(() => {
       // Per-run state: when the first ambiguous attempt was sent.
       let firstAmbiguousSentAt: number | undefined
-      const tracked = Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
-        attempt.pipe(
-          Effect.mapError((error) =>
-            firstAmbiguousSentAt !== undefined && error.reason instanceof InvalidGrant
-              ? new RefreshError({ reason: error.reason.withAfterAmbiguousAttempt() })
-              : error,
-          ),
-          Effect.tapError((error) =>
-            Effect.sync(() => {
-              if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
-            }),
-          ),
-        ),
-      )
+      // One handler on the failure path: a success passes through a single frame.
+      const tracked = Effect.clockWith((clock) => {
+        const sentAt = clock.currentTimeMillisUnsafe()
+        return Effect.catch(attempt, (failed) => {
+          const error =
+            firstAmbiguousSentAt !== undefined && failed.reason instanceof InvalidGrant
+              ? new RefreshError({ reason: failed.reason.withAfterAmbiguousAttempt() })
+              : failed
+          if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
+          return Effect.fail(error)
+        })
+      })
       // Built only after a failure: a first attempt that succeeds pays for no schedule.
       const schedule = () =>
         (options.schedule ?? defaultRetrySchedule).pipe(

@@ -240,9 +240,10 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
 
   // The engine's Promise entries: the caller waits on the refresh's Promise, not in a fiber of its own.
   const slowAccess = (): Promise<AccessToken> =>
-    build()
-      .then(({ engine }) => engine.getPromise())
-      .then(exitValue)
+    (built === undefined
+      ? build().then(({ engine }) => engine.getPromise())
+      : built.engine.getPromise()
+    ).then(exitValue)
 
   // The hot path: plain JavaScript, the same shape as a hand-written `if (tok && now < exp) return tok`.
   const getAccessToken = async (): Promise<string> => {
@@ -283,9 +284,10 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     authorizationHeader: () => getAccessToken().then((token) => `Bearer ${token}`),
     fetch: fetchWithToken,
     refresh: () =>
-      build()
-        .then(({ engine }) => engine.refreshNowPromise())
-        .then((exit) => infoFromAccess(exitValue(exit))),
+      (built === undefined
+        ? build().then(({ engine }) => engine.refreshNowPromise())
+        : built.engine.refreshNowPromise()
+      ).then((exit) => infoFromAccess(exitValue(exit))),
     invalidate,
     status: () => (built === undefined ? EMPTY_STATUS : built.engine.statusAt(Date.now())),
     on: (type, listener) => emitter.on(type, listener),

@@ -30,18 +30,21 @@ export const isRealClock = (clock: Clock.Clock): boolean => {
 
 /**
  * Runs `send` until `millis` pass: then the request is aborted and the effect fails with `onTimeout()`;
- * a rejection fails it with `onFailure(error)`. Interrupting the effect aborts the request. One
- * `AbortController` and one timer per call (no second controller chained to the fiber's signal). Like
- * the fiber race it replaces, the timer holds the process open only while the request is pending.
+ * a rejection fails it with `onFailure(error)`; a response is turned into the effect's outcome by
+ * `onResponse` in the same callback (no further step of the fiber). Interrupting the effect aborts the
+ * request. One `AbortController` and one timer per call (no second controller chained to the fiber's
+ * signal). Like the fiber race it replaces, the timer holds the process open only while the request is
+ * pending.
  */
-export const sendWithinDeadline = <E>(
+export const sendWithinDeadline = <A, E>(
   send: PromiseSend,
   request: HttpTransportRequest,
   millis: number,
   onTimeout: () => E,
   onFailure: (error: unknown) => E,
-): Effect.Effect<HttpTransportResponse, E> =>
-  Effect.callback<HttpTransportResponse, E>((resume) => {
+  onResponse: (response: HttpTransportResponse) => Effect.Effect<A, E>,
+): Effect.Effect<A, E> =>
+  Effect.callback<A, E>((resume) => {
     const controller = new AbortController()
     const timer = setTimeout(() => {
       resume(Effect.fail(onTimeout()))
@@ -54,7 +57,14 @@ export const sendWithinDeadline = <E>(
     try {
       send(request, controller.signal).then((response) => {
         clearTimeout(timer)
-        resume(Effect.succeed(response))
+        let outcome: Effect.Effect<A, E>
+        try {
+          outcome = onResponse(response)
+        } catch (defect) {
+          // `onResponse` never throws; if it did, the fiber must not wait forever.
+          outcome = Effect.die(defect)
+        }
+        resume(outcome)
       }, failed)
     } catch (error) {
       // A send that throws instead of rejecting.

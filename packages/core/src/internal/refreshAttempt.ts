@@ -8,10 +8,16 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Tracer from "effect/Tracer"
-import { classifyFailure, type HttpTransport, type HttpTransportFailure } from "../HttpTransport.ts"
+import {
+  classifyFailure,
+  type HttpTransport,
+  type HttpTransportFailure,
+  type HttpTransportResponse,
+} from "../HttpTransport.ts"
 import { RefreshError, Timeout, Transport } from "../RefreshError.ts"
 import type { ResolvedRefreshRequest } from "../RefreshRequest.ts"
 import type { TokenSet } from "../TokenSet.ts"
@@ -23,51 +29,62 @@ import { interpretResponse } from "./tokenResponse.ts"
 /** The most of a response body an attempt reads (see `MAX_BODY_BYTES`). */
 export const BODY_LIMIT = 64 * 1024
 
-/**
- * The `tangoe.refresh` span around an attempt, when a tracer that can export it is installed. With
- * Effect's default `nativeTracer` nothing can observe the span (Effect's documented way to skip it).
- */
-const traced =
-  (request: GrantRequest, grant: PasswordGrantParameters | undefined) =>
-  <A, E, R>(attempt: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.flatMap(Effect.tracer, (tracer) =>
-      tracer === Tracer.nativeTracer
-        ? attempt
-        : attempt.pipe(
-            Effect.withSpan(
-              grant === undefined ? "tangoe.refresh" : "tangoe.password_grant",
-              {
-                attributes: {
-                  "tangoe.environment": request.environment,
-                  "tangoe.placement": request.placement,
-                  "tangoe.client_auth": request.clientAuth,
-                },
-              },
-              // A stack trace per refresh costs more than the rest of the span; its name says where it is.
-              { captureStackTrace: false },
-            ),
-          ),
-    )
-
 /** What an attempt needs of the request: a refresh request, whose refresh token a password grant lacks. */
 export type GrantRequest = Omit<ResolvedRefreshRequest, "refreshToken"> & {
   readonly refreshToken?: Redacted.Redacted<string> | undefined
 }
 
+/** The `tangoe.refresh` (or `tangoe.password_grant`) span of an attempt, for an exporting tracer. */
+const withAttemptSpan = <A, E>(
+  attempt: Effect.Effect<A, E>,
+  request: GrantRequest,
+  grant: PasswordGrantParameters | undefined,
+): Effect.Effect<A, E> =>
+  attempt.pipe(
+    Effect.withSpan(
+      grant === undefined ? "tangoe.refresh" : "tangoe.password_grant",
+      {
+        attributes: {
+          "tangoe.environment": request.environment,
+          "tangoe.placement": request.placement,
+          "tangoe.client_auth": request.clientAuth,
+        },
+      },
+      // A stack trace per refresh costs more than the rest of the span; its name says where it is.
+      { captureStackTrace: false },
+    ),
+  )
+
+/** A failed attempt, logged at debug level (the message is secret-free: see `RefreshError`). */
+const logFailure = (grant: PasswordGrantParameters | undefined) => (error: RefreshError) =>
+  Effect.logDebug(grant === undefined ? "tangoe token refresh failed" : "tangoe password grant failed", {
+    reason: error.reason._tag,
+    retryable: error.retryable,
+    ambiguous: error.ambiguous,
+    message: error.message,
+  })
+
+/** An interpreted response as the attempt's outcome (an `Exit` is itself an effect). */
+const outcomeOf = (result: Result.Result<TokenSet, RefreshError>): Effect.Effect<TokenSet, RefreshError> =>
+  Result.isSuccess(result) ? Exit.succeed(result.success) : Exit.fail(result.failure)
+
 /**
  * One attempt: a refresh with `request.refreshToken`, or, with `grant`, a password grant with the
  * service account (then `request.refreshToken` is not used, and the answer must carry a refresh token).
+ *
+ * The common case (core's own transport, the real clock) is one callback: the request is built, sent
+ * with a plain timer, and its response interpreted when it arrives, without further steps of the
+ * fiber. The `tangoe.refresh` span is created only when a tracer that can export it is installed: with
+ * Effect's default `nativeTracer` nothing can observe it (Effect's documented way to skip it).
  */
 export const refreshAttempt = (
   request: GrantRequest,
   transport: HttpTransport,
   grant?: PasswordGrantParameters,
 ): Effect.Effect<TokenSet, RefreshError> =>
-  Effect.gen(function* () {
-    const httpRequest = {
-      ...buildTokenRequest(request, BODY_LIMIT, grant),
-      timeoutMillis: Duration.toMillis(request.timeout),
-    }
+  Effect.withFiber((fiber) => {
+    const clock = fiber.getRef(Clock.Clock)
+    const httpRequest = buildTokenRequest(request, BODY_LIMIT, grant, Duration.toMillis(request.timeout))
     // Every encoding of every secret, built only if an error message needs masking.
     let masked: ReadonlyArray<string> | undefined
     const secrets = () =>
@@ -80,7 +97,7 @@ export const refreshAttempt = (
           : [grant.username, grant.password]),
         basicCredentials(request.clientId, request.clientSecret),
       ]))
-    const sentAt = yield* Clock.currentTimeMillis
+    const sentAt = clock.currentTimeMillisUnsafe()
     const transportError = (failure: HttpTransportFailure) =>
       new RefreshError({
         reason: new Transport({
@@ -93,40 +110,40 @@ export const refreshAttempt = (
       new RefreshError({
         reason: new Timeout({ environment: request.environment, timeout: request.timeout }),
       })
+    const interpret = (response: HttpTransportResponse) =>
+      outcomeOf(
+        interpretResponse(
+          response,
+          {
+            environment: request.environment,
+            scope: request.scope,
+            refreshToken: grant === undefined ? request.refreshToken : undefined,
+            grantType: grant === undefined ? "refresh_token" : "password",
+            sentAt,
+            secrets,
+          },
+          clock.currentTimeMillisUnsafe(),
+        ),
+      )
     const direct = (transport as { readonly [promiseSend]?: PromiseSend })[promiseSend]
-    const response =
-      direct !== undefined && isRealClock(yield* Clock.Clock)
-        ? yield* sendWithinDeadline(direct, httpRequest, httpRequest.timeoutMillis, timeoutError, (error) =>
-            transportError(classifyFailure(error)),
+    const attempt =
+      direct !== undefined && isRealClock(clock)
+        ? sendWithinDeadline(
+            direct,
+            httpRequest,
+            httpRequest.timeoutMillis,
+            timeoutError,
+            (error) => transportError(classifyFailure(error)),
+            interpret,
           )
-        : yield* transport
+        : transport
             .send(httpRequest)
             .pipe(
               Effect.mapError(transportError),
               Effect.timeoutOrElse({ duration: request.timeout, orElse: () => Effect.fail(timeoutError()) }),
+              Effect.flatMap(interpret),
             )
-    const now = yield* Clock.currentTimeMillis
-    const result = interpretResponse(
-      response,
-      {
-        environment: request.environment,
-        scope: request.scope,
-        refreshToken: grant === undefined ? request.refreshToken : undefined,
-        grantType: grant === undefined ? "refresh_token" : "password",
-        sentAt,
-        secrets,
-      },
-      now,
-    )
-    return yield* Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
-  }).pipe(
-    Effect.tapError((error) =>
-      Effect.logDebug(grant === undefined ? "tangoe token refresh failed" : "tangoe password grant failed", {
-        reason: error.reason._tag,
-        retryable: error.retryable,
-        ambiguous: error.ambiguous,
-        message: error.message,
-      }),
-    ),
-    traced(request, grant),
-  )
+    const logged = Effect.tapError(attempt, logFailure(grant))
+    const tracer = fiber.getRef(Tracer.Tracer)
+    return tracer === Tracer.nativeTracer ? logged : withAttemptSpan(logged, request, grant)
+  })

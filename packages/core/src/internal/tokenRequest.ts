@@ -71,7 +71,9 @@ export const buildTokenRequest = (
   },
   maxBodyBytes: number,
   grant?: PasswordGrantParameters,
-): HttpTransportRequest => tokenEndpointRequest(request, parameters(request, grant), maxBodyBytes)
+  timeoutMillis = 0,
+): HttpTransportRequest =>
+  tokenEndpointRequest(request, parameters(request, grant), maxBodyBytes, timeoutMillis)
 
 /**
  * A POST to the token endpoint with `params`, placed and authenticated as the request says: in the
@@ -84,6 +86,7 @@ export const tokenEndpointRequest = (
   >,
   params: ReadonlyArray<[string, string]>,
   maxBodyBytes: number,
+  timeoutMillis = 0,
 ): HttpTransportRequest => {
   const headers: Record<string, string> = { accept: "application/json" }
   if (request.clientAuth === "basic") {
@@ -102,7 +105,7 @@ export const tokenEndpointRequest = (
     url,
     headers,
     body,
-    timeoutMillis: 0,
+    timeoutMillis,
     maxBodyBytes,
   }
 }

@@ -49,7 +49,10 @@ const EXPECTED = {
 
 type Field = keyof typeof EXPECTED
 
-const KNOWN_FIELDS = new Set<string>(Object.keys(EXPECTED))
+/** The fields checked, in order. */
+const FIELDS = Object.keys(EXPECTED) as ReadonlyArray<Field>
+
+const KNOWN_FIELDS = new Set<string>(FIELDS)
 
 const isNonEmptyString = (u: unknown): u is string => typeof u === "string" && u.length > 0
 
@@ -88,7 +91,7 @@ interface TokenResponse {
 
 /** The first invalid field of a token response, or the response itself when every field is valid. */
 const decodeTokenResponse = (json: Record<string, unknown>): Result.Result<TokenResponse, Field> => {
-  for (const field of Object.keys(EXPECTED) as Array<Field>) {
+  for (const field of FIELDS) {
     if (!VALID[field](json[field])) return Result.fail(field)
   }
   return Result.succeed(json as unknown as TokenResponse)
@@ -175,8 +178,9 @@ const toTokenSet = (
   const expiresIn = expiresInSeconds(value.expires_in) ?? DEFAULT_EXPIRES_IN
   const rotated = value.refresh_token !== undefined && value.refresh_token !== current
   const additionalFields: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(json)) {
-    if (KNOWN_FIELDS.has(key)) continue
+  for (const key in json) {
+    if (!Object.hasOwn(json, key) || KNOWN_FIELDS.has(key)) continue
+    const field = json[key]
     additionalFields[key] = key.endsWith("_token") ? Redacted.make(field) : field
   }
   return Result.succeed({
@@ -247,14 +251,13 @@ export const interpretResponse = (
   now: number,
 ): Result.Result<TokenSet, RefreshError> => {
   const { status } = response
-  const contentType = contentTypeOf(response)
   const malformed = (kind: "notJson" | "tooLarge" | "redirect" | "unexpectedStatus") =>
     failWith(
       new MalformedResponse({
         environment: ctx.environment,
         status,
         kind,
-        contentType,
+        contentType: contentTypeOf(response),
         excerpt:
           kind === "notJson" || kind === "unexpectedStatus"
             ? excerpt(response.body, ctx.secrets())
@@ -267,7 +270,11 @@ export const interpretResponse = (
     const oauth = oauthErrorOf(json, ctx)
     const retryAfter = parseRetryAfter(response.headers["retry-after"], now)
     const fields = { environment: ctx.environment, status, retryAfter, ...oauth }
-    return failWith(status === 429 ? new RateLimited(fields) : new ServerError({ ...fields, contentType }))
+    return failWith(
+      status === 429
+        ? new RateLimited(fields)
+        : new ServerError({ ...fields, contentType: contentTypeOf(response) }),
+    )
   }
   if (response.bodyTruncated === true) return malformed("tooLarge")
   if (status >= 200 && status < 300) {

@@ -21,16 +21,24 @@ export const jitteredRefreshAt = (
 ): Effect.Effect<number> =>
   Effect.map(Random.next, (random) => refreshAtFor(token, now, ctx.config.refreshAheadMillis, random))
 
+/** The access token of a fresh token set, as held, its refresh-ahead point jittered by `random` in [0, 1). */
+export const heldAccessAt = (
+  ctx: EngineContext,
+  tokens: TokenSet,
+  now: number,
+  random: number,
+): HeldAccess => ({
+  token: tokens.accessToken,
+  tokenType: tokens.tokenType,
+  expiresAt: tokens.expiresAt,
+  issuedAt: tokens.issuedAt,
+  scope: tokens.scope,
+  refreshAt: refreshAtFor(tokens, now, ctx.config.refreshAheadMillis, random),
+})
+
 /** The access token of a fresh token set, as held, with its jittered refresh-ahead point. */
 export const heldAccessOf = (ctx: EngineContext, tokens: TokenSet, now: number): Effect.Effect<HeldAccess> =>
-  Effect.map(jitteredRefreshAt(ctx, tokens, now), (refreshAt) => ({
-    token: tokens.accessToken,
-    tokenType: tokens.tokenType,
-    expiresAt: tokens.expiresAt,
-    issuedAt: tokens.issuedAt,
-    scope: tokens.scope,
-    refreshAt,
-  }))
+  Effect.map(Random.next, (random) => heldAccessAt(ctx, tokens, now, random))
 
 /** Takes the stored record as the held token unless it is the one already held. `true` if it changed. */
 export const adopt = (ctx: EngineContext, stored: StoredToken, now: number): Effect.Effect<boolean> =>

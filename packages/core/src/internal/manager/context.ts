@@ -42,6 +42,8 @@ export interface EngineConfig {
   readonly store: TokenStoreShape
   readonly transport: HttpTransport
   readonly emit: (event: TokenEvent) => void
+  /** Whether `emit` has any listener; absent: assume so. The success path builds no event nobody hears. */
+  readonly listening?: (() => boolean) | undefined
   /** Called whenever the token that may be handed out changes (`undefined`: none may be). */
   readonly onSnapshot?: ((snapshot: Snapshot | undefined) => void) | undefined
 }

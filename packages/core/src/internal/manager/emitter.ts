@@ -9,6 +9,8 @@ import type { TokenEvent, TokenEventListener, TokenEventType } from "../../Token
 /** A set of listeners, all events or one type. */
 export interface Emitter {
   readonly emit: (event: TokenEvent) => void
+  /** Whether any listener is registered (an event nobody hears need not be built). */
+  readonly listening: () => boolean
   readonly subscribe: (listener: (event: TokenEvent) => void) => () => void
   readonly on: <T extends TokenEventType>(type: T, listener: TokenEventListener<T>) => () => void
   readonly clear: () => void
@@ -35,6 +37,7 @@ export const makeEmitter = (): Emitter => {
         }
       }
     },
+    listening: () => listeners.size > 0,
     subscribe,
     on: (type, listener) =>
       subscribe((event) => {

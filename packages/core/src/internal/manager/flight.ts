@@ -37,6 +37,8 @@ type Outcome = Exit.Exit<AccessToken, TokenManagerError>
 interface Pending {
   readonly deferred: Deferred.Deferred<AccessToken, TokenManagerError>
   readonly settled: Promise<Outcome>
+  /** How many Promise callers wait on `settled` (counted in `ctx.waiters` until it settles). */
+  promiseWaiters: number
 }
 
 /** The manager's flights: one key, as a manager holds one credential. */
@@ -51,13 +53,17 @@ export const isRefreshing = (flights: Flights): boolean => flights.inFlight.size
 
 /** One refresh; failures are recorded, reported, and served around when safe. */
 const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const { request, store } = ctx.config
-    if (Result.isFailure(request)) return yield* request.failure
+    if (Result.isFailure(request)) return Effect.fail(request.failure)
     const heldBefore = heldOf(ctx.read())
-    const access = yield* store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore))
-    ctx.update(flightSucceeded)
-    return toAccessToken(access)
+    return Effect.map(
+      store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore)),
+      (access) => {
+        ctx.update(flightSucceeded)
+        return toAccessToken(access)
+      },
+    )
   }).pipe(
     Effect.catch((error: TokenManagerError) =>
       Effect.gen(function* () {
@@ -92,13 +98,14 @@ const awaitFlight = (ctx: EngineContext, pending: Pending, background: boolean) 
         )
       })
 
-/** Waits for `pending` without a fiber, counted among the waiting callers. */
+/**
+ * Waits for `pending` without a fiber, counted among the waiting callers until the flight settles
+ * (the count is given back by `settle`, not by a callback per caller).
+ */
 const awaitSettled = (ctx: EngineContext, pending: Pending): Promise<Outcome> => {
   ctx.waiters.count++
-  return pending.settled.then((outcome) => {
-    ctx.waiters.count--
-    return outcome
-  })
+  pending.promiseWaiters++
+  return pending.settled
 }
 
 /** Registers a new flight: its hand-off, and the refresh that settles it (not started yet). */
@@ -109,10 +116,13 @@ const beginRefresh = (ctx: EngineContext, flights: Flights, force: boolean) => {
     settled: new Promise<Outcome>((r) => {
       resolve = r
     }),
+    promiseWaiters: 0,
   }
   beginFlight(flights, KEY, pending)
   const settle = (exit: Outcome) => {
     endFlight(flights, KEY, pending)
+    ctx.waiters.count -= pending.promiseWaiters
+    pending.promiseWaiters = 0
     const outcome = Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit
     Deferred.doneUnsafe(pending.deferred, outcome)
     resolve(outcome)

@@ -13,17 +13,20 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type RequestSettings, type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
 import { withRefreshRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
+import type { TokenManagerError } from "../../TokenManagerError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
+import type { StoredToken } from "../../TokenStore.ts"
 import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
-import { adopt, heldAccessOf } from "./adoption.ts"
+import { adopt, heldAccessAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
-import { fenceRollback } from "./fence.ts"
+import { fenceRollback, isRollback } from "./fence.ts"
 import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "./heal.ts"
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { salvageRotation } from "./salvage.ts"
@@ -50,7 +53,11 @@ const sendRefresh = (
   return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry, ctx.retryScheduled)(attempt)
 }
 
-/** Refreshes with `plan`, then saves the rotated token before anything is handed out. */
+/**
+ * Refreshes with `plan`, then saves the rotated token before anything is handed out. A success runs
+ * as plain steps between the answer and the save (no generator): the state takes the rotation at once,
+ * and the access token is returned only once `flushUnsaved` has saved it.
+ */
 const refreshAndSave = (
   ctx: EngineContext,
   request: RequestSettings,
@@ -58,59 +65,63 @@ const refreshAndSave = (
   restore: Restore,
   salvage = true,
 ): Effect.Effect<HeldAccess, RefreshError | StoreError> =>
-  Effect.gen(function* () {
-    const sent = yield* restore(sendRefresh(ctx, withRefreshToken(request, plan.use))).pipe(
-      Effect.map((tokens) => ({ tokens })),
-      Effect.catchReason("RefreshError", "MalformedResponse", (reason, error) =>
-        reason.rotatedRefreshToken === undefined
-          ? Effect.fail(error)
-          : Effect.succeed({ salvaged: reason.rotatedRefreshToken, error }),
-      ),
-    )
-    if ("salvaged" in sent)
-      return yield* salvageRotation(
+  Effect.matchEffect(restore(sendRefresh(ctx, withRefreshToken(request, plan.use))), {
+    onFailure: (error) => {
+      const reason = error.reason
+      // A malformed answer that still carried a new refresh token: the server rotated, save it.
+      if (reason._tag !== "MalformedResponse" || reason.rotatedRefreshToken === undefined) {
+        return Effect.fail(error)
+      }
+      return salvageRotation(
         ctx,
         plan,
-        sent.error,
-        sent.salvaged,
+        error,
+        reason.rotatedRefreshToken,
         salvage ? (next) => refreshAndSave(ctx, request, next, restore, false) : undefined,
       )
-    const { tokens } = sent
-    const now = yield* Clock.currentTimeMillis
-    const access = yield* heldAccessOf(ctx, tokens, now)
-    const held: Held = {
-      refreshToken: tokens.refreshToken,
-      origin: plan.origin,
-      generation: undefined,
-      access,
-    }
-    const record = {
-      refreshToken: tokens.refreshToken,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      issuedAt: tokens.issuedAt,
-      scope: tokens.scope,
-      origin: plan.origin,
-      rejected: ctx.read().rejected.length === 0 ? undefined : ctx.read().rejected,
-      healedAt: plan.healedAt,
-    }
-    // Held in memory at once: from now on the old refresh token is never used again.
-    ctx.update((state) =>
-      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
-    )
-    // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
-    yield* flushUnsaved(ctx, false)
-    const after = heldOf(ctx.read())
-    ctx.config.emit({
-      type: "refreshed",
-      at: new Date(now),
-      expiresAt: new Date(tokens.expiresAt),
-      refreshAt: new Date(access.refreshAt),
-      rotated: tokens.refreshTokenRotated,
-      generation: after?.generation ?? 0,
-    })
-    return after?.access ?? access
+    },
+    onSuccess: (tokens) =>
+      Effect.withFiber((fiber) => {
+        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        const access = heldAccessAt(ctx, tokens, now, fiber.getRef(Random.Random).nextDoubleUnsafe())
+        const held: Held = {
+          refreshToken: tokens.refreshToken,
+          origin: plan.origin,
+          generation: undefined,
+          access,
+        }
+        const rejected = ctx.read().rejected
+        const record = {
+          refreshToken: tokens.refreshToken,
+          accessToken: tokens.accessToken,
+          tokenType: tokens.tokenType,
+          expiresAt: tokens.expiresAt,
+          issuedAt: tokens.issuedAt,
+          scope: tokens.scope,
+          origin: plan.origin,
+          rejected: rejected.length === 0 ? undefined : rejected,
+          healedAt: plan.healedAt,
+        }
+        // Held in memory at once: from now on the old refresh token is never used again.
+        ctx.update((state) =>
+          rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+        )
+        // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
+        return Effect.map(flushUnsaved(ctx, false), () => {
+          const after = heldOf(ctx.read())
+          if (ctx.config.listening?.() !== false) {
+            ctx.config.emit({
+              type: "refreshed",
+              at: new Date(now),
+              expiresAt: new Date(tokens.expiresAt),
+              refreshAt: new Date(access.refreshAt),
+              rotated: tokens.refreshTokenRotated,
+              generation: after?.generation ?? 0,
+            })
+          }
+          return after?.access ?? access
+        })
+      }),
   })
 
 /** Rule 4: after `invalid_grant`, re-read the store once; a different token there is newer. */
@@ -160,73 +171,100 @@ const recoverFromRefusal = (
     return yield* refreshAndSave(ctx, request, newer, restore)
   })
 
+/** Marks `plan.use` as sent in an attempt that may have reached the server, when `error` says so. */
+const noteAmbiguous = (ctx: EngineContext, plan: Plan, error: RefreshError | StoreError): void => {
+  if ("ambiguous" in error && error.ambiguous) ctx.update((state) => markedAmbiguous(state, plan.use))
+}
+
+/** Steps 2-4 once the store has been read (and fenced) at `now`. */
+const afterLoad = (
+  ctx: EngineContext,
+  request: RequestSettings,
+  force: boolean,
+  heldBefore: Held | undefined,
+  restore: Restore,
+  stored: StoredToken | undefined,
+  now: number,
+): Effect.Effect<HeldAccess, TokenManagerError> => {
+  const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
+  if (Result.isFailure(decision)) {
+    // No refresh token anywhere: the service account's first grant, if one is configured.
+    const blocked = healBlocked(ctx, "bootstrap", stored, undefined, now)
+    if (blocked !== undefined) return Effect.fail(ctx.read().healRefusedError ?? decision.failure)
+    return grantAndSave(
+      ctx,
+      request,
+      {
+        reason: "bootstrap",
+        cause: "NotProvisioned",
+        expected: undefined,
+        baseGeneration: undefined,
+        origin: undefined,
+        deadToken: undefined,
+      },
+      restore,
+    )
+  }
+  const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
+  if (settled) ctx.update(provisionSettled)
+  const proceed = (adopted: boolean): Effect.Effect<HeldAccess, TokenManagerError> => {
+    // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
+    const ready = servable(ctx.read(), now)
+    if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return Effect.succeed(ready)
+    // A refresh token the server already refused for good is never sent again.
+    const dead = deadSince(ctx, plan.use, stored)
+    if (dead !== undefined) {
+      const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
+      if (blocked !== undefined) return deadTokenError(ctx, dead, blocked.refused)
+      return grantAndSave(
+        ctx,
+        request,
+        {
+          reason: "deadChain",
+          cause: "RefreshTokenDead",
+          expected: plan.expected,
+          baseGeneration: plan.baseGeneration,
+          origin: plan.origin,
+          deadToken: plan.use,
+        },
+        restore,
+      )
+    }
+    // One failure handler (no frame of its own on success): `invalid_grant` is recovered from (rule 4),
+    // and an attempt that may have reached the server marks its token, whatever failed after it.
+    return Effect.catch(refreshAndSave(ctx, request, plan, restore), (error) => {
+      if (error._tag === "RefreshError" && error.reason._tag === "InvalidGrant") {
+        return Effect.tapError(
+          recoverFromRefusal(ctx, request, plan, error.reason, error, restore),
+          (after) => Effect.sync(() => noteAmbiguous(ctx, plan, after)),
+        )
+      }
+      noteAmbiguous(ctx, plan, error)
+      return Effect.fail(error)
+    })
+  }
+  return toAdopt === undefined ? proceed(false) : Effect.flatMap(adopt(ctx, toAdopt, now), proceed)
+}
+
 /** The work of one flight (see the module's description); `force`: refresh even if a token is servable. */
 export const lockedRefresh = (
   ctx: EngineContext,
   request: RequestSettings,
   force: boolean,
   heldBefore: Held | undefined,
-) =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function* () {
-      if (unsavedOf(ctx.read()) !== undefined) yield* flushUnsaved(ctx, true)
-      // A store that went back in time is fenced: our newer record is written back over it.
-      const stored = yield* restore(Effect.flatMap(ctx.config.store.load, (r) => fenceRollback(ctx, r)))
-      const now = yield* Clock.currentTimeMillis
-      const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
-      if (Result.isFailure(decision)) {
-        // No refresh token anywhere: the service account's first grant, if one is configured.
-        const blocked = healBlocked(ctx, "bootstrap", stored, undefined, now)
-        if (blocked !== undefined) return yield* ctx.read().healRefusedError ?? decision.failure
-        return yield* grantAndSave(
-          ctx,
-          request,
-          {
-            reason: "bootstrap",
-            cause: "NotProvisioned",
-            expected: undefined,
-            baseGeneration: undefined,
-            origin: undefined,
-            deadToken: undefined,
-          },
-          restore,
-        )
-      }
-      const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
-      if (settled) ctx.update(provisionSettled)
-      const adopted = toAdopt === undefined ? false : yield* adopt(ctx, toAdopt, now)
-      // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
-      const ready = servable(ctx.read(), now)
-      if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return ready
-      // A refresh token the server already refused for good is never sent again.
-      const dead = deadSince(ctx, plan.use, stored)
-      if (dead !== undefined) {
-        const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
-        if (blocked !== undefined) return yield* deadTokenError(ctx, dead, blocked.refused)
-        return yield* grantAndSave(
-          ctx,
-          request,
-          {
-            reason: "deadChain",
-            cause: "RefreshTokenDead",
-            expected: plan.expected,
-            baseGeneration: plan.baseGeneration,
-            origin: plan.origin,
-            deadToken: plan.use,
-          },
-          restore,
-        )
-      }
-      return yield* refreshAndSave(ctx, request, plan, restore).pipe(
-        Effect.catchReason("RefreshError", "InvalidGrant", (reason, error) =>
-          recoverFromRefusal(ctx, request, plan, reason, error, restore),
-        ),
-        Effect.tapError((error) =>
-          Effect.sync(() => {
-            if ("ambiguous" in error && error.ambiguous)
-              ctx.update((state) => markedAmbiguous(state, plan.use))
-          }),
-        ),
-      )
-    }),
-  )
+): Effect.Effect<HeldAccess, TokenManagerError> =>
+  Effect.uninterruptibleMask((restore) => {
+    const planned = Effect.flatMap(restore(ctx.config.store.load), (loaded) =>
+      Effect.withFiber((fiber) => {
+        const clock = fiber.getRef(Clock.Clock)
+        const next = (stored: StoredToken | undefined) =>
+          afterLoad(ctx, request, force, heldBefore, restore, stored, clock.currentTimeMillisUnsafe())
+        // A store that went back in time is fenced: our newer record is written back over it.
+        return isRollback(heldOf(ctx.read()), loaded)
+          ? Effect.flatMap(restore(fenceRollback(ctx, loaded)), next)
+          : next(loaded)
+      }),
+    )
+    // Rule 1: a rotation the store refused earlier is saved before anything else.
+    return unsavedOf(ctx.read()) === undefined ? planned : Effect.andThen(flushUnsaved(ctx, true), planned)
+  })

@@ -110,6 +110,7 @@ export const makeTokenEngine = (
         store,
         transport,
         emit: emitter.emit,
+        listening: emitter.listening,
         onSnapshot,
       },
       scope,

@@ -17,31 +17,64 @@ import { StoreConflict, type StoreError } from "../../StoreError.ts"
 import { retryAfterFailure } from "../retryAfterFailure.ts"
 import { adopt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
-import { abandoned, accessKept, heldOf, saved, unsavedOf } from "./state.ts"
+import { abandoned, accessKept, heldOf, saved, type Unsaved, unsavedOf } from "./state.ts"
 
-/** Saves the pending rotation, if any. `recovered`: it was refused earlier and is saved by a later flight. */
+/** Records a saved rotation and reports it. */
+const savedAt = (ctx: EngineContext, generation: number, now: number, recovered: boolean): void => {
+  ctx.update((state) => saved(state, generation))
+  if (ctx.config.listening?.() === false) return
+  ctx.config.emit({
+    type: "rotationSaved",
+    at: new Date(now),
+    generation,
+    location: ctx.config.store.location,
+    recovered,
+  })
+}
+
+/**
+ * Saves the pending rotation, if any. `recovered`: it was refused earlier and is saved by a later flight.
+ * The first save runs alone: when it succeeds (the common case) no retry driver and no generator is
+ * built; its failure is handed on to {@link afterFailedSave}, which replays it into the retry.
+ */
 export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Effect<void, StoreError> =>
+  Effect.suspend(() => {
+    const pending = unsavedOf(ctx.read())
+    if (pending === undefined) return Effect.void
+    return Effect.matchEffect(ctx.config.store.save(pending.record, pending.expected), {
+      onSuccess: (record) =>
+        Effect.clockWith((clock) => {
+          savedAt(ctx, record.generation, clock.currentTimeMillisUnsafe(), recovered)
+          return Effect.void
+        }),
+      onFailure: (first) => afterFailedSave(ctx, pending, recovered, first),
+    })
+  })
+
+/** The rest of a save whose first attempt failed (`first`): retried with `saveRetry`, or a conflict resolved. */
+const afterFailedSave = (
+  ctx: EngineContext,
+  pending: Unsaved,
+  recovered: boolean,
+  first: StoreError | StoreConflict,
+): Effect.Effect<void, StoreError> =>
   Effect.gen(function* () {
     const { store, emit } = ctx.config
-    const pending = unsavedOf(ctx.read())
-    if (pending === undefined) return
     let attempts = 0
+    let replay = true
     const attempt = Effect.suspend(() => {
       attempts++
+      if (replay) {
+        // The first attempt's outcome, as it came: not sent again.
+        replay = false
+        return Effect.fail(first)
+      }
       return store.save(pending.record, pending.expected)
     }).pipe(Effect.catchTag("StoreConflict", (conflict) => Effect.succeed(conflict)))
     const result = yield* Effect.result(retryAfterFailure(attempt, () => ctx.config.saveRetry))
     const now = yield* Clock.currentTimeMillis
     if (Result.isSuccess(result) && !(result.success instanceof StoreConflict)) {
-      const record = result.success
-      ctx.update((state) => saved(state, record.generation))
-      emit({
-        type: "rotationSaved",
-        at: new Date(now),
-        generation: record.generation,
-        location: store.location,
-        recovered,
-      })
+      savedAt(ctx, result.success.generation, now, recovered)
       return
     }
     if (Result.isSuccess(result)) {

@@ -85,7 +85,8 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
   ) {
     return "supersedes must be a non-negative integer"
   }
-  for (const [key, type] of optionalTypes) {
+  for (let i = 0; i < optionalTypes.length; i++) {
+    const [key, type] = optionalTypes[i] as (typeof optionalTypes)[number]
     const value = input[key]
     if (value !== undefined && (typeof value !== type || (type === "number" && !Number.isFinite(value)))) {
       return `${key} must be a ${type === "number" ? "finite number" : type}`
