@@ -87,4 +87,19 @@ describe("built files", () => {
       )
     })
   }
+
+  it("the credential carries core's refresh but not its span and debug log (dead code: effect is private here)", () => {
+    const credential = readFileSync(join(PACKAGE_DIR, "dist/credentials/TangoeApi.credentials.js"), "utf8")
+    // Core's refresh is in (its messages), the observability it would give to no one is not.
+    expect(credential).toContain("invalid_grant")
+    for (const observable of ["tangoe.refresh", "tangoe.password_grant", "tangoe token refresh failed"])
+      expect(credential).not.toContain(observable)
+    // The published core keeps both.
+    const core = readFileSync(
+      createRequire(join(PACKAGE_DIR, "package.json")).resolve("@tangoe-token/core"),
+      "utf8",
+    )
+    expect(core).toContain("tangoe.refresh")
+    expect(core).toContain("tangoe token refresh failed")
+  })
 })

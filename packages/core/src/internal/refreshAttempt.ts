@@ -34,6 +34,15 @@ export type GrantRequest = Omit<ResolvedRefreshRequest, "refreshToken"> & {
   readonly refreshToken?: Redacted.Redacted<string> | undefined
 }
 
+/**
+ * Whether this build keeps the attempt's span and debug log: everywhere core is used as published
+ * (the global is undefined). A bundle that embeds a private copy of effect, which no user can give a
+ * tracer or a logger, defines it as `false` (the n8n credential's build does): there both are dead
+ * code, and the minifier drops them.
+ */
+declare const __TANGOE_TOKEN_OBSERVABLE__: boolean | undefined
+const OBSERVABLE = typeof __TANGOE_TOKEN_OBSERVABLE__ === "undefined" || __TANGOE_TOKEN_OBSERVABLE__
+
 /** The `tangoe.refresh` (or `tangoe.password_grant`) span of an attempt, for an exporting tracer. */
 const withAttemptSpan = <A, E>(
   attempt: Effect.Effect<A, E>,
@@ -143,6 +152,7 @@ export const refreshAttempt = (
               Effect.timeoutOrElse({ duration: request.timeout, orElse: () => Effect.fail(timeoutError()) }),
               Effect.flatMap(interpret),
             )
+    if (!OBSERVABLE) return attempt
     const logged = Effect.tapError(attempt, logFailure(grant))
     const tracer = fiber.getRef(Tracer.Tracer)
     return tracer === Tracer.nativeTracer ? logged : withAttemptSpan(logged, request, grant)
