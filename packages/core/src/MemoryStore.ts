@@ -8,8 +8,10 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
+import { type LoadNow, type SaveNow, withSyncStep } from "./internal/store/syncFace.ts"
 import { type StoreConflict, StoreError } from "./StoreError.ts"
 import { type StoredToken, type StoredTokenInput, TokenStore, type TokenStoreShape } from "./TokenStore.ts"
 
@@ -34,28 +36,40 @@ export const memoryStore = (initial?: StoredTokenInput): TokenStoreShape => {
       ? undefined
       : { ...nextRecord(initial, undefined, initial.updatedAt ?? 0), generation: initial.generation ?? 1 }
   const lock = Semaphore.makeUnsafe(1)
+  // One synchronous step each; the token manager takes them inside its own steps (see syncFace.ts).
+  const loadNow: LoadNow = () => current
+  const saveNow: SaveNow = (next, expected, now) => {
+    const invalid = invalidInputField(next)
+    if (invalid !== undefined) {
+      return Result.fail(
+        new StoreError({
+          operation: "save",
+          location: LOCATION,
+          reason: "InvalidInput",
+          detail: invalid,
+        }),
+      )
+    }
+    // Compare and set in one synchronous step: no other fiber runs in between.
+    const conflict = checkExpected(LOCATION, current, expected)
+    if (conflict !== undefined) return Result.fail(conflict)
+    current = nextRecord(next, current, now)
+    return Result.succeed(current)
+  }
   return {
     location: LOCATION,
-    load: Effect.sync(() => current),
-    save: (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
-      Effect.clockWith((clock): Effect.Effect<StoredToken, StoreError | StoreConflict> => {
-        const invalid = invalidInputField(next)
-        if (invalid !== undefined) {
-          return Effect.fail(
-            new StoreError({
-              operation: "save",
-              location: LOCATION,
-              reason: "InvalidInput",
-              detail: invalid,
-            }),
-          )
-        }
-        // Compare and set in one synchronous step: no other fiber runs in between.
-        const conflict = checkExpected(LOCATION, current, expected)
-        if (conflict !== undefined) return Effect.fail(conflict)
-        current = nextRecord(next, current, clock.currentTimeMillisUnsafe())
-        return Effect.succeed(current)
-      }),
+    load: withSyncStep(
+      Effect.sync(() => loadNow()),
+      loadNow,
+    ),
+    save: withSyncStep(
+      (next: StoredTokenInput, expected: Redacted.Redacted<string> | undefined) =>
+        Effect.clockWith((clock): Effect.Effect<StoredToken, StoreError | StoreConflict> => {
+          const result = saveNow(next, expected, clock.currentTimeMillisUnsafe())
+          return Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure)
+        }),
+      saveNow,
+    ),
     withRefreshLock: (effect) => lock.withPermit(effect),
   }
 }

@@ -14,6 +14,7 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
@@ -21,7 +22,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import type { InvalidConfig } from "./InvalidConfig.ts"
 import { checkRetryOptions } from "./internal/optionChecks.ts"
-import { retryAfterFailure } from "./internal/retryAfterFailure.ts"
+import { replayIntoRetry } from "./internal/retryAfterFailure.ts"
 import { InvalidGrant, RefreshError } from "./RefreshError.ts"
 import { type RefreshRequest, type ResolvedRefreshRequest, resolveRefreshRequest } from "./RefreshRequest.ts"
 import { refreshResolved } from "./refresh.ts"
@@ -179,20 +180,22 @@ export interface ScheduledRetry {
 export const withRefreshRetry =
   (options: RetryOptions = {}, observe?: (retry: ScheduledRetry) => void) =>
   <R>(attempt: Effect.Effect<TokenSet, RefreshError, R>): Effect.Effect<TokenSet, RefreshError, R> =>
-    Effect.suspend(() => {
+    Effect.withFiber((fiber) => {
       // Per-run state: when the first ambiguous attempt was sent.
       let firstAmbiguousSentAt: number | undefined
-      // One handler on the failure path: a success passes through a single frame.
+      // What an attempt sent at `sentAt` failed with, once tracked.
+      const tracking = (failed: RefreshError, sentAt: number): RefreshError => {
+        const error =
+          firstAmbiguousSentAt !== undefined && failed.reason instanceof InvalidGrant
+            ? new RefreshError({ reason: failed.reason.withAfterAmbiguousAttempt() })
+            : failed
+        if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
+        return error
+      }
+      // A retried attempt: one handler on the failure path.
       const tracked = Effect.clockWith((clock) => {
         const sentAt = clock.currentTimeMillisUnsafe()
-        return Effect.catch(attempt, (failed) => {
-          const error =
-            firstAmbiguousSentAt !== undefined && failed.reason instanceof InvalidGrant
-              ? new RefreshError({ reason: failed.reason.withAfterAmbiguousAttempt() })
-              : failed
-          if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
-          return Effect.fail(error)
-        })
+        return Effect.catch(attempt, (failed) => Effect.fail(tracking(failed, sentAt)))
       })
       // Built only after a failure: a first attempt that succeeds pays for no schedule.
       const schedule = () =>
@@ -214,7 +217,10 @@ export const withRefreshRetry =
                   ),
                 ),
         )
-      return retryAfterFailure(tracked, schedule)
+      // The first attempt, sent now: a success passes through a single frame; its failure is tracked
+      // and replayed into the retry (see `retryAfterFailure`), which runs `tracked` for later attempts.
+      const sentAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      return Effect.catch(attempt, (failed) => replayIntoRetry(tracking(failed, sentAt), tracked, schedule))
     })
 
 /**

@@ -12,13 +12,22 @@ import type * as Schedule from "effect/Schedule"
 export const retryAfterFailure = <A, E, R, O, SE, R2>(
   self: Effect.Effect<A, E, R>,
   schedule: () => Schedule.Schedule<O, E, SE, R2>,
-): Effect.Effect<A, E | SE, R | R2> =>
-  Effect.catch(self, (first) => {
-    let replay = true
-    const again = Effect.suspend(() => {
-      if (!replay) return self
-      replay = false
-      return Effect.fail(first)
-    })
-    return Effect.retry(again, schedule())
+): Effect.Effect<A, E | SE, R | R2> => Effect.catch(self, (first) => replayIntoRetry(first, self, schedule))
+
+/**
+ * The retry after a first attempt that already failed with `first`: `first` is replayed as the retried
+ * effect's first outcome (not sent again), then `again` runs for each retry the schedule allows.
+ */
+export const replayIntoRetry = <A, E, R, O, SE, R2>(
+  first: E,
+  again: Effect.Effect<A, E, R>,
+  schedule: () => Schedule.Schedule<O, E, SE, R2>,
+): Effect.Effect<A, E | SE, R | R2> => {
+  let replay = true
+  const next = Effect.suspend(() => {
+    if (!replay) return again
+    replay = false
+    return Effect.fail(first)
   })
+  return Effect.retry(next, schedule())
+}

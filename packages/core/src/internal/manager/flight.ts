@@ -28,7 +28,7 @@ import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerEr
 import type { EngineContext } from "./context.ts"
 import { lockedRefresh } from "./lockedRefresh.ts"
 import { previousServable, toAccessToken } from "./serve.ts"
-import { flightFailed, flightSucceeded, heldOf, refreshDeferred } from "./state.ts"
+import { flightFailed, flightSucceeded, type HeldAccess, heldOf, refreshDeferred } from "./state.ts"
 import { retryRefreshAt } from "./timing.ts"
 
 type Outcome = Exit.Exit<AccessToken, TokenManagerError>
@@ -51,38 +51,50 @@ export const makeFlights = (): Flights => makeFlightTable()
 /** Whether a refresh is running. */
 export const isRefreshing = (flights: Flights): boolean => flights.inFlight.size > 0
 
-/** One refresh; failures are recorded, reported, and served around when safe. */
-const runFlight = (ctx: EngineContext, force: boolean): Effect.Effect<AccessToken, TokenManagerError> =>
-  Effect.suspend(() => {
-    const { request, store } = ctx.config
-    if (Result.isFailure(request)) return Effect.fail(request.failure)
-    const heldBefore = heldOf(ctx.read())
-    return Effect.map(
-      store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldBefore)),
-      (access) => {
-        ctx.update(flightSucceeded)
-        return toAccessToken(access)
-      },
-    )
-  }).pipe(
-    Effect.catch((error: TokenManagerError) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        ctx.update((state) => flightFailed(state, error))
-        const previous = previousServable(ctx.read(), now, force)
-        ctx.config.emit({
-          type: "refreshFailed",
-          at: new Date(now),
-          error,
-          servedPrevious: previous !== undefined,
-        })
-        if (previous === undefined) return yield* error
-        // The previous token is still valid: hand it out and try again a little later.
-        ctx.update((state) => refreshDeferred(state, retryRefreshAt(previous.expiresAt, now)))
-        return toAccessToken(previous)
-      }),
-    ),
+/**
+ * One refresh; failures are recorded, reported, and served around when safe. Built when the flight
+ * begins (its fiber starts at once) and run as two frames around the locked work: a failure handler,
+ * and the exit handler that records a success and settles the flight with `settle`.
+ */
+const runFlight = (
+  ctx: EngineContext,
+  force: boolean,
+  settle: (exit: Outcome) => void,
+): Effect.Effect<HeldAccess, TokenManagerError> => {
+  const { request, store } = ctx.config
+  // The previous token was served around a failure: a success of the flight, not a refresh.
+  let servedPrevious = false
+  const locked: Effect.Effect<HeldAccess, TokenManagerError> = Result.isFailure(request)
+    ? Effect.fail(request.failure)
+    : store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldOf(ctx.read())))
+  const served = Effect.catch(locked, (error: TokenManagerError) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      ctx.update((state) => flightFailed(state, error))
+      const previous = previousServable(ctx.read(), now, force)
+      ctx.config.emit({
+        type: "refreshFailed",
+        at: new Date(now),
+        error,
+        servedPrevious: previous !== undefined,
+      })
+      if (previous === undefined) return yield* error
+      // The previous token is still valid: hand it out and try again a little later.
+      ctx.update((state) => refreshDeferred(state, retryRefreshAt(previous.expiresAt, now)))
+      servedPrevious = true
+      return previous
+    }),
   )
+  return Effect.onExit(served, (exit) => {
+    if (Exit.isFailure(exit)) {
+      settle(Exit.failCause(exit.cause))
+    } else {
+      if (!servedPrevious) ctx.update(flightSucceeded)
+      settle(Exit.succeed(toAccessToken(exit.value)))
+    }
+    return Effect.void
+  })
+}
 
 /** Waits for `pending`, counted among the waiting callers unless `background`. */
 const awaitFlight = (ctx: EngineContext, pending: Pending, background: boolean) =>
@@ -127,7 +139,8 @@ const beginRefresh = (ctx: EngineContext, flights: Flights, force: boolean) => {
     Deferred.doneUnsafe(pending.deferred, outcome)
     resolve(outcome)
   }
-  const run = runFlight(ctx, force).pipe(Effect.onExit((exit) => Effect.sync(() => settle(exit))))
+  // The flight's value reaches its callers through `settle`, not as the fiber's own value.
+  const run = runFlight(ctx, force, settle)
   return { pending, settle, run }
 }
 

@@ -24,6 +24,7 @@ import type { TokenSet } from "../../TokenSet.ts"
 import type { StoredToken } from "../../TokenStore.ts"
 import { refreshAttempt } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
+import { loadNowOf } from "../store/syncFace.ts"
 import { adopt, heldAccessAt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fenceRollback, isRollback } from "./fence.ts"
@@ -40,7 +41,7 @@ import {
   rotated,
   unsavedOf,
 } from "./state.ts"
-import { flushUnsaved } from "./writeAhead.ts"
+import { flushUnsaved, flushUnsavedNow } from "./writeAhead.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
@@ -82,7 +83,8 @@ const refreshAndSave = (
     },
     onSuccess: (tokens) =>
       Effect.withFiber((fiber) => {
-        const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+        const clock = fiber.getRef(Clock.Clock)
+        const now = clock.currentTimeMillisUnsafe()
         const access = heldAccessAt(ctx, tokens, now, fiber.getRef(Random.Random).nextDoubleUnsafe())
         const held: Held = {
           refreshToken: tokens.refreshToken,
@@ -106,8 +108,9 @@ const refreshAndSave = (
         ctx.update((state) =>
           rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
         )
-        // Write-ahead: the access token is handed out only once the rotated refresh token is saved.
-        return Effect.map(flushUnsaved(ctx, false), () => {
+        // Write-ahead: the access token is handed out only once the rotated refresh token is saved
+        // (a memory store saves in this step; any other store's save is a step of its own).
+        const finish = () => {
           const after = heldOf(ctx.read())
           if (ctx.config.listening?.() !== false) {
             ctx.config.emit({
@@ -120,7 +123,9 @@ const refreshAndSave = (
             })
           }
           return after?.access ?? access
-        })
+        }
+        const saving = flushUnsavedNow(ctx, false, clock)
+        return saving === undefined ? Effect.succeed(finish()) : Effect.map(saving, finish)
       }),
   })
 
@@ -254,17 +259,21 @@ export const lockedRefresh = (
   heldBefore: Held | undefined,
 ): Effect.Effect<HeldAccess, TokenManagerError> =>
   Effect.uninterruptibleMask((restore) => {
-    const planned = Effect.flatMap(restore(ctx.config.store.load), (loaded) =>
-      Effect.withFiber((fiber) => {
-        const clock = fiber.getRef(Clock.Clock)
-        const next = (stored: StoredToken | undefined) =>
-          afterLoad(ctx, request, force, heldBefore, restore, stored, clock.currentTimeMillisUnsafe())
-        // A store that went back in time is fenced: our newer record is written back over it.
-        return isRollback(heldOf(ctx.read()), loaded)
+    const loadNow = loadNowOf(ctx.config.store)
+    const planned = Effect.withFiber((fiber) => {
+      const clock = fiber.getRef(Clock.Clock)
+      const next = (stored: StoredToken | undefined) =>
+        afterLoad(ctx, request, force, heldBefore, restore, stored, clock.currentTimeMillisUnsafe())
+      // A store that went back in time is fenced: our newer record is written back over it.
+      const fenced = (loaded: StoredToken | undefined) =>
+        isRollback(heldOf(ctx.read()), loaded)
           ? Effect.flatMap(restore(fenceRollback(ctx, loaded)), next)
           : next(loaded)
-      }),
-    )
+      // A memory store is read in this step (see syncFace.ts); any other store's load is a step of its own.
+      return loadNow === undefined
+        ? Effect.flatMap(restore(ctx.config.store.load), fenced)
+        : fenced(loadNow())
+    })
     // Rule 1: a rotation the store refused earlier is saved before anything else.
     return unsavedOf(ctx.read()) === undefined ? planned : Effect.andThen(flushUnsaved(ctx, true), planned)
   })

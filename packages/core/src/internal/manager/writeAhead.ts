@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { StoreConflict, type StoreError } from "../../StoreError.ts"
 import { retryAfterFailure } from "../retryAfterFailure.ts"
+import { saveNowOf } from "../store/syncFace.ts"
 import { adopt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { abandoned, accessKept, heldOf, saved, type Unsaved, unsavedOf } from "./state.ts"
@@ -38,9 +39,23 @@ const savedAt = (ctx: EngineContext, generation: number, now: number, recovered:
  * built; its failure is handed on to {@link afterFailedSave}, which replays it into the retry.
  */
 export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Effect<void, StoreError> =>
-  Effect.suspend(() => {
-    const pending = unsavedOf(ctx.read())
-    if (pending === undefined) return Effect.void
+  Effect.clockWith((clock) => flushUnsavedNow(ctx, recovered, clock) ?? Effect.void)
+
+/**
+ * {@link flushUnsaved} inside the caller's step: `undefined` once the pending rotation (if any) is saved
+ * and recorded, otherwise the effect that finishes the save. A store whose `save` answers synchronously
+ * (the memory store: see `syncFace.ts`) is saved here, without a step of its own; any other store's
+ * save is the returned effect. Either way the outcome, its events and its retry are the same.
+ */
+export const flushUnsavedNow = (
+  ctx: EngineContext,
+  recovered: boolean,
+  clock: Clock.Clock,
+): Effect.Effect<void, StoreError> | undefined => {
+  const pending = unsavedOf(ctx.read())
+  if (pending === undefined) return undefined
+  const saveNow = saveNowOf(ctx.config.store)
+  if (saveNow === undefined) {
     return Effect.matchEffect(ctx.config.store.save(pending.record, pending.expected), {
       onSuccess: (record) =>
         Effect.clockWith((clock) => {
@@ -49,7 +64,12 @@ export const flushUnsaved = (ctx: EngineContext, recovered: boolean): Effect.Eff
         }),
       onFailure: (first) => afterFailedSave(ctx, pending, recovered, first),
     })
-  })
+  }
+  const result = saveNow(pending.record, pending.expected, clock.currentTimeMillisUnsafe())
+  if (Result.isFailure(result)) return afterFailedSave(ctx, pending, recovered, result.failure)
+  savedAt(ctx, result.success.generation, clock.currentTimeMillisUnsafe(), recovered)
+  return undefined
+}
 
 /** The rest of a save whose first attempt failed (`first`): retried with `saveRetry`, or a conflict resolved. */
 const afterFailedSave = (
