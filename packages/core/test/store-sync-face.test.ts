@@ -10,17 +10,11 @@ import { assert, describe, it } from "vitest"
 import { fromPromise, type HttpTransportResponse } from "../src/HttpTransport.ts"
 import { memoryStore } from "../src/MemoryStore.ts"
 import { StoreError } from "../src/StoreError.ts"
-import { createTokenClient, type TokenClientOptions } from "../src/TokenClient.ts"
+import { createTokenClient } from "../src/TokenClient.ts"
 import type { TokenStoreShape } from "../src/TokenStore.ts"
+import { offlineClientOptions } from "./support/clientOptions.ts"
 
-const options: Omit<TokenClientOptions, "transport" | "store"> = {
-  environment: { tokenUrl: "https://127.0.0.1:9/as/token.oauth2" },
-  clientId: "client-id",
-  clientSecret: "client-secret-value",
-  scope: "MOBPROC",
-  refreshToken: "refresh-token-1",
-  retry: false,
-}
+const options = offlineClientOptions
 
 /** A token endpoint that rotates on every call; `calls` counts them. */
 const rotatingTransport = () => {

@@ -6,17 +6,11 @@
 import { assert, describe, it } from "vitest"
 import { fromPromise, type HttpTransportRequest, type HttpTransportResponse } from "../src/HttpTransport.ts"
 import { RefreshError } from "../src/RefreshError.ts"
-import { createTokenClient, type TokenClientOptions } from "../src/TokenClient.ts"
+import { createTokenClient } from "../src/TokenClient.ts"
 import { TokenManagerClosed } from "../src/TokenManagerError.ts"
+import { offlineClientOptions } from "./support/clientOptions.ts"
 
-const options: Omit<TokenClientOptions, "transport"> = {
-  environment: { tokenUrl: "https://127.0.0.1:9/as/token.oauth2" },
-  clientId: "client-id",
-  clientSecret: "client-secret-value",
-  scope: "MOBPROC",
-  refreshToken: "refresh-token-1",
-  retry: false,
-}
+const options = offlineClientOptions
 
 const tokenResponse = (n: number): HttpTransportResponse => ({
   status: 200,

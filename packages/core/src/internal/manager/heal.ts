@@ -27,7 +27,16 @@ import { sameToken } from "../store/record.ts"
 import { heldAccessOf } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fingerprint as originOf } from "./origin.ts"
-import { type Held, type HeldAccess, healed, healFailed, heldOf, markedDead, rotated } from "./state.ts"
+import {
+  type Held,
+  type HeldAccess,
+  healed,
+  healFailed,
+  heldOf,
+  markedDead,
+  rotated,
+  rotationRecord,
+} from "./state.ts"
 import { flushUnsaved } from "./writeAhead.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
@@ -215,17 +224,7 @@ export const grantAndSave = (
     const origin = plan.origin ?? originOf(tokens.refreshToken)
     const held: Held = { refreshToken: tokens.refreshToken, origin, generation: undefined, access }
     const rejected = ctx.read().rejected
-    const record = {
-      refreshToken: tokens.refreshToken,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      issuedAt: tokens.issuedAt,
-      scope: tokens.scope,
-      origin,
-      rejected: rejected.length === 0 ? undefined : rejected,
-      healedAt: plan.reason === "deadChain" ? now : undefined,
-    }
+    const record = rotationRecord(tokens, origin, rejected, plan.reason === "deadChain" ? now : undefined)
     ctx.update((state) =>
       rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
     )

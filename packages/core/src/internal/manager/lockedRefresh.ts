@@ -39,6 +39,7 @@ import {
   markedAmbiguous,
   provisionSettled,
   rotated,
+  rotationRecord,
   unsavedOf,
 } from "./state.ts"
 import { flushUnsaved, flushUnsavedNow } from "./writeAhead.ts"
@@ -93,17 +94,7 @@ const refreshAndSave = (
           access,
         }
         const rejected = ctx.read().rejected
-        const record = {
-          refreshToken: tokens.refreshToken,
-          accessToken: tokens.accessToken,
-          tokenType: tokens.tokenType,
-          expiresAt: tokens.expiresAt,
-          issuedAt: tokens.issuedAt,
-          scope: tokens.scope,
-          origin: plan.origin,
-          rejected: rejected.length === 0 ? undefined : rejected,
-          healedAt: plan.healedAt,
-        }
+        const record = rotationRecord(tokens, plan.origin, rejected, plan.healedAt)
         // Held in memory at once: from now on the old refresh token is never used again.
         ctx.update((state) =>
           rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),

@@ -15,6 +15,7 @@
  */
 import type * as Redacted from "effect/Redacted"
 import type { TokenManagerError } from "../../TokenManagerError.ts"
+import type { TokenSet } from "../../TokenSet.ts"
 import type { StoredToken, StoredTokenInput } from "../../TokenStore.ts"
 
 /** An access token held, with when to refresh it. */
@@ -147,6 +148,27 @@ export const adopted = (state: ManagerState, held: Held, rejected?: ReadonlyArra
  * The server answered a refresh: the new token is held at once (the old refresh token is never used
  * again) and waits to be saved.
  */
+/**
+ * The record a rotation saves: the new tokens, where the chain came from, the refused refresh
+ * tokens remembered so far, and when a service account re-established it (if it just did).
+ */
+export const rotationRecord = (
+  tokens: TokenSet,
+  origin: string | undefined,
+  rejected: ReadonlyArray<string>,
+  healedAt: number | undefined,
+): StoredTokenInput => ({
+  refreshToken: tokens.refreshToken,
+  accessToken: tokens.accessToken,
+  tokenType: tokens.tokenType,
+  expiresAt: tokens.expiresAt,
+  issuedAt: tokens.issuedAt,
+  scope: tokens.scope,
+  origin,
+  rejected: rejected.length === 0 ? undefined : rejected,
+  healedAt,
+})
+
 export const rotated = (state: ManagerState, held: Held, unsaved: Unsaved, now: number): ManagerState => ({
   ...state,
   token: { _tag: "Unsaved", held, unsaved },
