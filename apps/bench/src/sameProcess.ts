@@ -13,8 +13,8 @@ import { resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as newCore from "@tangoe-token/core"
 import { startSimulator } from "@tangoe-token/pingfederate-sim"
-import { allRefreshers, plainFetch, type Refresher } from "./contenders/refreshers.ts"
-import { type Endpoint, newEndpoint } from "./endpoint.ts"
+import { allRefreshers, oursRefresh, plainFetch, type Refresher } from "./contenders/refreshers.ts"
+import { newEndpoint } from "./endpoint.ts"
 import { latency } from "./interleave.ts"
 import { summarize } from "./stats.ts"
 
@@ -25,23 +25,6 @@ if (oldPath === undefined)
   throw new Error("usage: node src/sameProcess.ts <path to the old build's index.mjs>")
 const oldCore = (await import(pathToFileURL(resolve(oldPath)).href)) as Core
 
-const clientOf = (core: Core, name: string, e: Endpoint): Refresher => {
-  const client = core.createTokenClient({
-    environment: { tokenUrl: e.tokenUrl },
-    clientId: e.clientId,
-    clientSecret: e.clientSecret,
-    scope: e.scope,
-    refreshToken: e.refreshToken,
-  })
-  return {
-    name,
-    once: async () => {
-      await client.refresh()
-    },
-    close: client.close,
-  }
-}
-
 const peers = process.env.PEERS !== "0"
 const rounds = Number(process.env.ROUNDS ?? 800)
 const sim = await startSimulator()
@@ -49,8 +32,8 @@ const next = () => newEndpoint(sim)
 const base = peers
   ? allRefreshers(next).filter((r) => r.name !== "@tangoe-token/core (Promise)")
   : [plainFetch(next())]
-const old = clientOf(oldCore, "old", next())
-const fresh = clientOf(newCore, "new", next())
+const old = oursRefresh(next(), { name: "old", createTokenClient: oldCore.createTokenClient })
+const fresh = oursRefresh(next(), { name: "new", createTokenClient: newCore.createTokenClient })
 
 const medianOf = (samples: Map<string, number[]>, name: string): number =>
   summarize(samples.get(name) ?? []).median * 1000

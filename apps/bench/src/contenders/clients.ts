@@ -18,9 +18,12 @@ const { createPlainClient } = require("../fixtures/plain-fetch-client.cjs") as {
 /** The 20-line plain-fetch client (src/fixtures/plain-fetch-client.cjs): query-string POST like ours. */
 export const plainClient = (e: Endpoint): PlainClient => createPlainClient(e)
 
-/** `createTokenClient` with its defaults (memory store, rotation-safe retry). */
-export const tokenClient = (e: Endpoint, keepWarm = false): TokenClient =>
-  createTokenClient({
+/**
+ * `createTokenClient` with its defaults (memory store, rotation-safe retry); `create` is another build's
+ * `createTokenClient` (src/sameProcess.ts compares two).
+ */
+export const tokenClient = (e: Endpoint, keepWarm = false, create = createTokenClient): TokenClient =>
+  create({
     environment: { tokenUrl: e.tokenUrl },
     clientId: e.clientId,
     clientSecret: e.clientSecret,

@@ -29,11 +29,17 @@ export const plainFetch = (e: Endpoint): Refresher => {
   }
 }
 
-/** Our Promise client's `refresh()`: validation, write-ahead save to the memory store, events. */
-export const oursRefresh = (e: Endpoint): Refresher => {
-  const client = tokenClient(e)
+/**
+ * Our Promise client's `refresh()`: validation, write-ahead save to the memory store, events. `build`
+ * names another build of core and gives its `createTokenClient` (src/sameProcess.ts).
+ */
+export const oursRefresh = (
+  e: Endpoint,
+  build?: { readonly name: string; readonly createTokenClient: Parameters<typeof tokenClient>[2] },
+): Refresher => {
+  const client = tokenClient(e, false, build?.createTokenClient)
   return {
-    name: "@tangoe-token/core (Promise)",
+    name: build?.name ?? "@tangoe-token/core (Promise)",
     once: async () => {
       await client.refresh()
     },
