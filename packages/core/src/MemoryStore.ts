@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
-import * as Semaphore from "effect/Semaphore"
+import { makeMemoryLock } from "./internal/store/memoryLock.ts"
 import { checkExpected, invalidInputField, nextRecord } from "./internal/store/record.ts"
 import { type LoadNow, type SaveNow, withSyncStep } from "./internal/store/syncFace.ts"
 import { type StoreConflict, StoreError } from "./StoreError.ts"
@@ -35,7 +35,8 @@ export const memoryStore = (initial?: StoredTokenInput): TokenStoreShape => {
     initial === undefined
       ? undefined
       : { ...nextRecord(initial, undefined, initial.updatedAt ?? 0), generation: initial.generation ?? 1 }
-  const lock = Semaphore.makeUnsafe(1)
+  // Taken by fibers, or in the caller's step by the token manager's flight without a fiber.
+  const lock = makeMemoryLock()
   // One synchronous step each; the token manager takes them inside its own steps (see syncFace.ts).
   const loadNow: LoadNow = () => current
   const saveNow: SaveNow = (next, expected, now) => {
@@ -70,7 +71,7 @@ export const memoryStore = (initial?: StoredTokenInput): TokenStoreShape => {
         }),
       saveNow,
     ),
-    withRefreshLock: (effect) => lock.withPermit(effect),
+    withRefreshLock: withSyncStep(lock.withLock, lock.lockNow),
   }
 }
 

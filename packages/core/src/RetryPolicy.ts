@@ -180,48 +180,74 @@ export interface ScheduledRetry {
 export const withRefreshRetry =
   (options: RetryOptions = {}, observe?: (retry: ScheduledRetry) => void) =>
   <R>(attempt: Effect.Effect<TokenSet, RefreshError, R>): Effect.Effect<TokenSet, RefreshError, R> =>
-    Effect.withFiber((fiber) => {
-      // Per-run state: when the first ambiguous attempt was sent.
-      let firstAmbiguousSentAt: number | undefined
-      // What an attempt sent at `sentAt` failed with, once tracked.
-      const tracking = (failed: RefreshError, sentAt: number): RefreshError => {
-        const error =
-          firstAmbiguousSentAt !== undefined && failed.reason instanceof InvalidGrant
-            ? new RefreshError({ reason: failed.reason.withAfterAmbiguousAttempt() })
-            : failed
-        if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
-        return error
-      }
-      // A retried attempt: one handler on the failure path.
-      const tracked = Effect.clockWith((clock) => {
-        const sentAt = clock.currentTimeMillisUnsafe()
-        return Effect.catch(attempt, (failed) => Effect.fail(tracking(failed, sentAt)))
-      })
-      // Built only after a failure: a first attempt that succeeds pays for no schedule.
-      const schedule = () =>
-        (options.schedule ?? defaultRetrySchedule).pipe(
-          Schedule.while(({ input, now, duration }) =>
-            isSafeToRetry(input, {
-              nextAttemptAt: now + Duration.toMillis(duration),
-              firstAmbiguousSentAt,
-              rotationGracePeriod: options.rotationGracePeriod,
-            }),
-          ),
-          // After the rotation-safety check: only a retry that will happen is reported.
-          (safe) =>
-            observe === undefined
-              ? safe
-              : Schedule.tap(safe, ({ input, attempt, now, elapsed, duration }) =>
-                  Effect.sync(() =>
-                    observe({ error: input, attempt, now, elapsed, delay: Duration.toMillis(duration) }),
-                  ),
-                ),
-        )
-      // The first attempt, sent now: a success passes through a single frame; its failure is tracked
-      // and replayed into the retry (see `retryAfterFailure`), which runs `tracked` for later attempts.
-      const sentAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
-      return Effect.catch(attempt, (failed) => replayIntoRetry(tracking(failed, sentAt), tracked, schedule))
+    retryRefresh(options, observe, attempt)
+
+/**
+ * An attempt that already ran and failed: what it failed with, and when it was sent.
+ *
+ * @internal
+ */
+export interface FirstFailure {
+  readonly error: RefreshError
+  readonly sentAt: number
+}
+
+/**
+ * {@link withRefreshRetry}; with `first`, the first attempt already ran (outside this effect) and
+ * failed: its failure is replayed as the first outcome (not sent again), and `attempt` runs for each
+ * retry the policy allows.
+ *
+ * @internal
+ */
+export const retryRefresh = <R>(
+  options: RetryOptions,
+  observe: ((retry: ScheduledRetry) => void) | undefined,
+  attempt: Effect.Effect<TokenSet, RefreshError, R>,
+  first?: FirstFailure,
+): Effect.Effect<TokenSet, RefreshError, R> =>
+  Effect.withFiber((fiber) => {
+    // Per-run state: when the first ambiguous attempt was sent.
+    let firstAmbiguousSentAt: number | undefined
+    // What an attempt sent at `sentAt` failed with, once tracked.
+    const tracking = (failed: RefreshError, sentAt: number): RefreshError => {
+      const error =
+        firstAmbiguousSentAt !== undefined && failed.reason instanceof InvalidGrant
+          ? new RefreshError({ reason: failed.reason.withAfterAmbiguousAttempt() })
+          : failed
+      if (error.ambiguous && firstAmbiguousSentAt === undefined) firstAmbiguousSentAt = sentAt
+      return error
+    }
+    // A retried attempt: one handler on the failure path.
+    const tracked = Effect.clockWith((clock) => {
+      const sentAt = clock.currentTimeMillisUnsafe()
+      return Effect.catch(attempt, (failed) => Effect.fail(tracking(failed, sentAt)))
     })
+    // Built only after a failure: a first attempt that succeeds pays for no schedule.
+    const schedule = () =>
+      (options.schedule ?? defaultRetrySchedule).pipe(
+        Schedule.while(({ input, now, duration }) =>
+          isSafeToRetry(input, {
+            nextAttemptAt: now + Duration.toMillis(duration),
+            firstAmbiguousSentAt,
+            rotationGracePeriod: options.rotationGracePeriod,
+          }),
+        ),
+        // After the rotation-safety check: only a retry that will happen is reported.
+        (safe) =>
+          observe === undefined
+            ? safe
+            : Schedule.tap(safe, ({ input, attempt, now, elapsed, duration }) =>
+                Effect.sync(() =>
+                  observe({ error: input, attempt, now, elapsed, delay: Duration.toMillis(duration) }),
+                ),
+              ),
+      )
+    // The first attempt, sent now: a success passes through a single frame; its failure is tracked
+    // and replayed into the retry (see `retryAfterFailure`), which runs `tracked` for later attempts.
+    if (first !== undefined) return replayIntoRetry(tracking(first.error, first.sentAt), tracked, schedule)
+    const sentAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    return Effect.catch(attempt, (failed) => replayIntoRetry(tracking(failed, sentAt), tracked, schedule))
+  })
 
 /**
  * Refreshes with the rotation-safe retry policy (see the module description): like `refresh`, but

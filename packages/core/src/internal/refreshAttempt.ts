@@ -16,6 +16,7 @@ import {
   classifyFailure,
   type HttpTransport,
   type HttpTransportFailure,
+  type HttpTransportRequest,
   type HttpTransportResponse,
 } from "../HttpTransport.ts"
 import { RefreshError, Timeout, Transport } from "../RefreshError.ts"
@@ -77,9 +78,87 @@ const logFailure = (grant: PasswordGrantParameters | undefined) => (error: Refre
 const outcomeOf = (result: Result.Result<TokenSet, RefreshError>): Effect.Effect<TokenSet, RefreshError> =>
   Result.isSuccess(result) ? Exit.succeed(result.success) : Exit.fail(result.failure)
 
+/** What one attempt needs around the exchange: the request to send, and the outcome of each way it ends. */
+export interface AttemptParts {
+  readonly httpRequest: HttpTransportRequest
+  /** When the attempt was sent (epoch milliseconds). */
+  readonly sentAt: number
+  /** The outcome of a response. */
+  readonly interpret: (response: HttpTransportResponse) => Result.Result<TokenSet, RefreshError>
+  /** The error of a failed exchange. */
+  readonly transportError: (failure: HttpTransportFailure) => RefreshError
+  /** The error of an exchange that outlived the request's time limit. */
+  readonly timeoutError: () => RefreshError
+}
+
 /**
- * One attempt: a refresh with `request.refreshToken`, or, with `grant`, a password grant with the
- * service account (then `request.refreshToken` is not used, and the answer must carry a refresh token).
+ * The parts of one attempt sent now (`sentAt`, read from `clock`): a refresh with `request.refreshToken`,
+ * or, with `grant`, a password grant with the service account (then `request.refreshToken` is not
+ * used, and the answer must carry a refresh token). Shared by the attempt below and the token
+ * manager's flight without a fiber (manager/directFlight.ts).
+ */
+export const attemptParts = (
+  request: GrantRequest,
+  clock: Clock.Clock,
+  grant?: PasswordGrantParameters,
+): AttemptParts => {
+  const httpRequest = buildTokenRequest(request, BODY_LIMIT, grant, Duration.toMillis(request.timeout))
+  // Every encoding of every secret, built only if an error message needs masking.
+  let masked: ReadonlyArray<string> | undefined
+  const secrets = () =>
+    (masked ??= knownSecrets([
+      request.clientSecret,
+      ...(grant === undefined
+        ? request.refreshToken === undefined
+          ? []
+          : [request.refreshToken]
+        : [grant.username, grant.password]),
+      basicCredentials(request.clientId, request.clientSecret),
+    ]))
+  const sentAt = clock.currentTimeMillisUnsafe()
+  return {
+    httpRequest,
+    sentAt,
+    interpret: (response) =>
+      interpretResponse(
+        response,
+        {
+          environment: request.environment,
+          scope: request.scope,
+          refreshToken: grant === undefined ? request.refreshToken : undefined,
+          grantType: grant === undefined ? "refresh_token" : "password",
+          sentAt,
+          secrets,
+        },
+        clock.currentTimeMillisUnsafe(),
+      ),
+    transportError: (failure) =>
+      new RefreshError({
+        reason: new Transport({
+          environment: request.environment,
+          mayHaveReachedServer: failure.mayHaveReachedServer,
+          code: failure.code,
+        }),
+      }),
+    timeoutError: () =>
+      new RefreshError({
+        reason: new Timeout({ environment: request.environment, timeout: request.timeout }),
+      }),
+  }
+}
+
+/** The Promise behind a core transport (`fetchTransport`, `fromPromise`), if `transport` is one. */
+export const promiseSendOf = (transport: HttpTransport): PromiseSend | undefined =>
+  (transport as { readonly [promiseSend]?: PromiseSend })[promiseSend]
+
+/** A failed attempt, logged at debug level, unless this build drops observability (see `OBSERVABLE`). */
+export const withFailureLog = <A>(
+  attempt: Effect.Effect<A, RefreshError>,
+  grant?: PasswordGrantParameters,
+): Effect.Effect<A, RefreshError> => (OBSERVABLE ? Effect.tapError(attempt, logFailure(grant)) : attempt)
+
+/**
+ * One attempt (see {@link attemptParts}).
  *
  * The common case (core's own transport, the real clock) is one callback: the request is built, sent
  * with a plain timer, and its response interpreted when it arrives, without further steps of the
@@ -93,48 +172,10 @@ export const refreshAttempt = (
 ): Effect.Effect<TokenSet, RefreshError> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
-    const httpRequest = buildTokenRequest(request, BODY_LIMIT, grant, Duration.toMillis(request.timeout))
-    // Every encoding of every secret, built only if an error message needs masking.
-    let masked: ReadonlyArray<string> | undefined
-    const secrets = () =>
-      (masked ??= knownSecrets([
-        request.clientSecret,
-        ...(grant === undefined
-          ? request.refreshToken === undefined
-            ? []
-            : [request.refreshToken]
-          : [grant.username, grant.password]),
-        basicCredentials(request.clientId, request.clientSecret),
-      ]))
-    const sentAt = clock.currentTimeMillisUnsafe()
-    const transportError = (failure: HttpTransportFailure) =>
-      new RefreshError({
-        reason: new Transport({
-          environment: request.environment,
-          mayHaveReachedServer: failure.mayHaveReachedServer,
-          code: failure.code,
-        }),
-      })
-    const timeoutError = () =>
-      new RefreshError({
-        reason: new Timeout({ environment: request.environment, timeout: request.timeout }),
-      })
-    const interpret = (response: HttpTransportResponse) =>
-      outcomeOf(
-        interpretResponse(
-          response,
-          {
-            environment: request.environment,
-            scope: request.scope,
-            refreshToken: grant === undefined ? request.refreshToken : undefined,
-            grantType: grant === undefined ? "refresh_token" : "password",
-            sentAt,
-            secrets,
-          },
-          clock.currentTimeMillisUnsafe(),
-        ),
-      )
-    const direct = (transport as { readonly [promiseSend]?: PromiseSend })[promiseSend]
+    const parts = attemptParts(request, clock, grant)
+    const { httpRequest, transportError, timeoutError } = parts
+    const interpret = (response: HttpTransportResponse) => outcomeOf(parts.interpret(response))
+    const direct = promiseSendOf(transport)
     const attempt =
       direct !== undefined && isRealClock(clock)
         ? sendWithinDeadline(
@@ -153,7 +194,7 @@ export const refreshAttempt = (
               Effect.flatMap(interpret),
             )
     if (!OBSERVABLE) return attempt
-    const logged = Effect.tapError(attempt, logFailure(grant))
+    const logged = withFailureLog(attempt, grant)
     const tracer = fiber.getRef(Tracer.Tracer)
     return tracer === Tracer.nativeTracer ? logged : withAttemptSpan(logged, request, grant)
   })

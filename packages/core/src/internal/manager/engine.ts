@@ -22,7 +22,7 @@ import type { AccessToken, TokenStatus } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
 import { inlineYield } from "../inlineYield.ts"
 import { type EngineConfig, makeContext } from "./context.ts"
-import { flight, flightPromise, isRefreshing, makeFlights } from "./flight.ts"
+import { closeDirect, flight, flightPromise, isRefreshing, makeFlights } from "./flight.ts"
 import { keepWarm } from "./keepWarm.ts"
 import { fingerprint } from "./origin.ts"
 import { recordRejection } from "./rejection.ts"
@@ -47,7 +47,7 @@ export interface Engine {
   readonly statusAt: (now: number) => TokenStatus
   /** Background refreshes at each refresh-ahead point; runs until interrupted. */
   readonly keepWarm: Effect.Effect<never>
-  /** Marks the engine closed; the scope's own close interrupts the fibers. */
+  /** Marks the engine closed and ends the flights without a fiber; the scope's own close interrupts the fibers. */
   readonly markClosed: () => void
 }
 
@@ -85,7 +85,7 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
   const getPromise = (): Promise<Exit.Exit<AccessToken, TokenManagerError>> => {
     if (isClosed()) return Promise.resolve(Exit.fail(new TokenManagerClosed()))
     const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
-    if (ready === undefined) return flightPromise(ctx, flights, scope, isClosed, false)
+    if (ready === undefined) return flightPromise(ctx, flights, scope, isClosed, false, clock)
     return Promise.resolve(Exit.succeed(toAccessToken(ready)))
   }
 
@@ -113,7 +113,7 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     keepWarm: keepWarm(ctx, getAs(true)),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
     getPromise,
-    refreshNowPromise: () => flightPromise(ctx, flights, scope, isClosed, true),
+    refreshNowPromise: () => flightPromise(ctx, flights, scope, isClosed, true, clock),
     invalidate: (rejectedToken) =>
       Effect.suspend(() => {
         const rejected = rejectInMemory(
@@ -124,6 +124,9 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     invalidateUnsafe,
     status: Effect.map(Clock.currentTimeMillis, statusAt),
     statusAt,
-    markClosed: () => ctx.update(closed),
+    markClosed: () => {
+      ctx.update(closed)
+      closeDirect(flights)
+    },
   }
 }

@@ -26,6 +26,7 @@ import { beginFlight, decideFlight, endFlight, type FlightTable, makeFlightTable
 import type { AccessToken } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
 import type { EngineContext } from "./context.ts"
+import { directFlight } from "./directFlight.ts"
 import { lockedRefresh } from "./lockedRefresh.ts"
 import { previousServable, toAccessToken } from "./serve.ts"
 import { flightFailed, flightSucceeded, type HeldAccess, heldOf, refreshDeferred } from "./state.ts"
@@ -33,40 +34,68 @@ import { retryRefreshAt } from "./timing.ts"
 
 type Outcome = Exit.Exit<AccessToken, TokenManagerError>
 
-/** A running refresh's hand-off: fibers await `deferred`, the Promise client `settled`. */
+/**
+ * A running refresh's hand-off: the Promise client waits on `settled`, fibers on a `Deferred` made when
+ * the first of them waits (`deferredOf`), so that a flight nobody waits for in a fiber makes none.
+ */
 interface Pending {
-  readonly deferred: Deferred.Deferred<AccessToken, TokenManagerError>
+  deferred: Deferred.Deferred<AccessToken, TokenManagerError> | undefined
+  /** The outcome, once settled. */
+  outcome: Outcome | undefined
   readonly settled: Promise<Outcome>
   /** How many Promise callers wait on `settled` (counted in `ctx.waiters` until it settles). */
   promiseWaiters: number
 }
 
-/** The manager's flights: one key, as a manager holds one credential. */
-export type Flights = FlightTable<Pending, AccessToken>
+/** The `Deferred` fibers wait on for `pending` (done at once when it has already settled). */
+const deferredOf = (pending: Pending): Deferred.Deferred<AccessToken, TokenManagerError> => {
+  if (pending.deferred === undefined) {
+    pending.deferred = Deferred.makeUnsafe<AccessToken, TokenManagerError>()
+    if (pending.outcome !== undefined) Deferred.doneUnsafe(pending.deferred, pending.outcome)
+  }
+  return pending.deferred
+}
+
+/**
+ * The manager's flights: one key, as a manager holds one credential. `closers`: what `close()` does to
+ * each flight running without a fiber (see `closeDirect`).
+ */
+export type Flights = FlightTable<Pending, AccessToken> & { readonly closers: Set<() => void> }
 
 const KEY = "manager"
 
-export const makeFlights = (): Flights => makeFlightTable()
+export const makeFlights = (): Flights => ({ ...makeFlightTable<Pending, AccessToken>(), closers: new Set() })
+
+/** Ends the flights running without a fiber, as closing the scope interrupts the others. */
+export const closeDirect = (flights: Flights): void => {
+  for (const close of [...flights.closers]) close()
+}
 
 /** Whether a refresh is running. */
 export const isRefreshing = (flights: Flights): boolean => flights.inFlight.size > 0
 
+/** The flight's work in the store's refresh lock. */
+const lockedWork = (ctx: EngineContext, force: boolean): Effect.Effect<HeldAccess, TokenManagerError> => {
+  const { request, store } = ctx.config
+  return Result.isFailure(request)
+    ? Effect.fail(request.failure)
+    : store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldOf(ctx.read())))
+}
+
 /**
  * One refresh; failures are recorded, reported, and served around when safe. Built when the flight
  * begins (its fiber starts at once) and run as two frames around the locked work: a failure handler,
- * and the exit handler that records a success and settles the flight with `settle`.
+ * and the exit handler that records a success and settles the flight with `settle`. `locked`: the work
+ * in the lock, or what a flight without a fiber left of it (directFlight.ts).
  */
 const runFlight = (
   ctx: EngineContext,
   force: boolean,
   settle: (exit: Outcome) => void,
+  locked: Effect.Effect<HeldAccess, TokenManagerError> = lockedWork(ctx, force),
 ): Effect.Effect<HeldAccess, TokenManagerError> => {
-  const { request, store } = ctx.config
   // The previous token was served around a failure: a success of the flight, not a refresh.
   let servedPrevious = false
-  const locked: Effect.Effect<HeldAccess, TokenManagerError> = Result.isFailure(request)
-    ? Effect.fail(request.failure)
-    : store.withRefreshLock(lockedRefresh(ctx, request.success, force, heldOf(ctx.read())))
   const served = Effect.catch(locked, (error: TokenManagerError) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -99,11 +128,11 @@ const runFlight = (
 /** Waits for `pending`, counted among the waiting callers unless `background`. */
 const awaitFlight = (ctx: EngineContext, pending: Pending, background: boolean) =>
   background
-    ? Deferred.await(pending.deferred)
+    ? Effect.suspend(() => Deferred.await(deferredOf(pending)))
     : Effect.suspend(() => {
         ctx.waiters.count++
         return Effect.ensuring(
-          Deferred.await(pending.deferred),
+          Deferred.await(deferredOf(pending)),
           Effect.sync(() => {
             ctx.waiters.count--
           }),
@@ -120,11 +149,12 @@ const awaitSettled = (ctx: EngineContext, pending: Pending): Promise<Outcome> =>
   return pending.settled
 }
 
-/** Registers a new flight: its hand-off, and the refresh that settles it (not started yet). */
+/** Registers a new flight: its hand-off, and the refresh that settles it (built and started by the caller). */
 const beginRefresh = (ctx: EngineContext, flights: Flights, force: boolean) => {
   let resolve: (outcome: Outcome) => void = () => undefined
   const pending: Pending = {
-    deferred: Deferred.makeUnsafe<AccessToken, TokenManagerError>(),
+    deferred: undefined,
+    outcome: undefined,
     settled: new Promise<Outcome>((r) => {
       resolve = r
     }),
@@ -136,11 +166,12 @@ const beginRefresh = (ctx: EngineContext, flights: Flights, force: boolean) => {
     ctx.waiters.count -= pending.promiseWaiters
     pending.promiseWaiters = 0
     const outcome = Exit.hasInterrupts(exit) ? Exit.fail(new TokenManagerClosed()) : exit
-    Deferred.doneUnsafe(pending.deferred, outcome)
+    pending.outcome = outcome
+    if (pending.deferred !== undefined) Deferred.doneUnsafe(pending.deferred, outcome)
     resolve(outcome)
   }
   // The flight's value reaches its callers through `settle`, not as the fiber's own value.
-  const run = runFlight(ctx, force, settle)
+  const run = () => runFlight(ctx, force, settle)
   return { pending, settle, run }
 }
 
@@ -148,7 +179,8 @@ const closedOutcome = (): Promise<Outcome> => Promise.resolve(Exit.fail(new Toke
 
 /**
  * The Promise client's flight: the same decision and the same refresh as {@link flight}, but the
- * refresh runs as a fiber of its own (in `scope`) and the caller waits on a Promise, not in a fiber.
+ * caller waits on a Promise, not in a fiber, and the refresh runs without a fiber when it can
+ * (directFlight.ts), else as a fiber of its own (in `scope`). `clock`: the engine's.
  */
 export const flightPromise = (
   ctx: EngineContext,
@@ -156,6 +188,7 @@ export const flightPromise = (
   scope: Scope.Scope,
   isClosed: () => boolean,
   force: boolean,
+  clock: Clock.Clock,
 ): Promise<Outcome> => {
   if (isClosed()) return closedOutcome()
   const decision = decideFlight(flights, KEY, 0)
@@ -167,8 +200,21 @@ export const flightPromise = (
     case "Refused":
       return Promise.resolve(Exit.fail(decision.error as TokenManagerError))
   }
-  const { pending, run } = beginRefresh(ctx, flights, force)
-  Fiber.runIn(Effect.runFork(run), scope)
+  const { pending, settle, run } = beginRefresh(ctx, flights, force)
+  const inFiber = (flight: Effect.Effect<HeldAccess, TokenManagerError>) => {
+    Fiber.runIn(Effect.runFork(flight), scope)
+  }
+  const direct = directFlight(ctx, force, clock, {
+    settle,
+    continueInFiber: (locked) => inFiber(runFlight(ctx, force, settle, locked)),
+    onClose: (close) => {
+      flights.closers.add(close)
+      return () => {
+        flights.closers.delete(close)
+      }
+    },
+  })
+  if (!direct) inFiber(run())
   return awaitSettled(ctx, pending)
 }
 
@@ -193,7 +239,7 @@ export const flight = (
         return Effect.fail(decision.error as TokenManagerError)
     }
     const { pending, settle, run } = beginRefresh(ctx, flights, force)
-    return Effect.forkIn(run, scope, { startImmediately: true }).pipe(
+    return Effect.forkIn(run(), scope, { startImmediately: true }).pipe(
       Effect.andThen(
         Effect.suspend(() => {
           // A scope that closed meanwhile never starts the fiber: settle the waiters here.

@@ -13,16 +13,17 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import { type InvalidGrant, RefreshError } from "../../RefreshError.ts"
 import { type RequestSettings, type ResolvedRefreshRequest, withRefreshToken } from "../../RefreshRequest.ts"
-import { withRefreshRetry } from "../../RetryPolicy.ts"
+import { type FirstFailure, retryRefresh, withRefreshRetry } from "../../RetryPolicy.ts"
 import type { StoreError } from "../../StoreError.ts"
 import type { TokenManagerError } from "../../TokenManagerError.ts"
 import type { TokenSet } from "../../TokenSet.ts"
 import type { StoredToken } from "../../TokenStore.ts"
-import { refreshAttempt } from "../refreshAttempt.ts"
+import { refreshAttempt, withFailureLog } from "../refreshAttempt.ts"
 import { sameToken } from "../store/record.ts"
 import { loadNowOf } from "../store/syncFace.ts"
 import { adopt, heldAccessAt } from "./adoption.ts"
@@ -49,16 +50,70 @@ type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, 
 const sendRefresh = (
   ctx: EngineContext,
   request: ResolvedRefreshRequest,
+  first: FirstFailure | undefined,
 ): Effect.Effect<TokenSet, RefreshError> => {
   // The transport is passed, not provided: no context change per refresh.
   const attempt = refreshAttempt(request, ctx.config.transport)
+  if (first !== undefined) {
+    // The first attempt ran without a fiber (directFlight.ts): its failure is logged as the attempt's own
+    // would have been, and replayed into the retry policy, not sent again.
+    const replayed = withFailureLog(Exit.fail(first.error))
+    const retry = ctx.retry
+    return retry === false
+      ? replayed
+      : Effect.catch(replayed, () => retryRefresh(retry, ctx.retryScheduled, attempt, first))
+  }
   return ctx.retry === false ? attempt : withRefreshRetry(ctx.retry, ctx.retryScheduled)(attempt)
 }
 
 /**
+ * A refresh's answer taken at `now`: the state holds the rotation at once (from now on the old refresh
+ * token is never used again), and its save is started. `undefined` once saved (a store that saves in
+ * this step); otherwise the save to finish. `finish` then reports the refresh and gives the access
+ * token to hand out: only once the rotated refresh token is saved (write-ahead).
+ */
+export const takeAnswer = (
+  ctx: EngineContext,
+  plan: Plan,
+  tokens: TokenSet,
+  clock: Clock.Clock,
+  random: number,
+): { readonly saving: Effect.Effect<void, StoreError> | undefined; readonly finish: () => HeldAccess } => {
+  const now = clock.currentTimeMillisUnsafe()
+  const access = heldAccessAt(ctx, tokens, now, random)
+  const held: Held = {
+    refreshToken: tokens.refreshToken,
+    origin: plan.origin,
+    generation: undefined,
+    access,
+  }
+  const rejected = ctx.read().rejected
+  const record = rotationRecord(tokens, plan.origin, rejected, plan.healedAt)
+  ctx.update((state) =>
+    rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+  )
+  const finish = () => {
+    const after = heldOf(ctx.read())
+    if (ctx.config.listening?.() !== false) {
+      ctx.config.emit({
+        type: "refreshed",
+        at: new Date(now),
+        expiresAt: new Date(tokens.expiresAt),
+        refreshAt: new Date(access.refreshAt),
+        rotated: tokens.refreshTokenRotated,
+        generation: after?.generation ?? 0,
+      })
+    }
+    return after?.access ?? access
+  }
+  // A memory store saves in this step; any other store's save is a step of its own.
+  return { saving: flushUnsavedNow(ctx, false, clock), finish }
+}
+
+/**
  * Refreshes with `plan`, then saves the rotated token before anything is handed out. A success runs
- * as plain steps between the answer and the save (no generator): the state takes the rotation at once,
- * and the access token is returned only once `flushUnsaved` has saved it.
+ * as plain steps between the answer and the save (no generator, see `takeAnswer`). `first`: the first
+ * attempt already ran and failed (see `sendRefresh`).
  */
 const refreshAndSave = (
   ctx: EngineContext,
@@ -66,8 +121,9 @@ const refreshAndSave = (
   plan: Plan,
   restore: Restore,
   salvage = true,
+  first?: FirstFailure,
 ): Effect.Effect<HeldAccess, RefreshError | StoreError> =>
-  Effect.matchEffect(restore(sendRefresh(ctx, withRefreshToken(request, plan.use))), {
+  Effect.matchEffect(restore(sendRefresh(ctx, withRefreshToken(request, plan.use), first)), {
     onFailure: (error) => {
       const reason = error.reason
       // A malformed answer that still carried a new refresh token: the server rotated, save it.
@@ -84,38 +140,13 @@ const refreshAndSave = (
     },
     onSuccess: (tokens) =>
       Effect.withFiber((fiber) => {
-        const clock = fiber.getRef(Clock.Clock)
-        const now = clock.currentTimeMillisUnsafe()
-        const access = heldAccessAt(ctx, tokens, now, fiber.getRef(Random.Random).nextDoubleUnsafe())
-        const held: Held = {
-          refreshToken: tokens.refreshToken,
-          origin: plan.origin,
-          generation: undefined,
-          access,
-        }
-        const rejected = ctx.read().rejected
-        const record = rotationRecord(tokens, plan.origin, rejected, plan.healedAt)
-        // Held in memory at once: from now on the old refresh token is never used again.
-        ctx.update((state) =>
-          rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+        const { saving, finish } = takeAnswer(
+          ctx,
+          plan,
+          tokens,
+          fiber.getRef(Clock.Clock),
+          fiber.getRef(Random.Random).nextDoubleUnsafe(),
         )
-        // Write-ahead: the access token is handed out only once the rotated refresh token is saved
-        // (a memory store saves in this step; any other store's save is a step of its own).
-        const finish = () => {
-          const after = heldOf(ctx.read())
-          if (ctx.config.listening?.() !== false) {
-            ctx.config.emit({
-              type: "refreshed",
-              at: new Date(now),
-              expiresAt: new Date(tokens.expiresAt),
-              refreshAt: new Date(access.refreshAt),
-              rotated: tokens.refreshTokenRotated,
-              generation: after?.generation ?? 0,
-            })
-          }
-          return after?.access ?? access
-        }
-        const saving = flushUnsavedNow(ctx, false, clock)
         return saving === undefined ? Effect.succeed(finish()) : Effect.map(saving, finish)
       }),
   })
@@ -172,6 +203,76 @@ const noteAmbiguous = (ctx: EngineContext, plan: Plan, error: RefreshError | Sto
   if ("ambiguous" in error && error.ambiguous) ctx.update((state) => markedAmbiguous(state, plan.use))
 }
 
+/**
+ * Step 3 once `refresh` (the refresh with `plan` and the save of its rotation, or what is left of them)
+ * runs, with one failure handler (no frame of its own on success): `invalid_grant` is recovered from
+ * (rule 4), and an attempt that may have reached the server marks its token, whatever failed after it.
+ */
+export const refreshPlanned = (
+  ctx: EngineContext,
+  request: RequestSettings,
+  plan: Plan,
+  restore: Restore,
+  refresh: Effect.Effect<HeldAccess, RefreshError | StoreError>,
+): Effect.Effect<HeldAccess, TokenManagerError> =>
+  Effect.catch(refresh, (error) => {
+    if (error._tag === "RefreshError" && error.reason._tag === "InvalidGrant") {
+      return Effect.tapError(recoverFromRefusal(ctx, request, plan, error.reason, error, restore), (after) =>
+        Effect.sync(() => noteAmbiguous(ctx, plan, after)),
+      )
+    }
+    noteAmbiguous(ctx, plan, error)
+    return Effect.fail(error)
+  })
+
+/**
+ * {@link refreshPlanned} after a first attempt that ran without a fiber and failed (`first`), or, with
+ * `saving`, after an answer whose save did not finish in its step (see `takeAnswer`).
+ */
+export const refreshPlannedAfter = (
+  ctx: EngineContext,
+  request: RequestSettings,
+  plan: Plan,
+  restore: Restore,
+  after:
+    | { readonly first: FirstFailure }
+    | { readonly saving: Effect.Effect<void, StoreError>; readonly finish: () => HeldAccess },
+): Effect.Effect<HeldAccess, TokenManagerError> =>
+  refreshPlanned(
+    ctx,
+    request,
+    plan,
+    restore,
+    "first" in after
+      ? refreshAndSave(ctx, request, plan, restore, true, after.first)
+      : Effect.map(after.saving, after.finish),
+  )
+
+/**
+ * The plain case of steps 2-3, decided in the caller's step for the flight without a fiber
+ * (directFlight.ts): what `afterLoad` does when the store's record is the one held (or none, with a
+ * token held or provisioned) and nothing is dead: either the held token is served (`ready`) or `plan`
+ * is refreshed. `undefined` for every other case (adoption, a grant, a dead token): `afterLoad` decides
+ * those. Nothing is changed here.
+ */
+export const plainDecision = (
+  ctx: EngineContext,
+  force: boolean,
+  stored: StoredToken | undefined,
+  now: number,
+):
+  | { readonly settled: boolean; readonly ready: HeldAccess; readonly plan?: undefined }
+  | { readonly settled: boolean; readonly ready?: undefined; readonly plan: Plan }
+  | undefined => {
+  const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
+  if (Result.isFailure(decision) || decision.success.adopt !== undefined) return undefined
+  const { plan, provisionSettled: settled } = decision.success
+  const ready = servable(ctx.read(), now)
+  if (ready !== undefined && !force) return { settled, ready }
+  if (deadSince(ctx, plan.use, stored) !== undefined) return undefined
+  return { settled, plan }
+}
+
 /** Steps 2-4 once the store has been read (and fenced) at `now`. */
 const afterLoad = (
   ctx: EngineContext,
@@ -226,18 +327,7 @@ const afterLoad = (
         restore,
       )
     }
-    // One failure handler (no frame of its own on success): `invalid_grant` is recovered from (rule 4),
-    // and an attempt that may have reached the server marks its token, whatever failed after it.
-    return Effect.catch(refreshAndSave(ctx, request, plan, restore), (error) => {
-      if (error._tag === "RefreshError" && error.reason._tag === "InvalidGrant") {
-        return Effect.tapError(
-          recoverFromRefusal(ctx, request, plan, error.reason, error, restore),
-          (after) => Effect.sync(() => noteAmbiguous(ctx, plan, after)),
-        )
-      }
-      noteAmbiguous(ctx, plan, error)
-      return Effect.fail(error)
-    })
+    return refreshPlanned(ctx, request, plan, restore, refreshAndSave(ctx, request, plan, restore))
   }
   return toAdopt === undefined ? proceed(false) : Effect.flatMap(adopt(ctx, toAdopt, now), proceed)
 }

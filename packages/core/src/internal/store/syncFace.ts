@@ -27,6 +27,12 @@ export type SaveNow = (
   now: number,
 ) => Result.Result<StoredToken, StoreError | StoreConflict>
 
+/**
+ * A `withRefreshLock` that can be taken in the caller's step: the release when the lock was free (and
+ * is now held), `undefined` when it is not free (then the caller takes the lock the usual way).
+ */
+export type LockNow = () => (() => void) | undefined
+
 /** Attaches `step` to `member` (an effect or a function), and returns `member`. */
 export const withSyncStep = <M extends object, S>(member: M, step: S): M => {
   Object.defineProperty(member, syncStep, { value: step, enumerable: false })
@@ -40,3 +46,7 @@ export const loadNowOf = (store: TokenStoreShape): LoadNow | undefined =>
 /** The synchronous `save` of `store`, when its `save` carries one. */
 export const saveNowOf = (store: TokenStoreShape): SaveNow | undefined =>
   (store.save as { readonly [syncStep]?: SaveNow })[syncStep]
+
+/** The synchronous try-lock of `store`, when its `withRefreshLock` carries one. */
+export const lockNowOf = (store: TokenStoreShape): LockNow | undefined =>
+  (store.withRefreshLock as { readonly [syncStep]?: LockNow })[syncStep]
