@@ -146,10 +146,10 @@ export const classifyFailure = (error: unknown): HttpTransportFailure => {
 const afterHeaders = (error: unknown): HttpTransportFailure =>
   new HttpTransportFailure({ code: findCode(error) ?? "BODY_READ_FAILED", mayHaveReachedServer: true })
 
-const readCapped = async (
-  response: Response,
-  maxBytes: number,
-): Promise<{ body: string; truncated: boolean }> => {
+/** A body read whole. */
+const whole = (body: string): { body: string; truncated: boolean } => ({ body, truncated: false })
+
+const readCapped = (response: Response, maxBytes: number): Promise<{ body: string; truncated: boolean }> => {
   const length = response.headers.get("content-length")
   const declared = length === null ? Number.NaN : Number(length)
   // A declared length within the cap bounds an unencoded read (HTTP/1.1 frames the body by it): read it
@@ -158,8 +158,17 @@ const readCapped = async (
   const encoding = response.headers.get("content-encoding")
   const identity = encoding === null || encoding.trim().toLowerCase() === "identity"
   if (identity && Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
-    return { body: await response.text(), truncated: false }
+    return response.text().then(whole)
   }
+  return readStreamed(response, declared, maxBytes)
+}
+
+/** A body of unknown or encoded length, read as a stream and stopped past `maxBytes`. */
+const readStreamed = async (
+  response: Response,
+  declared: number,
+  maxBytes: number,
+): Promise<{ body: string; truncated: boolean }> => {
   if (response.body === null) return { body: "", truncated: false }
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel().catch(() => undefined)
@@ -198,7 +207,8 @@ const fetchOnce = async (
     response = await globalThis.fetch(request.url, {
       method: request.method,
       headers: request.headers,
-      ...(request.body === undefined ? {} : { body: request.body }),
+      // No body (`null`) when the parameters are in the query string.
+      body: request.body ?? null,
       redirect: "manual",
       // No `cache` option: Node's fetch keeps no HTTP cache and a POST is never stored (RFC 9111 §3),
       // while `cache: "no-store"` only adds `pragma` and `cache-control` request headers to every call.

@@ -80,10 +80,12 @@ export const makeContext = (config: EngineConfig, provisioning: Provisioning): E
     config.onSnapshot(snapshotOfAccess(access))
   }
   const modify = <B>(transition: (state: ManagerState) => readonly [B, ManagerState]): B => {
-    const [answer, next] = transition(MutableRef.get(state.ref))
+    // Indexed, not destructured (no iterator per state change, even before the JIT optimizes this).
+    const answered = transition(MutableRef.get(state.ref))
+    const next = answered[1]
     MutableRef.set(state.ref, next)
     publish(next)
-    return answer
+    return answered[0]
   }
   const waiters = { count: 0 }
   const retry =

@@ -86,7 +86,10 @@ export const invalidInputField = (input: StoredTokenInput): string | undefined =
     return "supersedes must be a non-negative integer"
   }
   for (let i = 0; i < optionalTypes.length; i++) {
-    const [key, type] = optionalTypes[i] as (typeof optionalTypes)[number]
+    // Indexed, not destructured: this runs on every save, often before the JIT has optimized it.
+    const entry = optionalTypes[i] as (typeof optionalTypes)[number]
+    const key = entry[0]
+    const type = entry[1]
     const value = input[key]
     if (value !== undefined && (typeof value !== type || (type === "number" && !Number.isFinite(value)))) {
       return `${key} must be a ${type === "number" ? "finite number" : type}`
