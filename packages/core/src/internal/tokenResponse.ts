@@ -193,7 +193,7 @@ const toTokenSet = (
     const field = json[key]
     additionalFields[key] = key.endsWith("_token") ? Redacted.make(field) : field
   }
-  return Result.succeed({
+  const tokens: { -readonly [K in keyof TokenSet]: TokenSet[K] } = {
     accessToken: Redacted.make(value.access_token),
     refreshToken:
       rotated || ctx.refreshToken === undefined
@@ -204,9 +204,10 @@ const toTokenSet = (
     expiresIn,
     issuedAt: ctx.sentAt,
     expiresAt: ctx.sentAt + expiresIn * 1000,
-    ...(value.scope === undefined ? {} : { scope: value.scope }),
     additionalFields,
-  })
+  }
+  if (value.scope !== undefined) tokens.scope = value.scope
+  return Result.succeed(tokens)
 }
 
 interface OAuthError {

@@ -112,27 +112,30 @@ export const MAX_REJECTED_FINGERPRINTS = 16
 export const nextGeneration = (currentGeneration: number | undefined, input: StoredTokenInput): number =>
   Math.max(currentGeneration ?? 0, input.supersedes ?? 0) + 1
 
-/** The record to store after `current`: the input's fields, the next generation, `updatedAt` = now. */
+/**
+ * The record to store after `current`: the input's fields that hold a value, the next generation,
+ * `updatedAt` = now. One check per field, in the record's order (this runs on every save).
+ */
 export const nextRecord = (
   input: StoredTokenInput,
   current: StoredToken | undefined,
   now: number,
-): StoredToken =>
-  omitUndefined({
-    refreshToken: input.refreshToken,
-    accessToken: input.accessToken,
-    tokenType: input.tokenType,
-    expiresAt: input.expiresAt,
-    issuedAt: input.issuedAt,
-    scope: input.scope,
-    origin: input.origin,
-    rejected:
-      input.rejected === undefined || input.rejected.length === 0
-        ? undefined
-        : input.rejected.slice(-MAX_REJECTED_FINGERPRINTS),
-    deadSince: input.deadSince,
-    healRefused: input.healRefused,
-    healedAt: input.healedAt,
-    generation: nextGeneration(current?.generation, input),
-    updatedAt: now,
-  })
+): StoredToken => {
+  const record: { -readonly [K in keyof StoredToken]?: StoredToken[K] } = { refreshToken: input.refreshToken }
+  if (input.accessToken !== undefined) record.accessToken = input.accessToken
+  if (input.tokenType !== undefined) record.tokenType = input.tokenType
+  if (input.expiresAt !== undefined) record.expiresAt = input.expiresAt
+  if (input.issuedAt !== undefined) record.issuedAt = input.issuedAt
+  if (input.scope !== undefined) record.scope = input.scope
+  if (input.origin !== undefined) record.origin = input.origin
+  if (input.rejected !== undefined && input.rejected.length > 0) {
+    record.rejected = input.rejected.slice(-MAX_REJECTED_FINGERPRINTS)
+  }
+  if (input.deadSince !== undefined) record.deadSince = input.deadSince
+  if (input.healRefused !== undefined) record.healRefused = input.healRefused
+  if (input.healedAt !== undefined) record.healedAt = input.healedAt
+  record.generation = nextGeneration(current?.generation, input)
+  record.updatedAt = now
+  return record as StoredToken
+}
+
