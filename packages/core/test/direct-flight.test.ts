@@ -1,8 +1,9 @@
 /**
  * The Promise client's flight without a fiber (`internal/manager/directFlight.ts`) against the fiber
  * path it stands in for: for any behaviour of the token endpoint (rotations, 503, 500 after rotating,
- * refusals, malformed answers, lost connections), the same token requests with the same refresh
- * tokens, the same outcomes, the same events and the same stored record. And the cases it hands to a
+ * refusals, malformed answers, lost connections, no answer) and any callers (alone or concurrent),
+ * the same token requests with the same refresh tokens, the same outcomes, the same events and the same
+ * stored record. And the cases it hands to a
  * fiber: a save that needs more than its step, and a fiber of another manager that waits for the lock.
  */
 import * as Effect from "effect/Effect"
@@ -123,11 +124,14 @@ const fiberStore = (): TokenStoreShape => {
 /** Three quick retries: the policy's rules, without its delays. */
 const retry = { schedule: Schedule.recurs(3) }
 
-/** What one client did with `calls` (true: `refresh()`, false: `getAccessToken()`), in terms both paths share. */
+/**
+ * What one client did with `calls`, in terms both paths share: groups of concurrent callers, one group
+ * after the other (true: `refresh()`, false: `getAccessToken()`).
+ */
 const run = async (
   store: TokenStoreShape,
   script: ReadonlyArray<Behaviour>,
-  calls: ReadonlyArray<boolean>,
+  calls: ReadonlyArray<ReadonlyArray<boolean>>,
 ) => {
   const endpoint = scriptedEndpoint(script)
   const client = createTokenClient({
@@ -156,15 +160,17 @@ const run = async (
     })
   }
   const outcomes: Array<string> = []
-  for (const force of calls) {
-    const outcome = await (force
-      ? client.refresh().then((t) => t.accessToken)
-      : client.getAccessToken()
-    ).then(
-      (token) => `token ${token}`,
-      (error: { _tag?: string; reason?: { _tag?: string } }) => `${error._tag} ${error.reason?._tag ?? ""}`,
+  for (const group of calls) {
+    const settled = await Promise.all(
+      group.map((force) =>
+        (force ? client.refresh().then((t) => t.accessToken) : client.getAccessToken()).then(
+          (token) => `token ${token}`,
+          (error: { _tag?: string; reason?: { _tag?: string } }) =>
+            `${error._tag} ${error.reason?._tag ?? ""}`,
+        ),
+      ),
     )
-    outcomes.push(outcome)
+    outcomes.push(settled.join(", "))
   }
   const record = await Effect.runPromise(store.load)
   const status = client.status()
@@ -191,7 +197,7 @@ describe("the flight without a fiber", () => {
           ),
           { maxLength: 12 },
         ),
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 5 }),
         async (script, calls) => {
           const direct = countedStore()
           const viaDirect = await run(direct.store, script, calls)
@@ -205,9 +211,10 @@ describe("the flight without a fiber", () => {
         examples: [
           [
             ["hang", "rotate"],
-            [false, true],
+            [[false], [true]],
           ],
-          [["unavailable", "hang"], [true]],
+          [["unavailable", "hang"], [[true, false]]],
+          [["rotateThen500", "reset"], [[false, false, true]]],
         ],
       },
     )
