@@ -26,12 +26,13 @@ import * as Exit from "effect/Exit"
 import * as Result from "effect/Result"
 import { classifyFailure, type HttpTransportResponse } from "../../HttpTransport.ts"
 import type { RefreshError } from "../../RefreshError.ts"
+import type { RequestSettings } from "../../RefreshRequest.ts"
 import { withRefreshToken } from "../../RefreshRequest.ts"
 import type { AccessToken } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
-import { isRealClock } from "../deadline.ts"
+import { isRealClock, type PromiseSend } from "../deadline.ts"
 import { attemptParts, promiseSendOf } from "../refreshAttempt.ts"
-import { loadNowOf, lockNowOf, saveNowOf } from "../store/syncFace.ts"
+import { type LoadNow, type LockNow, loadNowOf, lockNowOf, saveNowOf } from "../store/syncFace.ts"
 import type { EngineContext } from "./context.ts"
 import { isRollback } from "./fence.ts"
 import { plainDecision, refreshPlannedAfter, takeAnswer } from "./lockedRefresh.ts"
@@ -50,31 +51,48 @@ export interface DirectHandOff {
   readonly onClose: (abort: () => void) => () => void
 }
 
+/** What a flight without a fiber needs of the manager's parts, all of which it has (see `directFaces`). */
+export interface DirectFaces {
+  readonly settings: RequestSettings
+  readonly send: PromiseSend
+  readonly loadNow: LoadNow
+  readonly lockNow: LockNow
+}
+
+/**
+ * The faces of the manager's store, transport and clock that a flight without a fiber uses, or
+ * `undefined` when one of them has none (then every flight runs in a fiber). They are fixed when the
+ * manager is built, so this is decided once.
+ */
+export const directFaces = (ctx: EngineContext, clock: Clock.Clock): DirectFaces | undefined => {
+  const { request, store, transport } = ctx.config
+  const send = promiseSendOf(transport)
+  const loadNow = loadNowOf(store)
+  const lockNow = lockNowOf(store)
+  return Result.isFailure(request) ||
+    send === undefined ||
+    loadNow === undefined ||
+    lockNow === undefined ||
+    saveNowOf(store) === undefined ||
+    !isRealClock(clock)
+    ? undefined
+    : { settings: request.success, send, loadNow, lockNow }
+}
+
 /**
  * Runs the flight without a fiber when it can (see the module's description); `false`: nothing was
  * done, run it in a fiber. `clock`: the engine's (the Promise client's is the real one).
  */
 export const directFlight = (
   ctx: EngineContext,
+  faces: DirectFaces,
   force: boolean,
   clock: Clock.Clock,
   handOff: DirectHandOff,
 ): boolean => {
-  const { request, store, transport } = ctx.config
-  const send = promiseSendOf(transport)
-  const loadNow = loadNowOf(store)
-  const lockNow = lockNowOf(store)
-  if (
-    Result.isFailure(request) ||
-    send === undefined ||
-    loadNow === undefined ||
-    lockNow === undefined ||
-    saveNowOf(store) === undefined ||
-    !isRealClock(clock) ||
-    unsavedOf(ctx.read()) !== undefined
-  ) {
-    return false
-  }
+  const { settings, send, loadNow, lockNow } = faces
+  // A rotation the store refused earlier is saved first: by the fiber path.
+  if (unsavedOf(ctx.read()) !== undefined) return false
   const unlock = lockNow()
   if (unlock === undefined) return false
   const stored = loadNow()
@@ -94,7 +112,6 @@ export const directFlight = (
     return true
   }
 
-  const settings = request.success
   const parts = attemptParts(withRefreshToken(settings, plan.use), clock)
   const controller = new AbortController()
   let done = false

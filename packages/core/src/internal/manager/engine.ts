@@ -22,6 +22,7 @@ import type { AccessToken, TokenStatus } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
 import { inlineYield } from "../inlineYield.ts"
 import { type EngineConfig, makeContext } from "./context.ts"
+import { directFaces } from "./directFlight.ts"
 import { closeDirect, flight, flightPromise, isRefreshing, makeFlights } from "./flight.ts"
 import { keepWarm } from "./keepWarm.ts"
 import { fingerprint } from "./origin.ts"
@@ -62,6 +63,8 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     origin: provisioned === undefined ? undefined : fingerprint(provisioned),
   })
   const flights = makeFlights()
+  // Whether the Promise client's flights can run without a fiber (the store, transport and clock say so).
+  const faces = directFaces(ctx, clock)
   const isClosed = () => ctx.read().closed || scope.state._tag === "Closed"
 
   // The hot path: one primitive that reads the engine's clock, and the same answer (an `Exit`, itself
@@ -85,7 +88,7 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
   const getPromise = (): Promise<Exit.Exit<AccessToken, TokenManagerError>> => {
     if (isClosed()) return Promise.resolve(Exit.fail(new TokenManagerClosed()))
     const ready = servable(ctx.read(), clock.currentTimeMillisUnsafe())
-    if (ready === undefined) return flightPromise(ctx, flights, scope, isClosed, false, clock)
+    if (ready === undefined) return flightPromise(ctx, flights, scope, isClosed, false, clock, faces)
     return Promise.resolve(Exit.succeed(toAccessToken(ready)))
   }
 
@@ -113,7 +116,7 @@ export const makeEngine = (config: EngineConfig, scope: Scope.Scope, clock: Cloc
     keepWarm: keepWarm(ctx, getAs(true)),
     refreshNow: flight(ctx, flights, scope, isClosed, true),
     getPromise,
-    refreshNowPromise: () => flightPromise(ctx, flights, scope, isClosed, true, clock),
+    refreshNowPromise: () => flightPromise(ctx, flights, scope, isClosed, true, clock, faces),
     invalidate: (rejectedToken) =>
       Effect.suspend(() => {
         const rejected = rejectInMemory(

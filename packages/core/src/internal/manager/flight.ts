@@ -26,7 +26,7 @@ import { beginFlight, decideFlight, endFlight, type FlightTable, makeFlightTable
 import type { AccessToken } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
 import type { EngineContext } from "./context.ts"
-import { directFlight } from "./directFlight.ts"
+import { type DirectFaces, directFlight } from "./directFlight.ts"
 import { lockedRefresh } from "./lockedRefresh.ts"
 import { previousServable, toAccessToken } from "./serve.ts"
 import { flightFailed, flightSucceeded, type HeldAccess, heldOf, refreshDeferred } from "./state.ts"
@@ -180,7 +180,8 @@ const closedOutcome = (): Promise<Outcome> => Promise.resolve(Exit.fail(new Toke
 /**
  * The Promise client's flight: the same decision and the same refresh as {@link flight}, but the
  * caller waits on a Promise, not in a fiber, and the refresh runs without a fiber when it can
- * (directFlight.ts), else as a fiber of its own (in `scope`). `clock`: the engine's.
+ * (directFlight.ts, with the manager's `faces`), else as a fiber of its own (in `scope`). `clock`: the
+ * engine's.
  */
 export const flightPromise = (
   ctx: EngineContext,
@@ -189,6 +190,7 @@ export const flightPromise = (
   isClosed: () => boolean,
   force: boolean,
   clock: Clock.Clock,
+  faces: DirectFaces | undefined,
 ): Promise<Outcome> => {
   if (isClosed()) return closedOutcome()
   const decision = decideFlight(flights, KEY, 0)
@@ -204,16 +206,18 @@ export const flightPromise = (
   const inFiber = (flight: Effect.Effect<HeldAccess, TokenManagerError>) => {
     Fiber.runIn(Effect.runFork(flight), scope)
   }
-  const direct = directFlight(ctx, force, clock, {
-    settle,
-    continueInFiber: (locked) => inFiber(runFlight(ctx, force, settle, locked)),
-    onClose: (close) => {
-      flights.closers.add(close)
-      return () => {
-        flights.closers.delete(close)
-      }
-    },
-  })
+  const direct =
+    faces !== undefined &&
+    directFlight(ctx, faces, force, clock, {
+      settle,
+      continueInFiber: (locked) => inFiber(runFlight(ctx, force, settle, locked)),
+      onClose: (close) => {
+        flights.closers.add(close)
+        return () => {
+          flights.closers.delete(close)
+        }
+      },
+    })
   if (!direct) inFiber(run())
   return awaitSettled(ctx, pending)
 }

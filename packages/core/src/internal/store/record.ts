@@ -138,4 +138,3 @@ export const nextRecord = (
   record.updatedAt = now
   return record as StoredToken
 }
-
