@@ -146,30 +146,28 @@ export const classifyFailure = (error: unknown): HttpTransportFailure => {
 const afterHeaders = (error: unknown): HttpTransportFailure =>
   new HttpTransportFailure({ code: findCode(error) ?? "BODY_READ_FAILED", mayHaveReachedServer: true })
 
-/** A body read whole. */
-const whole = (body: string): { body: string; truncated: boolean } => ({ body, truncated: false })
-
-const readCapped = (response: Response, maxBytes: number): Promise<{ body: string; truncated: boolean }> => {
+/**
+ * Whether the body can be read whole (`response.text()`). A declared
+ * length within the cap bounds an unencoded read (HTTP/1.1 frames the body by it): it is read whole,
+ * without materializing the body stream (`response.body`), which costs more than the read. A
+ * compressed body is counted as it decompresses (`readStreamed`).
+ */
+const readsWhole = (response: Response, maxBytes: number): boolean => {
   const length = response.headers.get("content-length")
   const declared = length === null ? Number.NaN : Number(length)
-  // A declared length within the cap bounds an unencoded read (HTTP/1.1 frames the body by it): read it
-  // whole, without materializing the body stream (`response.body`), which costs more than the read.
-  // A compressed body is counted as it decompresses, below.
   const encoding = response.headers.get("content-encoding")
   const identity = encoding === null || encoding.trim().toLowerCase() === "identity"
-  if (identity && Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes) {
-    return response.text().then(whole)
-  }
-  return readStreamed(response, declared, maxBytes)
+  return identity && Number.isSafeInteger(declared) && declared >= 0 && declared <= maxBytes
 }
 
 /** A body of unknown or encoded length, read as a stream and stopped past `maxBytes`. */
 const readStreamed = async (
   response: Response,
-  declared: number,
   maxBytes: number,
 ): Promise<{ body: string; truncated: boolean }> => {
   if (response.body === null) return { body: "", truncated: false }
+  const length = response.headers.get("content-length")
+  const declared = length === null ? Number.NaN : Number(length)
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body.cancel().catch(() => undefined)
     return { body: "", truncated: true }
@@ -218,7 +216,10 @@ const fetchOnce = async (
     throw classifyFailure(error)
   }
   try {
-    const { body, truncated } = await readCapped(response, request.maxBodyBytes)
+    let body: string
+    let truncated = false
+    if (readsWhole(response, request.maxBodyBytes)) body = await response.text()
+    else ({ body, truncated } = await readStreamed(response, request.maxBodyBytes))
     // The headers are copied when first read: a successful refresh reads none of them.
     let headers: Record<string, string> | undefined
     return {

@@ -37,13 +37,13 @@ type Mark = "start" | "fetch" | "headers" | "body" | "saveStart" | "saveEnd" | "
 
 /** The phases of our refresh, between two marks, in order. */
 const PHASES: ReadonlyArray<readonly [string, Mark, Mark]> = [
-  ["entry: runtime, flight, store lock and load, plan, request validation and building", "start", "fetch"],
+  ["entry: flight, store lock and load, plan, request building", "start", "fetch"],
   ["transport: fetch to response headers (loopback exchange and server)", "fetch", "headers"],
   ["response read (body text)", "headers", "body"],
   ["decode and validate the response, update the state", "body", "saveStart"],
   ["write-ahead save (memory store, compare-and-set)", "saveStart", "saveEnd"],
   ["events (rotationSaved, refreshed)", "saveEnd", "event"],
-  ["hand-off to the waiting caller (flight settles, runtime exits, Promise resolves)", "event", "end"],
+  ["hand-off to the waiting caller (the flight settles, its Promise resolves)", "event", "end"],
 ]
 
 /** Plain fetch's phases, cut at the same points. */
