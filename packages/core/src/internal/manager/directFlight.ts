@@ -7,7 +7,7 @@
  * Taken only when nothing needs more than one step:
  * - the store answers `load`, `save` and its lock in the caller's step (the memory store, syncFace.ts);
  * - the transport is core's own (its Promise is sent with a plain timer, see deadline.ts) and the clock
- *   is the real one;
+ *   is the real one (`directFaces`, decided once per manager);
  * - the flight is the plain case of `lockedRefresh`: no earlier rotation to save first, no rollback to
  *   fence, no record to adopt, no grant, no dead token (`plainDecision`).
  * Otherwise it returns `false` having done nothing (the lock, if taken, is given back), and the fiber
@@ -26,8 +26,7 @@ import * as Exit from "effect/Exit"
 import * as Result from "effect/Result"
 import { classifyFailure, type HttpTransportResponse } from "../../HttpTransport.ts"
 import type { RefreshError } from "../../RefreshError.ts"
-import type { RequestSettings } from "../../RefreshRequest.ts"
-import { withRefreshToken } from "../../RefreshRequest.ts"
+import { type RequestSettings, withRefreshToken } from "../../RefreshRequest.ts"
 import type { AccessToken } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
 import { isRealClock, type PromiseSend } from "../deadline.ts"
