@@ -18,6 +18,13 @@ const work = (lock: ReturnType<typeof makeMemoryLock>, log: Array<string>, name:
     ),
   )
 
+/** The lock is free: lockNow takes it (and gives it back). */
+const assertFree = (lock: ReturnType<typeof makeMemoryLock>) => {
+  const release = lock.lockNow()
+  assert.isFunction(release)
+  release?.()
+}
+
 describe("the memory store's lock", () => {
   it("runs a fiber's work at once when nothing holds it, and lockNow is refused while a fiber holds it", async () => {
     const lock = makeMemoryLock()
@@ -35,9 +42,7 @@ describe("the memory store's lock", () => {
     )
     assert.strictEqual(insideNow, undefined)
     // Free again once the fiber is done.
-    const release = lock.lockNow()
-    assert.isFunction(release)
-    release?.()
+    assertFree(lock)
   })
 
   it("makes a fiber wait while lockNow holds it, and runs it once released", async () => {
@@ -57,9 +62,7 @@ describe("the memory store's lock", () => {
     await Effect.runPromise(Fiber.join(waiting))
     await Effect.runPromise(Fiber.join(other))
     assert.deepStrictEqual(log, ["fiber", "second fiber"])
-    const again = lock.lockNow()
-    assert.isFunction(again)
-    again?.()
+    assertFree(lock)
   })
 
   it("a fiber interrupted while it waits gives the lock back", async () => {
@@ -71,8 +74,6 @@ describe("the memory store's lock", () => {
     assert.isTrue(Exit.hasInterrupts(exit))
     release?.()
     assert.deepStrictEqual(log, [])
-    const again = lock.lockNow()
-    assert.isFunction(again)
-    again?.()
+    assertFree(lock)
   })
 })
