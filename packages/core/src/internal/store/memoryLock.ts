@@ -42,10 +42,11 @@ export const makeMemoryLock = (): MemoryLock => {
   })
   return {
     withLock: (effect) =>
-      Effect.suspend(() => {
+      // Counted and uncounted in one uninterruptible step each: an interruption cannot leave it counted.
+      Effect.uninterruptibleMask((restore) => {
         fibers++
         return Effect.ensuring(
-          semaphore.withPermit(Effect.andThen(awaitRelease, effect)),
+          restore(semaphore.withPermit(Effect.andThen(awaitRelease, effect))),
           Effect.sync(() => {
             fibers--
           }),
