@@ -28,13 +28,62 @@ export const isRealClock = (clock: Clock.Clock): boolean => {
   return clock === realClock
 }
 
+/** The ways one timed exchange ends: exactly one of them is called, once. */
+export interface ExchangeEnds {
+  readonly response: (response: HttpTransportResponse) => void
+  readonly failure: (error: unknown) => void
+  readonly timeout: () => void
+}
+
 /**
- * Runs `send` until `millis` pass: then the request is aborted and the effect fails with `onTimeout()`;
- * a rejection fails it with `onFailure(error)`; a response is turned into the effect's outcome by
- * `onResponse` in the same callback (no further step of the fiber). Interrupting the effect aborts the
- * request. One `AbortController` and one timer per call (no second controller chained to the fiber's
- * signal). Like the fiber race it replaces, the timer holds the process open only while the request is
- * pending.
+ * Sends `request` with `send` and aborts it once `millis` pass: the first way the exchange ends calls its
+ * member of `ends` (a send that throws instead of rejecting is a failure). Returns the abort, which ends
+ * the exchange unless it has ended (then it returns `false`, and none of `ends` is called after it).
+ * One `AbortController` and one timer per call; the timer holds the process open only while the
+ * request is pending. Shared by the attempt in a fiber (below) and the flight without a fiber.
+ */
+export const sendTimed = (
+  send: PromiseSend,
+  request: HttpTransportRequest,
+  millis: number,
+  ends: ExchangeEnds,
+): (() => boolean) => {
+  const controller = new AbortController()
+  let done = false
+  /** Whether this is the first way the exchange ends. */
+  const end = (): boolean => {
+    if (done) return false
+    done = true
+    clearTimeout(timer)
+    return true
+  }
+  const timer = setTimeout(() => {
+    if (!end()) return
+    controller.abort()
+    ends.timeout()
+  }, millis)
+  const failed = (error: unknown) => {
+    if (end()) ends.failure(error)
+  }
+  try {
+    send(request, controller.signal).then((response) => {
+      if (end()) ends.response(response)
+    }, failed)
+  } catch (error) {
+    failed(error)
+  }
+  return () => {
+    if (!end()) return false
+    controller.abort()
+    return true
+  }
+}
+
+/**
+ * Runs `send` until `millis` pass (see {@link sendTimed}): then the request is aborted and the effect
+ * fails with `onTimeout()`; a rejection fails it with `onFailure(error)`; a response is turned into the
+ * effect's outcome by `onResponse` in the same callback (no further step of the fiber). Interrupting the
+ * effect aborts the request.
  */
 export const sendWithinDeadline = <A, E>(
   send: PromiseSend,
@@ -45,18 +94,8 @@ export const sendWithinDeadline = <A, E>(
   onResponse: (response: HttpTransportResponse) => Effect.Effect<A, E>,
 ): Effect.Effect<A, E> =>
   Effect.callback<A, E>((resume) => {
-    const controller = new AbortController()
-    const timer = setTimeout(() => {
-      resume(Effect.fail(onTimeout()))
-      controller.abort()
-    }, millis)
-    const failed = (error: unknown) => {
-      clearTimeout(timer)
-      resume(Effect.fail(onFailure(error)))
-    }
-    try {
-      send(request, controller.signal).then((response) => {
-        clearTimeout(timer)
+    const abort = sendTimed(send, request, millis, {
+      response: (response) => {
         let outcome: Effect.Effect<A, E>
         try {
           outcome = onResponse(response)
@@ -65,13 +104,9 @@ export const sendWithinDeadline = <A, E>(
           outcome = Effect.die(defect)
         }
         resume(outcome)
-      }, failed)
-    } catch (error) {
-      // A send that throws instead of rejecting.
-      failed(error)
-    }
-    return Effect.sync(() => {
-      clearTimeout(timer)
-      controller.abort()
+      },
+      failure: (error) => resume(Effect.fail(onFailure(error))),
+      timeout: () => resume(Effect.fail(onTimeout())),
     })
+    return Effect.sync(abort)
   })

@@ -6,7 +6,7 @@
  *
  * Taken only when nothing needs more than one step:
  * - the store answers `load`, `save` and its lock in the caller's step (the memory store, syncFace.ts);
- * - the transport is core's own (its Promise is sent with a plain timer, see deadline.ts) and the clock
+ * - the transport is core's own (its Promise is sent with a plain timer: `sendTimed`, deadline.ts) and the clock
  *   is the real one (`directFaces`, decided once per manager);
  * - the flight is the plain case of `lockedRefresh`: no earlier rotation to save first, no rollback to
  *   fence, no record to adopt, no grant, no dead token (`plainDecision`).
@@ -29,7 +29,7 @@ import type { RefreshError } from "../../RefreshError.ts"
 import { type RequestSettings, withRefreshToken } from "../../RefreshRequest.ts"
 import type { AccessToken } from "../../TokenManager.ts"
 import { TokenManagerClosed, type TokenManagerError } from "../../TokenManagerError.ts"
-import { isRealClock, type PromiseSend } from "../deadline.ts"
+import { isRealClock, type PromiseSend, sendTimed } from "../deadline.ts"
 import { attemptParts, promiseSendOf } from "../refreshAttempt.ts"
 import { type LoadNow, type LockNow, loadNowOf, lockNowOf, saveNowOf } from "../store/syncFace.ts"
 import type { EngineContext } from "./context.ts"
@@ -102,70 +102,58 @@ export const directFlight = (
     return false
   }
   if (decision.settled) ctx.update(provisionSettled)
+  /** The flight succeeded with `access` (as `runFlight`'s exit handler records it). */
+  const succeeded = (access: HeldAccess) => {
+    unlock()
+    ctx.update(flightSucceeded)
+    handOff.settle(Exit.succeed(toAccessToken(access)))
+  }
   const { ready, plan } = decision
   if (ready !== undefined) {
     // Another process (or an earlier run) already refreshed: its token is served, nothing is sent.
-    unlock()
-    ctx.update(flightSucceeded)
-    handOff.settle(Exit.succeed(toAccessToken(ready)))
+    succeeded(ready)
     return true
   }
 
   const parts = attemptParts(withRefreshToken(settings, plan.use), clock)
-  const controller = new AbortController()
-  let done = false
   // The rest of the flight in a fiber, still holding the lock (given back when the fiber ends).
   const handOver = (locked: Effect.Effect<HeldAccess, TokenManagerError>) =>
     handOff.continueInFiber(Effect.ensuring(locked, Effect.sync(unlock)))
   const after = (rest: Parameters<typeof refreshPlannedAfter>[4]) =>
     handOver(Effect.uninterruptibleMask((restore) => refreshPlannedAfter(ctx, settings, plan, restore, rest)))
   const failed = (error: RefreshError) => after({ first: { error, sentAt: parts.sentAt } })
-  // `close()` while the request is out: it is aborted, and the flight ends closed (as an interrupted fiber's).
-  const forget = handOff.onClose(() => {
-    if (!end()) return
-    controller.abort()
-    unlock()
-    handOff.settle(Exit.fail(new TokenManagerClosed()))
-  })
-  const timer = setTimeout(() => {
-    if (!end()) return
-    controller.abort()
-    failed(parts.timeoutError())
-  }, parts.httpRequest.timeoutMillis)
-  /** Whether this is the first of the ways the exchange ends (answer, failure, time limit, close). */
-  const end = (): boolean => {
-    if (done) return false
-    done = true
-    clearTimeout(timer)
-    forget()
-    return true
-  }
   const answered = (response: HttpTransportResponse) => {
     const result = parts.interpret(response)
     if (Result.isFailure(result)) return failed(result.failure)
     const { saving, finish } = takeAnswer(ctx, plan, result.success, clock, Math.random())
     if (saving !== undefined) return after({ saving, finish })
-    const access = finish()
+    succeeded(finish())
+  }
+  // `close()` while the request is out: it is aborted, and the flight ends closed (as an interrupted fiber's).
+  let abort: () => boolean = () => false
+  const forget = handOff.onClose(() => {
+    if (!abort()) return
     unlock()
-    ctx.update(flightSucceeded)
-    handOff.settle(Exit.succeed(toAccessToken(access)))
-  }
-  const sendFailed = (error: unknown) => {
-    if (end()) failed(parts.transportError(classifyFailure(error)))
-  }
-  try {
-    send(parts.httpRequest, controller.signal).then((response) => {
-      if (!end()) return
+    handOff.settle(Exit.fail(new TokenManagerClosed()))
+  })
+  abort = sendTimed(send, parts.httpRequest, parts.httpRequest.timeoutMillis, {
+    response: (response) => {
+      forget()
       try {
         answered(response)
       } catch (defect) {
         // The steps after the answer never throw; if one did, the flight must still end.
         handOver(Effect.die(defect))
       }
-    }, sendFailed)
-  } catch (error) {
-    // A send that throws instead of rejecting.
-    sendFailed(error)
-  }
+    },
+    failure: (error) => {
+      forget()
+      failed(parts.transportError(classifyFailure(error)))
+    },
+    timeout: () => {
+      forget()
+      failed(parts.timeoutError())
+    },
+  })
   return true
 }
