@@ -249,11 +249,31 @@ export const refreshPlannedAfter = (
   )
 
 /**
+ * Step 2's rule once the plan is made (and any record adopted): serve the held token when it is servable
+ * and `mayServe`; otherwise never send a token the server refused for good (`dead`: heal it); otherwise
+ * refresh. Nothing is changed here.
+ */
+const stepAfterPlan = (
+  ctx: EngineContext,
+  plan: Plan,
+  stored: StoredToken | undefined,
+  now: number,
+  mayServe: boolean,
+):
+  | { readonly _tag: "Serve"; readonly access: HeldAccess }
+  | { readonly _tag: "Dead"; readonly since: number }
+  | { readonly _tag: "Refresh" } => {
+  const ready = servable(ctx.read(), now)
+  if (ready !== undefined && mayServe) return { _tag: "Serve", access: ready }
+  const since = deadSince(ctx, plan.use, stored)
+  return since === undefined ? { _tag: "Refresh" } : { _tag: "Dead", since }
+}
+
+/**
  * The plain case of steps 2-3, decided in the caller's step for the flight without a fiber
- * (directFlight.ts): what `afterLoad` does when the store's record is the one held (or none, with a
- * token held or provisioned) and nothing is dead: either the held token is served (`ready`) or `plan`
- * is refreshed. `undefined` for every other case (adoption, a grant, a dead token): `afterLoad` decides
- * those. Nothing is changed here.
+ * (directFlight.ts): what `afterLoad` does when there is no record to adopt, no grant to take and no
+ * dead token to heal: either the held token is served (`ready`) or `plan` is refreshed. `undefined` for
+ * every other case, which `afterLoad` decides. Nothing is changed here.
  */
 export const plainDecision = (
   ctx: EngineContext,
@@ -267,10 +287,12 @@ export const plainDecision = (
   const decision = planRefresh(ctx.read(), stored, ctx.provisioning, ctx.config.store.location)
   if (Result.isFailure(decision) || decision.success.adopt !== undefined) return undefined
   const { plan, provisionSettled: settled } = decision.success
-  const ready = servable(ctx.read(), now)
-  if (ready !== undefined && !force) return { settled, ready }
-  if (deadSince(ctx, plan.use, stored) !== undefined) return undefined
-  return { settled, plan }
+  const step = stepAfterPlan(ctx, plan, stored, now, !force)
+  return step._tag === "Serve"
+    ? { settled, ready: step.access }
+    : step._tag === "Refresh"
+      ? { settled, plan }
+      : undefined
 }
 
 /** Steps 2-4 once the store has been read (and fenced) at `now`. */
@@ -305,14 +327,13 @@ const afterLoad = (
   const { plan, adopt: toAdopt, provisionSettled: settled } = decision.success
   if (settled) ctx.update(provisionSettled)
   const proceed = (adopted: boolean): Effect.Effect<HeldAccess, TokenManagerError> => {
+    const step = stepAfterPlan(ctx, plan, stored, now, !force || (adopted && heldBefore !== undefined))
     // Another process (or an earlier run of this one) already refreshed: use its token, send nothing.
-    const ready = servable(ctx.read(), now)
-    if (ready !== undefined && (!force || (adopted && heldBefore !== undefined))) return Effect.succeed(ready)
+    if (step._tag === "Serve") return Effect.succeed(step.access)
     // A refresh token the server already refused for good is never sent again.
-    const dead = deadSince(ctx, plan.use, stored)
-    if (dead !== undefined) {
+    if (step._tag === "Dead") {
       const blocked = healBlocked(ctx, "deadChain", stored, plan.use, now)
-      if (blocked !== undefined) return deadTokenError(ctx, dead, blocked.refused)
+      if (blocked !== undefined) return deadTokenError(ctx, step.since, blocked.refused)
       return grantAndSave(
         ctx,
         request,
