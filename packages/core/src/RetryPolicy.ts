@@ -243,7 +243,7 @@ export const retryRefresh = <R>(
               ),
       )
     // The first attempt, sent now: a success passes through a single frame; its failure is tracked
-    // and replayed into the retry (see `retryAfterFailure`), which runs `tracked` for later attempts.
+    // and replayed into the retry (see `replayIntoRetry`), which runs `tracked` for later attempts.
     if (first !== undefined) return replayIntoRetry(tracking(first.error, first.sentAt), tracked, schedule)
     const sentAt = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
     return Effect.catch(attempt, (failed) => replayIntoRetry(tracking(failed, sentAt), tracked, schedule))

@@ -1,18 +1,13 @@
 /**
- * `Effect.retry(self, schedule)` that pays for the schedule only once `self` has failed: the first
- * run is `self` alone; its failure is handed to `Effect.retry` as the outcome of the retry's first
- * run (replayed, not re-sent), so the schedule sees exactly the inputs and times it would have seen.
- * The common case (the first attempt succeeds) builds no schedule driver at all.
+ * `Effect.retry` that pays for the schedule only once an attempt has failed: the first attempt runs
+ * alone (no schedule driver when it succeeds, the common case), and its failure is handed to
+ * `Effect.retry` as the outcome of the retry's first run (replayed, not sent again), so the schedule
+ * sees exactly the inputs and times it would have seen.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
 import type * as Schedule from "effect/Schedule"
-
-export const retryAfterFailure = <A, E, R, O, SE, R2>(
-  self: Effect.Effect<A, E, R>,
-  schedule: () => Schedule.Schedule<O, E, SE, R2>,
-): Effect.Effect<A, E | SE, R | R2> => Effect.catch(self, (first) => replayIntoRetry(first, self, schedule))
 
 /**
  * The retry after a first attempt that already failed with `first`: `first` is replayed as the retried

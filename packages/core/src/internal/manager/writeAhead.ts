@@ -14,7 +14,8 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { StoreConflict, type StoreError } from "../../StoreError.ts"
-import { retryAfterFailure } from "../retryAfterFailure.ts"
+import type { StoredToken } from "../../TokenStore.ts"
+import { replayIntoRetry } from "../retryAfterFailure.ts"
 import { saveNowOf } from "../store/syncFace.ts"
 import { adopt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
@@ -80,18 +81,17 @@ const afterFailedSave = (
 ): Effect.Effect<void, StoreError> =>
   Effect.gen(function* () {
     const { store, emit } = ctx.config
-    let attempts = 0
-    let replay = true
-    const attempt = Effect.suspend(() => {
+    // The first save already ran: its failure is replayed into `saveRetry` (not sent again), and each
+    // retry saves again. A conflict is an answer, not a failure.
+    let attempts = 1
+    const again = Effect.suspend(() => {
       attempts++
-      if (replay) {
-        // The first attempt's outcome, as it came: not sent again.
-        replay = false
-        return Effect.fail(first)
-      }
       return store.save(pending.record, pending.expected)
     }).pipe(Effect.catchTag("StoreConflict", (conflict) => Effect.succeed(conflict)))
-    const result = yield* Effect.result(retryAfterFailure(attempt, () => ctx.config.saveRetry))
+    const result: Result.Result<StoredToken | StoreConflict, StoreError> =
+      first instanceof StoreConflict
+        ? Result.succeed(first)
+        : yield* Effect.result(replayIntoRetry(first, again, () => ctx.config.saveRetry))
     const now = yield* Clock.currentTimeMillis
     if (Result.isSuccess(result) && !(result.success instanceof StoreConflict)) {
       savedAt(ctx, result.success.generation, now, recovered)
