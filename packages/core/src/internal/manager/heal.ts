@@ -27,17 +27,8 @@ import { sameToken } from "../store/record.ts"
 import { heldAccessOf } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
 import { fingerprint as originOf } from "./origin.ts"
-import {
-  type Held,
-  type HeldAccess,
-  healed,
-  healFailed,
-  heldOf,
-  markedDead,
-  rotated,
-  rotationRecord,
-} from "./state.ts"
-import { flushUnsaved } from "./writeAhead.ts"
+import { type HeldAccess, healed, healFailed, heldOf, markedDead } from "./state.ts"
+import { flushUnsaved, holdRotation } from "./writeAhead.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
@@ -221,12 +212,17 @@ export const grantAndSave = (
     )
     const now = yield* Clock.currentTimeMillis
     const access = yield* heldAccessOf(ctx, tokens, now)
-    const origin = plan.origin ?? originOf(tokens.refreshToken)
-    const held: Held = { refreshToken: tokens.refreshToken, origin, generation: undefined, access }
-    const rejected = ctx.read().rejected
-    const record = rotationRecord(tokens, origin, rejected, plan.reason === "deadChain" ? now : undefined)
-    ctx.update((state) =>
-      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
+    holdRotation(
+      ctx,
+      tokens,
+      access,
+      {
+        origin: plan.origin ?? originOf(tokens.refreshToken),
+        healedAt: plan.reason === "deadChain" ? now : undefined,
+        expected: plan.expected,
+        baseGeneration: plan.baseGeneration,
+      },
+      now,
     )
     // Write-ahead: the new chain is saved before its access token is handed out.
     yield* flushUnsaved(ctx, false)

@@ -33,17 +33,8 @@ import { deadSince, deadTokenError, grantAndSave, healBlocked, markDead } from "
 import { type Plan, planAfterRefusal, planRefresh } from "./plan.ts"
 import { salvageRotation } from "./salvage.ts"
 import { servable } from "./serve.ts"
-import {
-  type Held,
-  type HeldAccess,
-  heldOf,
-  markedAmbiguous,
-  provisionSettled,
-  rotated,
-  rotationRecord,
-  unsavedOf,
-} from "./state.ts"
-import { flushUnsaved, flushUnsavedNow } from "./writeAhead.ts"
+import { type Held, type HeldAccess, heldOf, markedAmbiguous, provisionSettled, unsavedOf } from "./state.ts"
+import { flushUnsaved, flushUnsavedNow, holdRotation } from "./writeAhead.ts"
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
@@ -81,17 +72,7 @@ export const takeAnswer = (
 ): { readonly saving: Effect.Effect<void, StoreError> | undefined; readonly finish: () => HeldAccess } => {
   const now = clock.currentTimeMillisUnsafe()
   const access = heldAccessAt(ctx, tokens, now, random)
-  const held: Held = {
-    refreshToken: tokens.refreshToken,
-    origin: plan.origin,
-    generation: undefined,
-    access,
-  }
-  const rejected = ctx.read().rejected
-  const record = rotationRecord(tokens, plan.origin, rejected, plan.healedAt)
-  ctx.update((state) =>
-    rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
-  )
+  holdRotation(ctx, tokens, access, plan, now)
   const finish = () => {
     const after = heldOf(ctx.read())
     if (ctx.config.listening?.() !== false) {

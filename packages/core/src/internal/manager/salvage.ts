@@ -13,8 +13,8 @@ import type { StoreError } from "../../StoreError.ts"
 import { sameToken } from "../store/record.ts"
 import type { EngineContext } from "./context.ts"
 import type { Plan } from "./plan.ts"
-import { type Held, type HeldAccess, heldOf, rotated } from "./state.ts"
-import { flushUnsaved } from "./writeAhead.ts"
+import { type HeldAccess, heldOf } from "./state.ts"
+import { flushUnsaved, holdRotation } from "./writeAhead.ts"
 
 /**
  * A 2xx answer whose new refresh token is well-formed while another field is not (`MalformedResponse`
@@ -32,21 +32,7 @@ export const salvageRotation = (
 ) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
-    const rejected = ctx.read().rejected
-    const held: Held = {
-      refreshToken: rotatedRefreshToken,
-      origin: plan.origin,
-      generation: undefined,
-      access: undefined,
-    }
-    const record = {
-      refreshToken: rotatedRefreshToken,
-      origin: plan.origin,
-      rejected: rejected.length === 0 ? undefined : rejected,
-    }
-    ctx.update((state) =>
-      rotated(state, held, { record, expected: plan.expected, baseGeneration: plan.baseGeneration }, now),
-    )
+    holdRotation(ctx, { refreshToken: rotatedRefreshToken }, undefined, plan, now)
     yield* flushUnsaved(ctx, false)
     ctx.config.emit({ type: "refreshFailed", at: new Date(now), error, servedPrevious: false })
     const after = heldOf(ctx.read())

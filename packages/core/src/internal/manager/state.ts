@@ -149,11 +149,12 @@ export const adopted = (state: ManagerState, held: Held, rejected?: ReadonlyArra
  * again) and waits to be saved.
  */
 /**
- * The record a rotation saves: the new tokens, where the chain came from, the refused refresh
- * tokens remembered so far, and when a service account re-established it (if it just did).
+ * The record a rotation saves: the new tokens (a salvaged refresh token alone has no access token),
+ * where the chain came from, the refused refresh tokens remembered so far, and when a service account
+ * last re-established it.
  */
 export const rotationRecord = (
-  tokens: TokenSet,
+  tokens: Pick<TokenSet, "refreshToken"> & Partial<TokenSet>,
   origin: string | undefined,
   rejected: ReadonlyArray<string>,
   healedAt: number | undefined,

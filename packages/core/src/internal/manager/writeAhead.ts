@@ -12,14 +12,60 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { StoreConflict, type StoreError } from "../../StoreError.ts"
+import type { TokenSet } from "../../TokenSet.ts"
 import type { StoredToken } from "../../TokenStore.ts"
 import { replayIntoRetry } from "../retryAfterFailure.ts"
 import { saveNowOf } from "../store/syncFace.ts"
 import { adopt } from "./adoption.ts"
 import type { EngineContext } from "./context.ts"
-import { abandoned, accessKept, heldOf, saved, type Unsaved, unsavedOf } from "./state.ts"
+import {
+  abandoned,
+  accessKept,
+  type Held,
+  type HeldAccess,
+  heldOf,
+  rotated,
+  rotationRecord,
+  saved,
+  type Unsaved,
+  unsavedOf,
+} from "./state.ts"
+
+/** The chain a rotation continues: where it came from, and what the store must still hold to save over. */
+export interface RotationChain {
+  readonly origin: string | undefined
+  /** When a service account last healed the chain (carried on by every rotation's record). */
+  readonly healedAt?: number | undefined
+  readonly expected: Redacted.Redacted<string> | undefined
+  readonly baseGeneration?: number | undefined
+}
+
+/**
+ * Holds a rotation in memory at once, unsaved until `flushUnsaved` (or `flushUnsavedNow`) saves it:
+ * from now on the old refresh token is never used again. `tokens`: the answer (a salvaged refresh token
+ * alone has no access token); `access`: its access token as held.
+ */
+export const holdRotation = (
+  ctx: EngineContext,
+  tokens: Pick<TokenSet, "refreshToken"> & Partial<TokenSet>,
+  access: HeldAccess | undefined,
+  chain: RotationChain,
+  now: number,
+): void => {
+  const held: Held = {
+    refreshToken: tokens.refreshToken,
+    origin: chain.origin,
+    generation: undefined,
+    access,
+  }
+  const record = rotationRecord(tokens, chain.origin, ctx.read().rejected, chain.healedAt)
+  ctx.update((state) =>
+    rotated(state, held, { record, expected: chain.expected, baseGeneration: chain.baseGeneration }, now),
+  )
+}
 
 /** Records a saved rotation and reports it. */
 const savedAt = (ctx: EngineContext, generation: number, now: number, recovered: boolean): void => {
