@@ -21,7 +21,13 @@ import {
   type HttpTransportRequest,
   type HttpTransportResponse,
 } from "../src/HttpTransport.ts"
-import { type LockNow, lockNowOf, type SaveNow, saveNowOf, syncStep } from "../src/internal/store/syncFace.ts"
+import {
+  type LockNow,
+  lockNowOf,
+  type SaveNow,
+  saveNowOf,
+  withSyncStep,
+} from "../src/internal/store/syncFace.ts"
 import { memoryStore } from "../src/MemoryStore.ts"
 import { StoreError } from "../src/StoreError.ts"
 import { createTokenClient } from "../src/TokenClient.ts"
@@ -105,13 +111,14 @@ const countedStore = () => {
   const store = memoryStore()
   const lockNow = lockNowOf(store) as LockNow
   const tries = { count: 0 }
-  const withRefreshLock: TokenStoreShape["withRefreshLock"] = (effect) => store.withRefreshLock(effect)
-  Object.defineProperty(withRefreshLock, syncStep, {
-    value: (() => {
-      tries.count++
-      return lockNow()
-    }) satisfies LockNow,
-  })
+  const counted: LockNow = () => {
+    tries.count++
+    return lockNow()
+  }
+  const withRefreshLock = withSyncStep<TokenStoreShape["withRefreshLock"], LockNow>(
+    (effect) => store.withRefreshLock(effect),
+    counted,
+  )
   return { store: { ...store, withRefreshLock }, tries }
 }
 
@@ -226,15 +233,16 @@ describe("the flight without a fiber", () => {
     const base = memoryStore()
     const saveNow = saveNowOf(base) as SaveNow
     let failures = 1
-    const save: TokenStoreShape["save"] = (next, expected) => base.save(next, expected)
-    Object.defineProperty(save, syncStep, {
-      value: ((next, expected, now) => {
-        if (failures-- > 0) {
-          return Result.fail(new StoreError({ operation: "save", location: "memory", reason: "Io" }))
-        }
-        return saveNow(next, expected, now)
-      }) satisfies SaveNow,
-    })
+    const failingOnce: SaveNow = (next, expected, now) => {
+      if (failures-- > 0) {
+        return Result.fail(new StoreError({ operation: "save", location: "memory", reason: "Io" }))
+      }
+      return saveNow(next, expected, now)
+    }
+    const save = withSyncStep<TokenStoreShape["save"], SaveNow>(
+      (next, expected) => base.save(next, expected),
+      failingOnce,
+    )
     const store: TokenStoreShape = { ...base, save }
     const endpoint = scriptedEndpoint([])
     const client = createTokenClient({ ...offlineClientOptions, transport: endpoint.transport, store })

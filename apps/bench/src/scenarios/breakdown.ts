@@ -23,7 +23,11 @@ import * as Result from "effect/Result"
 import * as Tracer from "effect/Tracer"
 // Core's internals, from its sources: the bench is private and measures them in isolation only.
 import { makeEmitter } from "../../../../packages/core/src/internal/manager/emitter.ts"
-import { type SaveNow, syncStep } from "../../../../packages/core/src/internal/store/syncFace.ts"
+import {
+  type SaveNow,
+  saveNowOf,
+  withSyncStep,
+} from "../../../../packages/core/src/internal/store/syncFace.ts"
 import { buildTokenRequest } from "../../../../packages/core/src/internal/tokenRequest.ts"
 import { interpretResponse } from "../../../../packages/core/src/internal/tokenResponse.ts"
 import { plainClient } from "../contenders/clients.ts"
@@ -91,7 +95,7 @@ const probeFetch = (original: typeof fetch): typeof fetch =>
  */
 const probeStore = (): TokenStoreShape => {
   const store = memoryStore()
-  const saveNow = (store.save as unknown as Record<symbol, SaveNow | undefined>)[syncStep]
+  const saveNow = saveNowOf(store)
   const save: TokenStoreShape["save"] = (next, expected) =>
     Effect.suspend(() => {
       mark("saveStart")
@@ -104,7 +108,7 @@ const probeStore = (): TokenStoreShape => {
       mark("saveEnd")
       return result
     }
-    Object.defineProperty(save, syncStep, { value: marked, enumerable: false })
+    withSyncStep(save, marked)
   }
   return { ...store, save }
 }

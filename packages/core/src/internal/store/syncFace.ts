@@ -1,10 +1,12 @@
 /**
- * A store's synchronous face: a store whose `load` or `save` is one synchronous step (the memory
- * store) carries that step on the effect or function itself, under a private symbol, and the token
- * manager calls it directly inside a step it is already running, instead of running the effect.
+ * A store's synchronous face: a store whose `load`, `save` or refresh lock is one synchronous step (the
+ * memory store) carries that step on the effect or function itself, under a private symbol, and the
+ * token manager calls it directly inside a step it is already running, instead of running the effect
+ * (and, for the Promise client, runs a whole refresh without a fiber: manager/directFlight.ts).
  *
  * The face is carried by the member, not by the store object: a store spread into a new object
- * with its `save` (or `load`) wrapped keeps only what it wraps, and the manager then runs the wrapper.
+ * with its `save` (or `load`, or `withRefreshLock`) wrapped keeps only what it wraps, and the manager
+ * then runs the wrapper.
  * What a step answers through the face is exactly what the effect would have answered.
  *
  * @internal
