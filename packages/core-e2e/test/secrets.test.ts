@@ -14,7 +14,12 @@ import * as References from "effect/References"
 import * as Schedule from "effect/Schedule"
 import * as Tracer from "effect/Tracer"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { fetchTransport, fromPromise, HttpTransport } from "../../core/src/HttpTransport.ts"
+import {
+  fetchTransport,
+  fromPromise,
+  HttpTransport,
+  nodeHttpTransport,
+} from "../../core/src/HttpTransport.ts"
 import { InvalidConfig } from "../../core/src/InvalidConfig.ts"
 import {
   type PasswordGrantRequest,
@@ -55,10 +60,10 @@ const addSecret = (s: string) => {
 const formEncode = (s: string) => new URLSearchParams([["", s]]).toString().slice(1)
 addSecret(`${formEncode(CLIENT_ID)}:${formEncode(CLIENT_SECRET)}`)
 
-/** A transport that records every token in every response body, then hands the response on. */
-const recording: HttpTransport = {
+/** `base`, recording every token in every response body before it hands the response on. */
+const recordingOver = (base: HttpTransport): HttpTransport => ({
   send: (request) =>
-    fetchTransport.send(request).pipe(
+    base.send(request).pipe(
       Effect.tap((response) =>
         Effect.sync(() => {
           for (const match of response.body.matchAll(/"(?:access_token|refresh_token)"\s*:\s*"([^"]+)"/g)) {
@@ -67,7 +72,10 @@ const recording: HttpTransport = {
         }),
       ),
     ),
-}
+})
+
+/** The default transport, recording. */
+const recording = recordingOver(nodeHttpTransport)
 
 interface Captured {
   readonly exit: Exit.Exit<TokenSet, RefreshError | InvalidConfig>
@@ -236,18 +244,20 @@ const drive = async (
   request: RefreshRequest,
   faults: ReadonlyArray<Fault> = [],
   retry = false,
+  transport = recording,
 ) => {
   sim.clearFaults()
   if (faults.length > 0) sim.injectFaults(...faults)
   const captured = await capture(
     retry ? refreshWithRetry(request, { rotationGracePeriod: "2 seconds" }) : refresh(request),
+    transport,
   )
   const error = scan(label, captured)
   seen.add(error._tag)
   // the Promise facade rejects with the same, equally clean, error
   sim.clearFaults()
   if (faults.length > 0) sim.injectFaults(...faults)
-  const rejected = await refreshTokenSet(request, { retry: false, transport: recording }).then(
+  const rejected = await refreshTokenSet(request, { retry: false, transport }).then(
     () => undefined,
     (e: unknown) => e,
   )
@@ -259,6 +269,38 @@ const drive = async (
   }
   return error
 }
+
+/** Every fault of the simulator that ends a refresh in an error. */
+const FAULTS: ReadonlyArray<readonly [string, Fault]> = [
+  ["429", { kind: "status", status: 429, retryAfter: 1 }],
+  ["500", { kind: "status", status: 500, rotate: true }],
+  ["502", { kind: "status", status: 502 }],
+  ["503", { kind: "status", status: 503, body: "empty" }],
+  ["504", { kind: "status", status: 504, rotate: true }],
+  ["delay", { kind: "delay", ms: 1000 }],
+  ["delay before", { kind: "delay", ms: 1000, phase: "beforeProcessing" }],
+  ["stallBody", { kind: "stallBody", ms: 50 }],
+  ["stallBody long", { kind: "stallBody", ms: 1000 }],
+  ["resetBeforeProcessing", { kind: "resetBeforeProcessing" }],
+  ["resetAfterRotation", { kind: "resetAfterRotation" }],
+  ["html", { kind: "html" }],
+  ["html 400", { kind: "html", status: 400 }],
+  ["malformedJson", { kind: "malformedJson" }],
+  ["missing access_token", { kind: "missingField", field: "access_token" }],
+  ["missing token_type", { kind: "missingField", field: "token_type" }],
+  // A missing expires_in now gets the default lifetime (no error path): an unusable one has one.
+  ["expires_in 0", { kind: "expiresIn", value: 0 }],
+  ["expires_in a word", { kind: "expiresIn", value: "soon" }],
+  ["wrongTokenType", { kind: "wrongTokenType" }],
+  ["oversizedBody", { kind: "oversizedBody", bytes: 200_000 }],
+]
+
+/** The faults about time (delays, stalled bodies), which get a short timeout. */
+const TIMED = new Set(["delay", "delay before", "stallBody", "stallBody long"])
+
+/** A fresh client's request for fault `name`. */
+const faulted = (name: string, overrides: Partial<RefreshRequest>) =>
+  fresh({ ...overrides, ...(TIMED.has(name) ? { timeout: 400 } : {}) })
 
 describe("no secret leaks from any error path (real simulator over HTTP)", () => {
   for (const placement of ["query", "body"] as const) {
@@ -272,38 +314,16 @@ describe("no secret leaks from any error path (real simulator over HTTP)", () =>
       })
 
       it(`faults (${tag})`, { timeout: 180_000 }, async () => {
-        const faults: ReadonlyArray<readonly [string, Fault]> = [
-          ["429", { kind: "status", status: 429, retryAfter: 1 }],
-          ["500", { kind: "status", status: 500, rotate: true }],
-          ["502", { kind: "status", status: 502 }],
-          ["503", { kind: "status", status: 503, body: "empty" }],
-          ["504", { kind: "status", status: 504, rotate: true }],
-          ["delay", { kind: "delay", ms: 1000 }],
-          ["delay before", { kind: "delay", ms: 1000, phase: "beforeProcessing" }],
-          ["stallBody", { kind: "stallBody", ms: 50 }],
-          ["stallBody long", { kind: "stallBody", ms: 1000 }],
-          ["resetBeforeProcessing", { kind: "resetBeforeProcessing" }],
-          ["resetAfterRotation", { kind: "resetAfterRotation" }],
-          ["html", { kind: "html" }],
-          ["html 400", { kind: "html", status: 400 }],
-          ["malformedJson", { kind: "malformedJson" }],
-          ["missing access_token", { kind: "missingField", field: "access_token" }],
-          ["missing token_type", { kind: "missingField", field: "token_type" }],
-          // A missing expires_in now gets the default lifetime (no error path): an unusable one has one.
-          ["expires_in 0", { kind: "expiresIn", value: 0 }],
-          ["expires_in a word", { kind: "expiresIn", value: "soon" }],
-          ["wrongTokenType", { kind: "wrongTokenType" }],
-          ["oversizedBody", { kind: "oversizedBody", bytes: 200_000 }],
-        ]
-        const timed = new Set(["delay", "delay before", "stallBody", "stallBody long"])
-        for (const [name, fault] of faults) {
-          await drive(`${name} ${tag}`, fresh({ ...opts, ...(timed.has(name) ? { timeout: 400 } : {}) }), [
-            fault,
-          ])
-        }
+        for (const [name, fault] of FAULTS) await drive(`${name} ${tag}`, faulted(name, opts), [fault])
       })
     }
   }
+
+  it("faults over fetchTransport (query/params)", { timeout: 180_000 }, async () => {
+    const overFetch = recordingOver(fetchTransport)
+    for (const [name, fault] of FAULTS)
+      await drive(`${name} (fetch)`, faulted(name, {}), [fault], false, overFetch)
+  })
 
   it("a server quoting the first 30 characters of the refresh token in error_description", {
     timeout: 60_000,

@@ -7,7 +7,7 @@ import { type Simulator, startSimulator } from "@tangoe-token/pingfederate-sim"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { assert, describe, it } from "vitest"
-import { fetchTransport, HttpTransport, type HttpTransportRequest } from "../../core/src/HttpTransport.ts"
+import { HttpTransport, type HttpTransportRequest, nodeHttpTransport } from "../../core/src/HttpTransport.ts"
 import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN } from "../../core/src/internal/tokenResponse.ts"
 import {
   InvalidClient,
@@ -37,7 +37,7 @@ const rewriting = (rewrite: (url: URL) => void): HttpTransport => ({
   send: (request: HttpTransportRequest) => {
     const url = new URL(request.url)
     rewrite(url)
-    return fetchTransport.send({ ...request, url: url.href })
+    return nodeHttpTransport.send({ ...request, url: url.href })
   },
 })
 

@@ -1,6 +1,7 @@
 /**
- * The one HTTP exchange a refresh needs, as a replaceable service. The default uses the global `fetch`
- * (with `redirect: "manual"` and a capped body read); an adapter can route the call through its host's
+ * The one HTTP exchange a refresh needs, as a replaceable service. The default, {@link nodeHttpTransport},
+ * uses Node's own HTTP client with its global agent; {@link fetchTransport} uses the global `fetch`. Both
+ * never follow a redirect and cap the body they read. An adapter can route the call through its host's
  * own HTTP client (n8n's `this.helpers.httpRequest`, for example) with {@link fromPromise}.
  *
  * A transport reports failures as {@link HttpTransportFailure}, classified into "the request never
@@ -11,7 +12,8 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { type PromiseSend, promiseSend } from "./internal/deadline.ts"
+import { type PromiseSend, promiseSend, withSignal } from "./internal/deadline.ts"
+import { nodeHttpExchange, nodeHttpSend } from "./internal/transport/nodeHttp.ts"
 
 /**
  * One request. `url`, `headers` and `body` carry secrets (the query string with the default
@@ -87,7 +89,8 @@ export interface HttpTransport {
 
 /**
  * Error codes that prove the request never left: name resolution, connection set-up and TLS
- * handshake failures. Anything else is treated as "may have reached the server".
+ * handshake failures, and requests the HTTP client refused to build. Anything else is treated as "may
+ * have reached the server".
  */
 const NEVER_LEFT = new Set([
   "ECONNREFUSED",
@@ -109,6 +112,13 @@ const NEVER_LEFT = new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
   "ERR_TLS_CERT_ALTNAME_INVALID",
+  // Refused by the HTTP client before it sent anything: the URL, its protocol, a header.
+  "ERR_INVALID_URL",
+  "ERR_INVALID_PROTOCOL",
+  "ERR_UNESCAPED_CHARACTERS",
+  "ERR_INVALID_CHAR",
+  "ERR_INVALID_HTTP_TOKEN",
+  "ERR_HTTP_INVALID_HEADER_VALUE",
 ])
 
 const CODE = /^[A-Z][A-Z0-9_]{1,47}$/
@@ -247,6 +257,15 @@ const fetchOnce = async (
  */
 export const fromPromise = (
   send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
+): HttpTransport => withPromise(send, withSignal(send))
+
+/**
+ * A transport whose `send` runs `send`, and whose Promise (`direct`, aborted without a signal) a refresh
+ * times with a plain timer (see internal/deadline.ts).
+ */
+const withPromise = (
+  send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
+  direct: PromiseSend,
 ): HttpTransport => {
   const transport: HttpTransport & { readonly [promiseSend]: PromiseSend } = {
     send: (request) =>
@@ -254,15 +273,16 @@ export const fromPromise = (
         try: (signal) => send(request, signal),
         catch: classifyFailure,
       }),
-    // The Promise itself, so that a refresh can time it with a plain timer (see internal/deadline.ts).
-    [promiseSend]: send,
+    [promiseSend]: direct,
   }
   return transport
 }
 
 /**
- * The default transport: the global `fetch`, never following redirects, reading at most
- * `maxBodyBytes` of the body. Interruption (a timeout, for example) aborts the request.
+ * The global `fetch` as transport, never following redirects, reading at most `maxBodyBytes` of the
+ * body. Interruption (a timeout, for example) aborts the request. For an application that routes
+ * `fetch` through its own undici dispatcher (`setGlobalDispatcher`, for a proxy or a CA); the default
+ * is {@link nodeHttpTransport}.
  *
  * @category constructors
  * @since 0.1.0
@@ -270,7 +290,23 @@ export const fromPromise = (
 export const fetchTransport: HttpTransport = /* @__PURE__ */ fromPromise(fetchOnce)
 
 /**
- * The transport `refresh` uses: {@link fetchTransport} unless another one is provided, e.g.
+ * The default transport: Node's own `http`/`https` client with the module's global agent, never
+ * following redirects, reading at most `maxBodyBytes` of the body. Interruption (a timeout, for
+ * example) aborts the request and closes its connection.
+ *
+ * The global agent keeps the connection alive between refreshes, and is read at each call: a host that
+ * replaces `https.globalAgent` to route outbound HTTP through a proxy (n8n does, from `HTTPS_PROXY` and
+ * `NO_PROXY`) routes the refresh too, as does Node's `NODE_USE_ENV_PROXY=1`. An application that routes
+ * `fetch` through its own undici dispatcher instead (`setGlobalDispatcher`) should pass
+ * {@link fetchTransport}.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const nodeHttpTransport: HttpTransport = /* @__PURE__ */ withPromise(nodeHttpSend, nodeHttpExchange)
+
+/**
+ * The transport `refresh` uses: {@link nodeHttpTransport} unless another one is provided, e.g.
  * `Effect.provideService(HttpTransport, fromPromise(myHttpCall))`.
  *
  * @category services
@@ -278,5 +314,5 @@ export const fetchTransport: HttpTransport = /* @__PURE__ */ fromPromise(fetchOn
  */
 export const HttpTransport: Context.Reference<HttpTransport> =
   /* @__PURE__ */ Context.Reference<HttpTransport>("@tangoe-token/core/HttpTransport", {
-    defaultValue: () => fetchTransport,
+    defaultValue: () => nodeHttpTransport,
   })

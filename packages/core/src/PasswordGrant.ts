@@ -287,7 +287,7 @@ export const passwordGrantTokenSet = async (
   options: {
     /** The rotation-safe retry policy (`{}` for the defaults); default: one attempt. */
     readonly retry?: RetryOptions | false | undefined
-    /** Another HTTP transport than the global `fetch`. */
+    /** Another HTTP transport than the default (`nodeHttpTransport`). */
     readonly transport?: HttpTransport | undefined
     /** Aborts the grant; the promise then rejects with the signal's reason. */
     readonly signal?: AbortSignal | undefined

@@ -28,7 +28,11 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
-import { fetchTransport, type HttpTransport, HttpTransport as HttpTransportService } from "./HttpTransport.ts"
+import {
+  type HttpTransport,
+  HttpTransport as HttpTransportService,
+  nodeHttpTransport,
+} from "./HttpTransport.ts"
 import { InvalidConfig } from "./InvalidConfig.ts"
 import { resolveBaseUrl } from "./internal/api/baseUrl.ts"
 import { type CallContext, expectJson, send, type TokenSource } from "./internal/api/call.ts"
@@ -398,7 +402,7 @@ export const createTangoeApi = (options: TangoeApiClientOptions): TangoeApiClien
     ),
     invalidate: (rejected) => Effect.promise(() => tokens.invalidate(Redacted.value(rejected))),
   }
-  const shape = makeShape(options, resolved.success, source, () => options.transport ?? fetchTransport)
+  const shape = makeShape(options, resolved.success, source, () => options.transport ?? nodeHttpTransport)
   const pages = <A>(
     input: string | URL,
     pageOptions: TangoePageOptions = {},

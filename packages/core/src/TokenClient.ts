@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import { fetchTransport, type HttpTransport } from "./HttpTransport.ts"
+import { type HttpTransport, nodeHttpTransport } from "./HttpTransport.ts"
 import { InvalidConfig } from "./InvalidConfig.ts"
 import { makeEmitter } from "./internal/manager/emitter.ts"
 import type { Engine, Snapshot } from "./internal/manager/engine.ts"
@@ -59,7 +59,7 @@ export interface TokenClientOptions extends Omit<RefreshRequest, "refreshToken">
   readonly rotationGracePeriod?: number | undefined
   /** Refresh in the background at each refresh-ahead point; default `false`. Never keeps the process alive. */
   readonly keepWarm?: boolean | undefined
-  /** The HTTP transport of the token call; default: the global `fetch`. */
+  /** The HTTP transport of the token call; default: {@link nodeHttpTransport} (Node's own client, global agent). */
   readonly transport?: HttpTransport | undefined
   /**
    * A Tangoe service account: the first grant when no refresh token is stored or given, and (with
@@ -221,7 +221,7 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
             selfHeal,
           },
           shape,
-          transport ?? fetchTransport,
+          transport ?? nodeHttpTransport,
           scope,
           emitter,
           (next) => {

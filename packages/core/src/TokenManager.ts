@@ -235,7 +235,7 @@ export class TokenManager extends /* @__PURE__ */ Context.Service<TokenManager, 
   /**
    * Makes a manager that lives as long as the scope: closing it cancels keep-warm and any refresh
    * in flight (a rotated token already received is still saved first). The HTTP transport is the
-   * `HttpTransport` in context (global `fetch` by default).
+   * `HttpTransport` in context (Node's HTTP client by default: `nodeHttpTransport`).
    *
    * @since 0.1.0
    */

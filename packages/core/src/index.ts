@@ -25,6 +25,7 @@ export {
   HttpTransportFailure,
   type HttpTransportRequest,
   type HttpTransportResponse,
+  nodeHttpTransport,
 } from "./HttpTransport.ts"
 // Errors.
 export { InvalidConfig } from "./InvalidConfig.ts"

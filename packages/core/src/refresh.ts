@@ -40,7 +40,7 @@ export const refreshResolved = (request: ResolvedRefreshRequest): Effect.Effect<
  * says what happened. No retry, no state: persist
  * `tokenSet.refreshToken` before using the access token.
  *
- * The HTTP exchange goes through the {@link HttpTransport} service (global `fetch` by default).
+ * The HTTP exchange goes through the {@link HttpTransport} service (`nodeHttpTransport` by default).
  *
  * @example
  * ```ts

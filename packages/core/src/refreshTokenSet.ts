@@ -24,7 +24,7 @@ export interface RefreshTokenSetOptions extends RetryOptions {
    * one attempt.
    */
   readonly retry?: boolean | undefined
-  /** Another HTTP transport than the global `fetch` (see `fromPromise`). */
+  /** Another HTTP transport than the default `nodeHttpTransport` (see `fetchTransport`, `fromPromise`). */
   readonly transport?: HttpTransport | undefined
   /** Aborts the refresh (and any wait between retries); the promise then rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined

@@ -1,4 +1,7 @@
-/** The default fetch transport against real local HTTP servers, and failure classification. */
+/**
+ * Core's two transports (the default on Node's HTTP client, and fetch) against real local HTTP servers,
+ * held to the same behaviour; what only the default does; and failure classification.
+ */
 import { createServer, type RequestListener, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { gzipSync } from "node:zlib"
@@ -13,6 +16,7 @@ import {
   HttpTransport,
   HttpTransportFailure,
   type HttpTransportRequest,
+  nodeHttpTransport,
 } from "../src/HttpTransport.ts"
 import { MalformedResponse, Transport } from "../src/RefreshError.ts"
 import { defaultRetrySchedule, refreshWithRetry } from "../src/RetryPolicy.ts"
@@ -40,10 +44,10 @@ const serve = async (handler: RequestListener): Promise<string> => {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/as/token.oauth2`
 }
 
-const send = (url: string, overrides: Partial<HttpTransportRequest> = {}) =>
+const send = (transport: HttpTransport, url: string, overrides: Partial<HttpTransportRequest> = {}) =>
   Effect.runPromise(
     Effect.exit(
-      fetchTransport.send({
+      transport.send({
         method: "POST",
         url,
         headers: {},
@@ -55,143 +59,159 @@ const send = (url: string, overrides: Partial<HttpTransportRequest> = {}) =>
     ),
   )
 
-describe("fetchTransport", () => {
-  it("does not follow a redirect: refresh reports it and nothing reaches the target", async () => {
-    let targetHits = 0
-    const target = await serve((_req, res) => {
-      targetHits++
-      res.end("{}")
-    })
-    const url = await serve((_req, res) => {
-      res.writeHead(307, { location: target })
-      res.end()
-    })
-    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
-    assert.instanceOf(error, MalformedResponse)
-    if (error instanceof MalformedResponse) assert.strictEqual(error.kind, "redirect")
-    assert.strictEqual(targetHits, 0)
-  })
+for (const [name, transport] of [
+  ["nodeHttpTransport (the default)", nodeHttpTransport],
+  ["fetchTransport", fetchTransport],
+] as const) {
+  /** A refresh through this transport. */
+  const refreshOver = (req: Parameters<typeof refresh>[0]) =>
+    refresh(req).pipe(Effect.provideService(HttpTransport, transport))
 
-  it("stops reading a chunked body past the cap", async () => {
-    let written = 0
-    const url = await serve((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" })
-      const chunk = "x".repeat(16 * 1024)
-      const timer = setInterval(() => {
-        if (res.destroyed || written > 10 * 1024 * 1024) {
-          clearInterval(timer)
-          res.end()
-          return
-        }
-        written += chunk.length
-        res.write(chunk)
-      }, 1)
-    })
-    const exit = await send(url, { maxBodyBytes: 64 * 1024 })
-    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
-    assert.isTrue(exit.value.bodyTruncated)
-    assert.isAtMost(exit.value.body.length, 64 * 1024)
-    assert.isBelow(written, 10 * 1024 * 1024)
-  })
-
-  it("refuses a declared Content-Length past the cap without reading", async () => {
-    const url = await serve((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json", "content-length": String(1024 * 1024) })
-      res.write("{")
-    })
-    const exit = await send(url, { maxBodyBytes: 1024 })
-    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
-    assert.isTrue(exit.value.bodyTruncated)
-  })
-
-  it("reads a body within its declared Content-Length whole", async () => {
-    const body = JSON.stringify({ access_token: "a", token_type: "Bearer", expires_in: 60 })
-    const url = await serve((_req, res) => {
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "content-length": String(Buffer.byteLength(body)),
+  describe(name, () => {
+    it("does not follow a redirect: refresh reports it and nothing reaches the target", async () => {
+      let targetHits = 0
+      const target = await serve((_req, res) => {
+        targetHits++
+        res.end("{}")
       })
-      res.end(body)
-    })
-    const exit = await send(url, { maxBodyBytes: 1024 })
-    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
-    assert.strictEqual(exit.value.body, body)
-    assert.isFalse(exit.value.bodyTruncated)
-  })
-
-  it("counts a compressed body as it decompresses, whatever its declared length", async () => {
-    const zipped = gzipSync(Buffer.alloc(1024 * 1024, "a"))
-    const url = await serve((_req, res) => {
-      res.writeHead(200, {
-        "content-type": "application/json",
-        "content-encoding": "gzip",
-        "content-length": String(zipped.byteLength),
+      const url = await serve((_req, res) => {
+        res.writeHead(307, { location: target })
+        res.end()
       })
-      res.end(zipped)
+      const error = reasonOf(await exitOf(refreshOver(request({ environment: { tokenUrl: url } }))))
+      assert.instanceOf(error, MalformedResponse)
+      if (error instanceof MalformedResponse) assert.strictEqual(error.kind, "redirect")
+      assert.strictEqual(targetHits, 0)
     })
-    assert.isBelow(zipped.byteLength, 64 * 1024)
-    const exit = await send(url, { maxBodyBytes: 64 * 1024 })
-    if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
-    assert.isTrue(exit.value.bodyTruncated)
-    assert.isAtMost(exit.value.body.length, 64 * 1024)
-  })
 
-  it("a refused connection never left and is retried", async () => {
-    const probe = createServer()
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
-    const port = (probe.address() as AddressInfo).port
-    await new Promise<void>((resolve) => probe.close(() => resolve()))
-    const url = `http://127.0.0.1:${port}/as/token.oauth2`
-    const exit = await send(url)
-    if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
-    assert.instanceOf(error, Transport)
-    if (!(error instanceof Transport)) return
-    assert.strictEqual(error.code, "ECONNREFUSED")
-    assert.isFalse(error.mayHaveReachedServer)
-    assert.isTrue(error.retryable)
-    // a server appears on that port once the refusal has been seen (the default schedule's first
-    // decision opens it, before its delay): the retrying refresh gets through
-    const late = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" }))
+    it("stops reading a chunked body past the cap", async () => {
+      let written = 0
+      const url = await serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        const chunk = "x".repeat(16 * 1024)
+        const timer = setInterval(() => {
+          if (res.destroyed || written > 10 * 1024 * 1024) {
+            clearInterval(timer)
+            res.end()
+            return
+          }
+          written += chunk.length
+          res.write(chunk)
+        }, 1)
+      })
+      const exit = await send(transport, url, { maxBodyBytes: 64 * 1024 })
+      if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+      assert.isTrue(exit.value.bodyTruncated)
+      assert.isAtMost(exit.value.body.length, 64 * 1024)
+      assert.isBelow(written, 10 * 1024 * 1024)
     })
-    servers.push(late)
-    let decisions = 0
-    const opensLate = defaultRetrySchedule.pipe(
-      Schedule.tap(() =>
-        decisions++ === 0
-          ? Effect.promise(() => new Promise<void>((resolve) => late.listen(port, "127.0.0.1", resolve)))
-          : Effect.void,
-      ),
-    )
-    successOf(
-      await exitOf(refreshWithRetry(request({ environment: { tokenUrl: url } }), { schedule: opensLate })),
-    )
-    assert.strictEqual(decisions, 1)
-  })
 
-  it("a connection closed before any response may have reached the server", async () => {
-    const url = await serve((req) => {
-      req.socket.destroy()
+    it("refuses a declared Content-Length past the cap without reading", async () => {
+      const url = await serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": String(1024 * 1024) })
+        res.write("{")
+      })
+      const exit = await send(transport, url, { maxBodyBytes: 1024 })
+      if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+      assert.isTrue(exit.value.bodyTruncated)
     })
-    const error = reasonOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
-    assert.instanceOf(error, Transport)
-    if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
-  })
 
-  it("sends the query form as a POST without a body", async () => {
-    let seen: { method?: string | undefined; url?: string | undefined; length?: string | undefined } = {}
-    const url = await serve((req, res) => {
-      seen = { method: req.method, url: req.url, length: req.headers["content-length"] }
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a" }))
+    it("reads a body within its declared Content-Length whole", async () => {
+      const body = JSON.stringify({ access_token: "a", token_type: "Bearer", expires_in: 60 })
+      const url = await serve((_req, res) => {
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(body)),
+        })
+        res.end(body)
+      })
+      const exit = await send(transport, url, { maxBodyBytes: 1024 })
+      if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+      assert.strictEqual(exit.value.body, body)
+      assert.isFalse(exit.value.bodyTruncated)
     })
-    successOf(await exitOf(refresh(request({ environment: { tokenUrl: url } }))))
-    assert.strictEqual(seen.method, "POST")
-    assert.match(seen.url ?? "", /^\/as\/token\.oauth2\?grant_type=refresh_token&client_id=/)
+
+    it("counts a compressed body as it decompresses, whatever its declared length", async () => {
+      const zipped = gzipSync(Buffer.alloc(1024 * 1024, "a"))
+      const url = await serve((_req, res) => {
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(zipped.byteLength),
+        })
+        res.end(zipped)
+      })
+      assert.isBelow(zipped.byteLength, 64 * 1024)
+      const exit = await send(transport, url, { maxBodyBytes: 64 * 1024 })
+      if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
+      assert.isTrue(exit.value.bodyTruncated)
+      assert.isAtMost(exit.value.body.length, 64 * 1024)
+    })
+
+    it("a refused connection never left and is retried", async () => {
+      const probe = createServer()
+      await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
+      const port = (probe.address() as AddressInfo).port
+      await new Promise<void>((resolve) => probe.close(() => resolve()))
+      const url = `http://127.0.0.1:${port}/as/token.oauth2`
+      const exit = await send(transport, url)
+      if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+      const error = reasonOf(await exitOf(refreshOver(request({ environment: { tokenUrl: url } }))))
+      assert.instanceOf(error, Transport)
+      if (!(error instanceof Transport)) return
+      assert.strictEqual(error.code, "ECONNREFUSED")
+      assert.isFalse(error.mayHaveReachedServer)
+      assert.isTrue(error.retryable)
+      // a server appears on that port once the refusal has been seen (the default schedule's first
+      // decision opens it, before its delay): the retrying refresh gets through
+      const late = createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(
+          JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" }),
+        )
+      })
+      servers.push(late)
+      let decisions = 0
+      const opensLate = defaultRetrySchedule.pipe(
+        Schedule.tap(() =>
+          decisions++ === 0
+            ? Effect.promise(() => new Promise<void>((resolve) => late.listen(port, "127.0.0.1", resolve)))
+            : Effect.void,
+        ),
+      )
+      successOf(
+        await exitOf(
+          refreshWithRetry(request({ environment: { tokenUrl: url } }), { schedule: opensLate }).pipe(
+            Effect.provideService(HttpTransport, transport),
+          ),
+        ),
+      )
+      assert.strictEqual(decisions, 1)
+    })
+
+    it("a connection closed before any response may have reached the server", async () => {
+      const url = await serve((req) => {
+        req.socket.destroy()
+      })
+      const error = reasonOf(await exitOf(refreshOver(request({ environment: { tokenUrl: url } }))))
+      assert.instanceOf(error, Transport)
+      if (error instanceof Transport) assert.isTrue(error.mayHaveReachedServer)
+    })
+
+    it("sends the query form as a POST without a body", async () => {
+      let seen: { method?: string | undefined; url?: string | undefined; length?: string | undefined } = {}
+      const url = await serve((req, res) => {
+        seen = { method: req.method, url: req.url, length: req.headers["content-length"] }
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a" }))
+      })
+      successOf(await exitOf(refreshOver(request({ environment: { tokenUrl: url } }))))
+      assert.strictEqual(seen.method, "POST")
+      assert.match(seen.url ?? "", /^\/as\/token\.oauth2\?grant_type=refresh_token&client_id=/)
+      assert.strictEqual(seen.length, "0")
+    })
   })
-})
+}
 
 describe("classifyFailure", () => {
   const fetchError = (code: string) =>

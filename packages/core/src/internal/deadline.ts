@@ -1,6 +1,6 @@
 /**
- * The time limit of a token call without a race of fibers. Core's own transports (`fetchTransport`,
- * `fromPromise`) expose the Promise behind them under {@link promiseSend}; with the real clock the
+ * The time limit of a token call without a race of fibers. Core's own transports (`nodeHttpTransport`,
+ * `fetchTransport`, `fromPromise`) expose the Promise behind them under {@link promiseSend}; with the real clock the
  * attempt runs that Promise with a plain timer that aborts the request at the deadline. Any other
  * transport, or a replaced `Clock` (a `TestClock`), gets `Effect.timeoutOrElse`. Both end the same
  * way: the request aborted and a `Timeout`.
@@ -14,11 +14,33 @@ import type { HttpTransportRequest, HttpTransportResponse } from "../HttpTranspo
 /** Where a core transport keeps its Promise-returning send. */
 export const promiseSend: unique symbol = Symbol.for("@tangoe-token/core/promiseSend")
 
-/** The Promise-returning send of a core transport. */
-export type PromiseSend = (
-  request: HttpTransportRequest,
-  signal: AbortSignal,
-) => Promise<HttpTransportResponse>
+/**
+ * How a timed exchange is aborted without an `AbortSignal` (whose listeners cost more than the rest of
+ * the exchange's set-up): the send sets `abort` when its request exists, the caller sets `aborted` and
+ * calls `abort`. A send that finds `aborted` set must not start.
+ */
+export interface AbortHook {
+  aborted: boolean
+  abort: (() => void) | undefined
+}
+
+/** The Promise-returning send of a core transport, aborted through `hook`. */
+export type PromiseSend = (request: HttpTransportRequest, hook: AbortHook) => Promise<HttpTransportResponse>
+
+/**
+ * A send that takes an `AbortSignal` (a `fromPromise` transport's function) as a {@link PromiseSend}:
+ * one `AbortController` per call, aborted through the hook.
+ */
+export const withSignal =
+  (
+    send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
+  ): PromiseSend =>
+  (request, hook) => {
+    const controller = new AbortController()
+    hook.abort = () => controller.abort()
+    if (hook.aborted) controller.abort()
+    return send(request, controller.signal)
+  }
 
 let realClock: Clock.Clock | undefined
 
@@ -39,8 +61,7 @@ export interface ExchangeEnds {
  * Sends `request` with `send` and aborts it once `millis` pass: the first way the exchange ends calls its
  * member of `ends` (a send that throws instead of rejecting is a failure). Returns the abort, which ends
  * the exchange unless it has ended (then it returns `false`, and none of `ends` is called after it).
- * One `AbortController` and one timer per call; the timer holds the process open only while the
- * request is pending. Shared by the attempt in a fiber (below) and the flight without a fiber.
+ * One timer per call, which holds the process open only while the request is pending. Shared by the attempt in a fiber (below) and the flight without a fiber.
  */
 export const sendTimed = (
   send: PromiseSend,
@@ -48,7 +69,11 @@ export const sendTimed = (
   millis: number,
   ends: ExchangeEnds,
 ): (() => boolean) => {
-  const controller = new AbortController()
+  const hook: AbortHook = { aborted: false, abort: undefined }
+  const abort = () => {
+    hook.aborted = true
+    hook.abort?.()
+  }
   let done = false
   /** Whether this is the first way the exchange ends. */
   const end = (): boolean => {
@@ -59,14 +84,14 @@ export const sendTimed = (
   }
   const timer = setTimeout(() => {
     if (!end()) return
-    controller.abort()
+    abort()
     ends.timeout()
   }, millis)
   const failed = (error: unknown) => {
     if (end()) ends.failure(error)
   }
   try {
-    send(request, controller.signal).then((response) => {
+    send(request, hook).then((response) => {
       if (end()) ends.response(response)
     }, failed)
   } catch (error) {
@@ -74,7 +99,7 @@ export const sendTimed = (
   }
   return () => {
     if (!end()) return false
-    controller.abort()
+    abort()
     return true
   }
 }

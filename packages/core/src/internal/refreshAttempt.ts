@@ -147,7 +147,7 @@ export const attemptParts = (
   }
 }
 
-/** The Promise behind a core transport (`fetchTransport`, `fromPromise`), if `transport` is one. */
+/** The Promise behind a core transport (`nodeHttpTransport`, `fetchTransport`, `fromPromise`), if `transport` is one. */
 export const promiseSendOf = (transport: HttpTransport): PromiseSend | undefined =>
   (transport as { readonly [promiseSend]?: PromiseSend })[promiseSend]
 
