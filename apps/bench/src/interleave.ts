@@ -1,9 +1,14 @@
 /**
- * Interleaved measurement: every round runs each contender once, in an order rotated by the round,
- * so that a noisy neighbour or a GC pause hits every contender alike. Warm-up rounds are discarded.
+ * Interleaved measurement: every round runs each contender once, so that a noisy neighbour or a GC
+ * pause hits every contender alike. Warm-up rounds are discarded.
+ *
+ * The order of a round comes from a Williams design (`balancedOrder`): over a cycle of rounds every
+ * contender runs in every position, and right after every other contender, equally often. Rotating one
+ * order by the round balanced the positions only: each contender then always followed the same
+ * neighbour, and what that neighbour left behind (warm or cold code paths of `fetch` or of Node's HTTP
+ * client, caches) was measured with it. The same refresh measured 0.87x plain fetch after a contender on
+ * Node's HTTP client and 1.10x after plain fetch (see README, "Order of the contenders").
  */
-import { performance } from "node:perf_hooks"
-
 /** A contender of a throughput scenario: `run(n)` performs n sequential operations. */
 export interface BatchContender {
   readonly name: string
@@ -22,12 +27,22 @@ export interface RoundPlan {
   readonly rounds: number
 }
 
-const rotated = <A>(items: ReadonlyArray<A>, by: number): ReadonlyArray<A> => {
-  const k = items.length === 0 ? 0 : by % items.length
-  return [...items.slice(k), ...items.slice(0, k)]
+/**
+ * Round `round`'s order of `n` contenders (indexes), from a Williams design: the first row is
+ * 0, 1, n-1, 2, n-2, …; row r adds r to each index (mod n); for an odd `n` the rows are followed by their
+ * reverses. Over one cycle (`n` rounds, `2n` for an odd `n`) each index takes each position equally
+ * often, and each ordered pair of different indexes is adjacent equally often (once, twice for odd `n`).
+ */
+export const balancedOrder = (n: number, round: number): ReadonlyArray<number> => {
+  if (n <= 0) return []
+  const first = Array.from({ length: n }, (_, i) => (i % 2 === 1 ? (i + 1) / 2 : (n - i / 2) % n))
+  const cycle = n % 2 === 0 ? n : 2 * n
+  const r = round % cycle
+  const row = first.map((v) => (v + (r % n)) % n)
+  return r < n ? row : row.reverse()
 }
 
-/** Runs contenders in rotated order for `warmup + rounds` rounds; returns the kept samples by name. */
+/** Runs contenders in balanced order for `warmup + rounds` rounds; returns the kept samples by name. */
 export const interleave = async <C extends { readonly name: string }>(
   contenders: ReadonlyArray<C>,
   plan: RoundPlan,
@@ -35,7 +50,8 @@ export const interleave = async <C extends { readonly name: string }>(
 ): Promise<Map<string, number[]>> => {
   const samples = new Map(contenders.map((c) => [c.name, [] as number[]]))
   for (let round = 0; round < plan.warmup + plan.rounds; round++) {
-    for (const contender of rotated(contenders, round)) {
+    for (const index of balancedOrder(contenders.length, round)) {
+      const contender = contenders[index] as C
       const sample = await measure(contender)
       if (round >= plan.warmup) samples.get(contender.name)?.push(sample)
     }

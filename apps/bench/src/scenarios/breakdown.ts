@@ -1,13 +1,18 @@
 /**
  * Scenario 8, where the time of one refresh goes: our Promise client's `refresh()` with its defaults
- * (global `fetch`, memory store, rotation-safe retry), cut into phases at the boundaries a user can
- * observe without touching core: the global `fetch` (called, headers in, body read), the memory store's
- * `save` (wrapped, same store), the `refreshed` event, and the Promise settling. Plain `fetch` sending
- * the same POST is cut at the same points. Interleaved, medians in microseconds.
+ * (Node's HTTP client, memory store, rotation-safe retry), cut into phases at the boundaries a user can
+ * observe without touching core: Node's HTTP client (`request` called, response headers in, body
+ * ended), the memory store's `save` (wrapped, same store), the `refreshed` event, and the
+ * Promise settling. Plain `fetch` sending the same POST is cut at the same points (the global `fetch`
+ * wrapped). Interleaved, medians in microseconds.
  *
  * The pure steps that run between two boundaries (validation, request building, decoding, event
  * delivery, a span) are then timed on their own, in CPU microseconds per call, from core's sources.
  */
+import * as diagnostics from "node:diagnostics_channel"
+import http, { type IncomingMessage } from "node:http"
+import https from "node:https"
+import { syncBuiltinESMExports } from "node:module"
 import { performance } from "node:perf_hooks"
 import {
   createTokenClient,
@@ -37,12 +42,12 @@ import { round, type ScenarioResult, target } from "../result.ts"
 import type { Settings } from "../settings.ts"
 import { summarize } from "../stats.ts"
 
-type Mark = "start" | "fetch" | "headers" | "body" | "saveStart" | "saveEnd" | "event" | "end"
+type Mark = "start" | "send" | "headers" | "body" | "saveStart" | "saveEnd" | "event" | "end"
 
 /** The phases of our refresh, between two marks, in order. */
 const PHASES: ReadonlyArray<readonly [string, Mark, Mark]> = [
-  ["entry: flight, store lock and load, plan, request building", "start", "fetch"],
-  ["transport: fetch to response headers (loopback exchange and server)", "fetch", "headers"],
+  ["entry: flight, store lock and load, plan, request building", "start", "send"],
+  ["transport: request to response headers (loopback exchange and server)", "send", "headers"],
   ["response read (body text)", "headers", "body"],
   ["decode and validate the response, update the state", "body", "saveStart"],
   ["write-ahead save (memory store, compare-and-set)", "saveStart", "saveEnd"],
@@ -52,8 +57,8 @@ const PHASES: ReadonlyArray<readonly [string, Mark, Mark]> = [
 
 /** Plain fetch's phases, cut at the same points. */
 const PLAIN_PHASES: ReadonlyArray<readonly [string, Mark, Mark]> = [
-  ["entry: URL and parameters", "start", "fetch"],
-  ["transport: fetch to response headers", "fetch", "headers"],
+  ["entry: URL and parameters", "start", "send"],
+  ["transport: fetch to response headers", "send", "headers"],
   ["response read and JSON.parse (`response.json()`)", "headers", "body"],
   ["after the body: keep the tokens, resolve", "body", "end"],
 ]
@@ -67,7 +72,7 @@ const mark = (m: Mark) => {
 /** The global `fetch`, marking when it is called, when headers arrive and when the body is read. */
 const probeFetch = (original: typeof fetch): typeof fetch =>
   (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    mark("fetch")
+    mark("send")
     const response = await original(input, init)
     mark("headers")
     const text = response.text.bind(response)
@@ -87,6 +92,37 @@ const probeFetch = (original: typeof fetch): typeof fetch =>
     })
     return response
   }) as typeof fetch
+
+/**
+ * Node's HTTP client as a user can observe it: `http.request`/`https.request` wrapped (the call marks the
+ * send; `syncBuiltinESMExports` makes ES module importers see the wrapper), and its diagnostics channel
+ * for the response headers (published before the `response` event, so the body's `end` listener added
+ * here runs before the transport's). Returns the restore.
+ */
+const probeNodeHttp = (): (() => void) => {
+  const modules = [http, https] as const
+  const originals = modules.map((m) => m.request)
+  for (const m of modules) {
+    const original = m.request
+    m.request = ((...args: Parameters<typeof http.request>) => {
+      mark("send")
+      return original(...args)
+    }) as typeof http.request
+  }
+  syncBuiltinESMExports()
+  const response = (message: unknown) => {
+    mark("headers")
+    ;(message as { readonly response: IncomingMessage }).response.once("end", () => mark("body"))
+  }
+  diagnostics.subscribe("http.client.response.finish", response)
+  return () => {
+    modules.forEach((m, i) => {
+      m.request = originals[i] as typeof http.request
+    })
+    syncBuiltinESMExports()
+    diagnostics.unsubscribe("http.client.response.finish", response)
+  }
+}
 
 /**
  * The default memory store, with its `save` marked. The manager saves a memory store through the
@@ -204,6 +240,7 @@ export const breakdown = async (settings: Settings): Promise<ScenarioResult> => 
   const phases = new Map<string, number[]>()
   const totals = new Map<string, number[]>()
   globalThis.fetch = probeFetch(original)
+  const unsubscribe = probeNodeHttp()
   try {
     await interleave(contenders, settings.breakdown, async (c) => {
       marks = {}
@@ -227,6 +264,7 @@ export const breakdown = async (settings: Settings): Promise<ScenarioResult> => 
     })
   } finally {
     globalThis.fetch = original
+    unsubscribe()
     await ours.close()
     await sim.close()
   }
@@ -273,7 +311,7 @@ export const breakdown = async (settings: Settings): Promise<ScenarioResult> => 
       samplesPerPhase: Math.min(...PHASES.map(([name]) => phases.get(`ours\u0000${name}`)?.length ?? 0)),
     },
     notes: [
-      "Phases are cut where a user can observe them: the global fetch (wrapped), the memory store's save (wrapped), the refreshed event and the Promise settling; the phases sum to the whole refresh.",
+      "Phases are cut where a user can observe them: Node's HTTP client for ours (core's default transport: `request` wrapped, the response through its diagnostics channel), the global fetch (wrapped) for plain fetch, the memory store's save (wrapped), the refreshed event and the Promise settling; the phases sum to the whole refresh.",
       "The last rows time core's pure steps alone (from its sources), in CPU µs per call; they run inside the entry and decode phases.",
       "The simulator runs in the same process: the transport phase includes its handling of the request.",
     ],
