@@ -4,8 +4,11 @@
  * unasked or opened by a byte order mark, aborts that close the connection, and the per-URL options it
  * keeps. The behaviour both transports share is in HttpTransport.test.ts.
  */
+import { execFile } from "node:child_process"
 import http, { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { join } from "node:path"
+import { promisify } from "node:util"
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -87,6 +90,21 @@ const silent = async () => {
 }
 
 describe("nodeHttpTransport", () => {
+  it("loading core loads neither Node's HTTP clients nor zlib: a process that never refreshes skips them", async () => {
+    // The same probe sees them once loaded, so it cannot pass by seeing nothing.
+    const probe = `
+      const loaded = () => process.moduleLoadList.filter((m) => /^NativeModule (https|tls|zlib|_http_client)$/.test(m))
+      const core = await import(${JSON.stringify(join(import.meta.dirname, "..", "src", "index.ts"))})
+      core.createTokenClient({ environment: "qa", clientId: "c", clientSecret: "s", refreshToken: "r" })
+      const before = loaded()
+      process.getBuiltinModule("node:https")
+      console.log(JSON.stringify({ before, after: loaded() }))`
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", probe])
+    const { before, after } = JSON.parse(stdout) as { before: Array<string>; after: Array<string> }
+    assert.deepStrictEqual(before, [])
+    assert.includeMembers(after, ["NativeModule https", "NativeModule tls"])
+  })
+
   it("keeps one connection alive for refreshes one after another", async () => {
     const server = await serve(answer())
     for (let i = 0; i < 3; i++)

@@ -18,13 +18,26 @@
  *
  * @internal
  */
-import * as http from "node:http"
-import * as https from "node:https"
+import type * as http from "node:http"
 import type { Readable } from "node:stream"
 import { urlToHttpOptions } from "node:url"
-import * as zlib from "node:zlib"
+import type * as zlib from "node:zlib"
 import type { HttpTransportRequest, HttpTransportResponse } from "../../HttpTransport.ts"
 import type { AbortHook, PromiseSend } from "../deadline.ts"
+
+/**
+ * Node's HTTP clients, loaded at the first exchange: loading `node:https` (and TLS with it) costs
+ * about 10 ms, which a process that never refreshes (a CLI serving a cached token) must not pay.
+ */
+let clients: { readonly http: typeof http; readonly https: typeof import("node:https") } | undefined
+const clientsOf = () =>
+  (clients ??= {
+    http: process.getBuiltinModule("node:http"),
+    https: process.getBuiltinModule("node:https"),
+  })
+
+/** `node:zlib`, loaded when a server first sends a compressed body. */
+const zlibOf = (): typeof zlib => process.getBuiltinModule("node:zlib")
 
 /** What fetch sends as its `User-Agent` in Node; some gateways refuse a request without one. */
 const USER_AGENT = "node"
@@ -84,6 +97,7 @@ const decoderFor = (
   encoding: string | undefined,
 ): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined => {
   if (encoding === undefined) return undefined
+  const zlib = zlibOf()
   switch (encoding.trim().toLowerCase()) {
     case "gzip":
     case "x-gzip":
@@ -174,7 +188,8 @@ export const nodeHttpExchange: PromiseSend = (request, hook) =>
       const options = target.options
       options.method = request.method
       options.headers = headersFor(request)
-      req = (target.secure ? https : http).request(options)
+      const node = clientsOf()
+      req = (target.secure ? node.https : node.http).request(options)
     } catch (error) {
       // An invalid URL or header value: thrown before anything was sent.
       return fail(error)
