@@ -3,10 +3,12 @@
  * Our Promise client's `refresh()` from the given build ("old") and from this workspace's build ("new")
  * run interleaved with plain fetch and, unless `PEERS=0`, the peers of scenario 3.
  *
- * In a rotated round the contender that runs right after the other one finds effect's code (shared by
- * both builds) and the simulator's warm: that alone made identical builds differ by 14-32 µs. So the
- * rounds run in two halves, old before new and new before old, and the difference reported is the
- * mean of the two halves' differences. `ROUNDS` (default 800) is the total of both halves.
+ * The contender that runs right after the other one finds effect's code (shared by both builds) and
+ * the simulator's warm: with one order rotated by the round, that alone made identical builds differ by
+ * 14-32 µs. The rounds' order is now balanced (interleave.ts: each contender follows every other one
+ * equally often), and the rounds still run in two halves, old listed before new and new before old,
+ * as a check that the list's order does not matter; the difference reported is the mean of the two
+ * halves' differences. `ROUNDS` (default 800) is the total of both halves.
  */
 import { loadavg } from "node:os"
 import { resolve } from "node:path"
