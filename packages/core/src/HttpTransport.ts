@@ -295,8 +295,9 @@ export const fetchTransport: HttpTransport = /* @__PURE__ */ fromPromise(fetchOn
  * example) aborts the request and closes its connection.
  *
  * The global agent keeps the connection alive between refreshes, and is read at each call: a host that
- * replaces `https.globalAgent` to route outbound HTTP through a proxy (n8n does, from `HTTPS_PROXY` and
- * `NO_PROXY`) routes the refresh too, as does Node's `NODE_USE_ENV_PROXY=1`. An application that routes
+ * replaces `https.globalAgent` to route outbound HTTP through a proxy (the `global-agent` package does;
+ * n8n does for its main process, from `HTTPS_PROXY` and `NO_PROXY`) routes the refresh too, as does
+ * Node's `NODE_USE_ENV_PROXY=1`. An application that routes
  * `fetch` through its own undici dispatcher instead (`setGlobalDispatcher`) should pass
  * {@link fetchTransport}.
  *

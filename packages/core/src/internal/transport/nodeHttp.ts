@@ -4,7 +4,7 @@
  *
  * - **The global agent, read at each call.** It keeps connections alive (Node >= 19), so a refresh
  *   after another reuses the TLS session. A host that routes outbound HTTP through a proxy by replacing
- *   `https.globalAgent` (n8n does, from `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY`) or through Node's
+ *   `https.globalAgent` (the `global-agent` package; n8n, from `HTTPS_PROXY`/`NO_PROXY`) or through Node's
  *   `NODE_USE_ENV_PROXY` gets the refresh routed the same way; `NODE_EXTRA_CA_CERTS` and
  *   `--use-system-ca` apply as to any TLS connection.
  * - **No redirect is followed** (Node's client never follows one): a 3xx comes back as it is.
