@@ -2,62 +2,30 @@
  * Core's two transports (the default on Node's HTTP client, and fetch) against real local HTTP servers,
  * held to the same behaviour; what only the default does; and failure classification.
  */
-import { createServer, type RequestListener, type Server } from "node:http"
+import { createServer, type RequestListener } from "node:http"
 import type { AddressInfo } from "node:net"
 import { gzipSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
-import { afterEach, assert, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import {
   classifyFailure,
   fetchTransport,
   fromPromise,
   HttpTransport,
   HttpTransportFailure,
-  type HttpTransportRequest,
   nodeHttpTransport,
 } from "../src/HttpTransport.ts"
 import { MalformedResponse, Transport } from "../src/RefreshError.ts"
 import { defaultRetrySchedule, refreshWithRetry } from "../src/RetryPolicy.ts"
 import { refresh } from "../src/refresh.ts"
 import { exitOf, reasonOf, successOf } from "./support/exits.ts"
+import { exchange, useLocalServers } from "./support/localServers.ts"
 import { request } from "./support/request.ts"
 
-const servers: Array<Server> = []
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    ),
-  )
-})
-
-const serve = async (handler: RequestListener): Promise<string> => {
-  const server = createServer(handler)
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/as/token.oauth2`
-}
-
-const send = (transport: HttpTransport, url: string, overrides: Partial<HttpTransportRequest> = {}) =>
-  Effect.runPromise(
-    Effect.exit(
-      transport.send({
-        method: "POST",
-        url,
-        headers: {},
-        body: undefined,
-        timeoutMillis: 5000,
-        maxBodyBytes: 64 * 1024,
-        ...overrides,
-      }),
-    ),
-  )
+const local = useLocalServers()
+const serve = async (handler: RequestListener): Promise<string> => (await local.serve(handler)).tokenUrl
 
 for (const [name, transport] of [
   ["nodeHttpTransport (the default)", nodeHttpTransport],
@@ -99,7 +67,7 @@ for (const [name, transport] of [
           res.write(chunk)
         }, 1)
       })
-      const exit = await send(transport, url, { maxBodyBytes: 64 * 1024 })
+      const exit = await exchange(transport, url, { maxBodyBytes: 64 * 1024 })
       if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
       assert.isTrue(exit.value.bodyTruncated)
       assert.isAtMost(exit.value.body.length, 64 * 1024)
@@ -111,7 +79,7 @@ for (const [name, transport] of [
         res.writeHead(200, { "content-type": "application/json", "content-length": String(1024 * 1024) })
         res.write("{")
       })
-      const exit = await send(transport, url, { maxBodyBytes: 1024 })
+      const exit = await exchange(transport, url, { maxBodyBytes: 1024 })
       if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
       assert.isTrue(exit.value.bodyTruncated)
     })
@@ -125,7 +93,7 @@ for (const [name, transport] of [
         })
         res.end(body)
       })
-      const exit = await send(transport, url, { maxBodyBytes: 1024 })
+      const exit = await exchange(transport, url, { maxBodyBytes: 1024 })
       if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
       assert.strictEqual(exit.value.body, body)
       assert.isFalse(exit.value.bodyTruncated)
@@ -142,7 +110,7 @@ for (const [name, transport] of [
         res.end(zipped)
       })
       assert.isBelow(zipped.byteLength, 64 * 1024)
-      const exit = await send(transport, url, { maxBodyBytes: 64 * 1024 })
+      const exit = await exchange(transport, url, { maxBodyBytes: 64 * 1024 })
       if (Exit.isFailure(exit)) return assert.fail(String(exit.cause))
       assert.isTrue(exit.value.bodyTruncated)
       assert.isAtMost(exit.value.body.length, 64 * 1024)
@@ -154,7 +122,7 @@ for (const [name, transport] of [
       const port = (probe.address() as AddressInfo).port
       await new Promise<void>((resolve) => probe.close(() => resolve()))
       const url = `http://127.0.0.1:${port}/as/token.oauth2`
-      const exit = await send(transport, url)
+      const exit = await exchange(transport, url)
       if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
       const error = reasonOf(await exitOf(refreshOver(request({ environment: { tokenUrl: url } }))))
       assert.instanceOf(error, Transport)
@@ -170,7 +138,7 @@ for (const [name, transport] of [
           JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" }),
         )
       })
-      servers.push(late)
+      local.track(late)
       let decisions = 0
       const opensLate = defaultRetrySchedule.pipe(
         Schedule.tap(() =>

@@ -5,46 +5,25 @@
  * keeps. The behaviour both transports share is in HttpTransport.test.ts.
  */
 import { execFile } from "node:child_process"
-import http, { type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http"
-import type { AddressInfo, Socket } from "node:net"
+import http, { type IncomingMessage, type ServerResponse } from "node:http"
+import type { Socket } from "node:net"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import { afterEach, assert, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import { HttpTransportFailure, type HttpTransportRequest, nodeHttpTransport } from "../src/HttpTransport.ts"
 import { Timeout } from "../src/RefreshError.ts"
 import { refresh } from "../src/refresh.ts"
 import { exitOf, reasonOf, successOf } from "./support/exits.ts"
+import { exchange, useLocalServers } from "./support/localServers.ts"
 import { request } from "./support/request.ts"
 
 const TOKENS = JSON.stringify({ token_type: "Bearer", expires_in: 60, access_token: "a", refresh_token: "b" })
 
-const servers: Array<Server> = []
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    ),
-  )
-})
-
-/** A local server; `connections` counts the TCP connections it accepted. */
-const serve = async (handler: RequestListener) => {
-  const server = http.createServer(handler)
-  servers.push(server)
-  let connections = 0
-  server.on("connection", () => connections++)
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { origin, tokenUrl: `${origin}/as/token.oauth2`, connections: () => connections }
-}
+const { serve } = useLocalServers()
 
 /** Answers with the token set, encoded with `encoding` when given. */
 const answer =
@@ -58,19 +37,7 @@ const answer =
   }
 
 const send = (url: string, overrides: Partial<HttpTransportRequest> = {}) =>
-  Effect.runPromise(
-    Effect.exit(
-      nodeHttpTransport.send({
-        method: "POST",
-        url,
-        headers: {},
-        body: undefined,
-        timeoutMillis: 5000,
-        maxBodyBytes: 64 * 1024,
-        ...overrides,
-      }),
-    ),
-  )
+  exchange(nodeHttpTransport, url, overrides)
 
 /** A server that never answers: resolves `received` on the request, `closed` when its socket closes. */
 const silent = async () => {
