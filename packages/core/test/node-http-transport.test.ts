@@ -17,6 +17,8 @@ import { assert, describe, it } from "vitest"
 import { HttpTransportFailure, type HttpTransportRequest, nodeHttpTransport } from "../src/HttpTransport.ts"
 import { Timeout } from "../src/RefreshError.ts"
 import { refresh } from "../src/refresh.ts"
+import { createTangoeApi } from "../src/TangoeApi.ts"
+import { createTokenClient } from "../src/TokenClient.ts"
 import { exitOf, reasonOf, successOf } from "./support/exits.ts"
 import { exchange, useLocalServers } from "./support/localServers.ts"
 import { request } from "./support/request.ts"
@@ -79,8 +81,8 @@ describe("nodeHttpTransport", () => {
     assert.strictEqual(server.connections(), 1)
   })
 
-  it("goes through the module's global agent, read at each call (how n8n routes outbound HTTP to its proxy)", async () => {
-    const server = await serve(answer())
+  /** Runs `use` with `http.globalAgent` replaced by one that counts its new connections. */
+  const withHostAgent = async (use: () => Promise<unknown>): Promise<number> => {
     const original = http.globalAgent
     let connections = 0
     class HostAgent extends http.Agent {
@@ -92,11 +94,44 @@ describe("nodeHttpTransport", () => {
     const agent = new HostAgent({ keepAlive: true })
     http.globalAgent = agent
     try {
-      successOf(await exitOf(refresh(request({ environment: { tokenUrl: server.tokenUrl } }))))
-      assert.strictEqual(connections, 1)
+      await use()
+      return connections
     } finally {
       http.globalAgent = original
       agent.destroy()
+    }
+  }
+
+  it("goes through the module's global agent, read at each call (how n8n routes outbound HTTP to its proxy)", async () => {
+    const server = await serve(answer())
+    const connections = await withHostAgent(async () =>
+      successOf(await exitOf(refresh(request({ environment: { tokenUrl: server.tokenUrl } })))),
+    )
+    assert.strictEqual(connections, 1)
+  })
+
+  it("is the default of the Promise client, and of the Tangoe API client's token check", async () => {
+    const identity = JSON.stringify({ access_token: { tenant: "ACME" }, expires_in: 60, scope: "MOBPROC" })
+    const server = await serve((req, res) =>
+      answer(req.url?.includes("validate_bearer") === true ? identity : TOKENS)(req, res),
+    )
+    const client = createTokenClient({ ...request(), environment: { tokenUrl: server.tokenUrl } })
+    const api = createTangoeApi({
+      ...request(),
+      environment: { tokenUrl: server.tokenUrl },
+      baseUrl: server.origin,
+    })
+    try {
+      assert.strictEqual(await withHostAgent(() => client.refresh()), 1)
+      await api.tokens.refresh()
+      // The check's own exchange, after the refresh: a new connection through the replaced agent.
+      assert.strictEqual(
+        await withHostAgent(async () => assert.strictEqual((await api.validate()).tenant, "ACME")),
+        1,
+      )
+    } finally {
+      await client.close()
+      await api.close()
     }
   })
 
