@@ -135,6 +135,43 @@ describe("nodeHttpTransport", () => {
     }
   })
 
+  it("with NODE_USE_ENV_PROXY=1, the refresh goes through HTTP_PROXY (Node's own proxy support)", async () => {
+    const server = await serve(answer())
+    const proxied: Array<string> = []
+    // A forward proxy on loopback: it sees the absolute-form request line and forwards it.
+    const proxy = await serve((req, res) => {
+      proxied.push(`${req.method} ${new URL(req.url ?? "").pathname}`)
+      const upstream = http.request(
+        req.url ?? "",
+        { method: req.method, headers: req.headers, agent: false },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers)
+          r.pipe(res)
+        },
+      )
+      req.pipe(upstream)
+    })
+    const script = `
+      const core = await import(${JSON.stringify(join(import.meta.dirname, "..", "src", "index.ts"))})
+      const client = core.createTokenClient({ environment: { tokenUrl: ${JSON.stringify(server.tokenUrl)} },
+        clientId: "c", clientSecret: "s", refreshToken: "r" })
+      await client.refresh()
+      await client.close()
+      console.log("refreshed")`
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      env: {
+        ...process.env,
+        NODE_USE_ENV_PROXY: "1",
+        HTTP_PROXY: proxy.origin,
+        http_proxy: proxy.origin,
+        NO_PROXY: "",
+        no_proxy: "",
+      },
+    })
+    assert.strictEqual(stdout.trim(), "refreshed")
+    assert.deepStrictEqual(proxied, ["POST /as/token.oauth2"])
+  })
+
   it("adds a User-Agent unless one is given, and a Content-Length to every request", async () => {
     const seen: Array<IncomingMessage["headers"]> = []
     const server = await serve((req, res) => {
