@@ -12,8 +12,8 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { type PromiseSend, promiseSend, withSignal } from "./internal/deadline.ts"
-import { nodeHttpExchange, nodeHttpSend } from "./internal/transport/nodeHttp.ts"
+import { abortThrough, newAbortHook, type PromiseSend, promiseSend, withSignal } from "./internal/deadline.ts"
+import { nodeHttpExchange } from "./internal/transport/nodeHttp.ts"
 
 /**
  * One request. `url`, `headers` and `body` carry secrets (the query string with the default
@@ -257,21 +257,26 @@ const fetchOnce = async (
  */
 export const fromPromise = (
   send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
-): HttpTransport => withPromise(send, withSignal(send))
+): HttpTransport => withPromise(withSignal(send))
 
 /**
- * A transport whose `send` runs `send`, and whose Promise (`direct`, aborted without a signal) a refresh
- * times with a plain timer (see internal/deadline.ts).
+ * A transport over `direct`: its `send` runs the Promise and aborts it through the hook when
+ * interrupted; a refresh finds `direct` itself and times it with a plain timer (see
+ * internal/deadline.ts).
  */
-const withPromise = (
-  send: (request: HttpTransportRequest, signal: AbortSignal) => Promise<HttpTransportResponse>,
-  direct: PromiseSend,
-): HttpTransport => {
+const withPromise = (direct: PromiseSend): HttpTransport => {
   const transport: HttpTransport & { readonly [promiseSend]: PromiseSend } = {
     send: (request) =>
-      Effect.tryPromise({
-        try: (signal) => send(request, signal),
-        catch: classifyFailure,
+      Effect.callback<HttpTransportResponse, HttpTransportFailure>((resume) => {
+        const hook = newAbortHook()
+        const failed = (error: unknown) => resume(Effect.fail(classifyFailure(error)))
+        try {
+          direct(request, hook).then((response) => resume(Effect.succeed(response)), failed)
+        } catch (error) {
+          // A send that throws instead of rejecting.
+          failed(error)
+        }
+        return Effect.sync(() => abortThrough(hook))
       }),
     [promiseSend]: direct,
   }
@@ -304,7 +309,7 @@ export const fetchTransport: HttpTransport = /* @__PURE__ */ fromPromise(fetchOn
  * @category constructors
  * @since 0.1.0
  */
-export const nodeHttpTransport: HttpTransport = /* @__PURE__ */ withPromise(nodeHttpSend, nodeHttpExchange)
+export const nodeHttpTransport: HttpTransport = /* @__PURE__ */ withPromise(nodeHttpExchange)
 
 /**
  * The transport `refresh` uses: {@link nodeHttpTransport} unless another one is provided, e.g.

@@ -24,6 +24,15 @@ export interface AbortHook {
   abort: (() => void) | undefined
 }
 
+/** A hook no one has aborted yet. */
+export const newAbortHook = (): AbortHook => ({ aborted: false, abort: undefined })
+
+/** Aborts the exchange behind `hook`, or the one that has not started yet. */
+export const abortThrough = (hook: AbortHook): void => {
+  hook.aborted = true
+  hook.abort?.()
+}
+
 /** The Promise-returning send of a core transport, aborted through `hook`. */
 export type PromiseSend = (request: HttpTransportRequest, hook: AbortHook) => Promise<HttpTransportResponse>
 
@@ -69,11 +78,7 @@ export const sendTimed = (
   millis: number,
   ends: ExchangeEnds,
 ): (() => boolean) => {
-  const hook: AbortHook = { aborted: false, abort: undefined }
-  const abort = () => {
-    hook.aborted = true
-    hook.abort?.()
-  }
+  const hook = newAbortHook()
   let done = false
   /** Whether this is the first way the exchange ends. */
   const end = (): boolean => {
@@ -84,7 +89,7 @@ export const sendTimed = (
   }
   const timer = setTimeout(() => {
     if (!end()) return
-    abort()
+    abortThrough(hook)
     ends.timeout()
   }, millis)
   const failed = (error: unknown) => {
@@ -99,7 +104,7 @@ export const sendTimed = (
   }
   return () => {
     if (!end()) return false
-    abort()
+    abortThrough(hook)
     return true
   }
 }

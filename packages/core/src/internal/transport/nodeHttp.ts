@@ -23,7 +23,7 @@ import type { Readable } from "node:stream"
 import { urlToHttpOptions } from "node:url"
 import type * as zlib from "node:zlib"
 import type { HttpTransportRequest, HttpTransportResponse } from "../../HttpTransport.ts"
-import type { AbortHook, PromiseSend } from "../deadline.ts"
+import type { PromiseSend } from "../deadline.ts"
 
 /**
  * Node's HTTP clients, loaded at the first exchange: loading `node:https` (and TLS with it) costs
@@ -248,25 +248,6 @@ export const nodeHttpExchange: PromiseSend = (request, hook) =>
     })
     req.end(request.body)
   })
-
-/** {@link nodeHttpExchange} aborted by an `AbortSignal` (the transport's Effect face, and its users). */
-export const nodeHttpSend = (
-  request: HttpTransportRequest,
-  signal: AbortSignal,
-): Promise<HttpTransportResponse> => {
-  const hook: AbortHook = { aborted: signal.aborted, abort: undefined }
-  const onAbort = () => {
-    hook.aborted = true
-    hook.abort?.()
-  }
-  signal.addEventListener("abort", onAbort, { once: true })
-  const sent = nodeHttpExchange(request, hook)
-  sent.then(
-    () => signal.removeEventListener("abort", onAbort),
-    () => signal.removeEventListener("abort", onAbort),
-  )
-  return sent
-}
 
 /** `error` when it carries a code, else a failure with `code` (and no part of the request). */
 const withCode = (error: Error, code: string): unknown =>
